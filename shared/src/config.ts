@@ -1,0 +1,161 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The one place that reads process.env. Every process calls loadConfig() once at boot;
+ * a bad setting stops start-up with a readable list of every problem.
+ */
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const port = z.coerce.number().int().min(1).max(65535);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v === '' ? undefined : v));
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  API_PORT: port.default(4000),
+  WEB_PORT: port.default(3000),
+  API_URL: optionalString,
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]*$/).default('arkive:'),
+  DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/arkive'),
+  DATA_DIR: z.string().default('.arkive'),
+  RUNS_ROOT: optionalString,
+  SOURCE_ROOT: optionalString,
+  STORAGE_ROOT: optionalString,
+  S3_ENDPOINT: optionalString,
+  S3_REGION: z.string().default('us-east-1'),
+  S3_ACCESS_KEY_ID: optionalString,
+  S3_SECRET_ACCESS_KEY: optionalString,
+  S3_BUCKET: optionalString,
+  S3_FORCE_PATH_STYLE: bool.default('true'),
+  JWT_SECRET: optionalString,
+  JWT_EXPIRES_MINUTES: z.coerce.number().int().positive().default(1440),
+  CRON_SECRET: optionalString,
+  ARKIVE_ADMIN_USERNAME: z.string().min(1).default('admin'),
+  ARKIVE_ADMIN_PASSWORD: optionalString,
+  SMTP_URL: optionalString,
+  MAIL_FROM: z.string().default('Arkive <arkive@localhost>'),
+  RESEND_API_KEY: optionalString,
+  HOST_ID: optionalString,
+  OPERATION_HEARTBEAT_SECONDS: z.coerce.number().positive().default(10),
+  OPERATION_STALE_SECONDS: z.coerce.number().positive().default(120),
+  WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().nonnegative().default(25),
+});
+
+export type Env = z.input<typeof envSchema>;
+
+export interface Config {
+  nodeEnv: 'development' | 'production' | 'test';
+  logLevel: string;
+  apiPort: number;
+  webPort: number;
+  apiUrl: string;
+  redisUrl: string;
+  redisPrefix: string;
+  databaseUrl: string;
+  dataDir: string;
+  runsRoot: string;
+  sourceRoot: string;
+  storageRoot: string;
+  s3: {
+    endpoint?: string;
+    region: string;
+    accessKeyId?: string;
+    secretAccessKey?: string;
+    bucket?: string;
+    forcePathStyle: boolean;
+  };
+  jwtSecret?: string;
+  jwtExpiresMinutes: number;
+  cronSecret?: string;
+  adminUsername: string;
+  adminPassword?: string;
+  smtpUrl?: string;
+  mailFrom: string;
+  resendApiKey?: string;
+  hostId: string;
+  heartbeatSeconds: number;
+  staleSeconds: number;
+  shutdownGraceSeconds: number;
+}
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parse an environment (default: process.env) into a typed Config; throws ConfigError listing every bad key. */
+export function parseConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => {
+      const key = i.path.join('.');
+      const value = env[key];
+      const shown = value === undefined ? '' : ` (got ${JSON.stringify(key.includes('SECRET') || key.includes('PASSWORD') ? '***' : value)})`;
+      return `${key}: ${i.message}${shown}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  const hasS3 = Boolean(e.S3_BUCKET);
+  const problems: string[] = [];
+  if (hasS3 && !e.S3_ENDPOINT && !e.S3_REGION) problems.push('S3_REGION: required when S3_BUCKET is set');
+  if (e.NODE_ENV === 'production' && !e.JWT_SECRET) problems.push('JWT_SECRET: required in production');
+  if (e.JWT_SECRET && e.JWT_SECRET.length < 16) problems.push('JWT_SECRET: must be at least 16 characters');
+  if (problems.length) throw new ConfigError(problems);
+  return {
+    nodeEnv: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    apiPort: e.API_PORT,
+    webPort: e.WEB_PORT,
+    apiUrl: e.API_URL ?? `http://127.0.0.1:${e.API_PORT}`,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
+    databaseUrl: e.DATABASE_URL,
+    dataDir,
+    runsRoot: path.resolve(e.RUNS_ROOT ?? path.join(dataDir, 'runs')),
+    sourceRoot: path.resolve(e.SOURCE_ROOT ?? path.join(dataDir, 'source')),
+    storageRoot: path.resolve(e.STORAGE_ROOT ?? path.join(dataDir, 'storage')),
+    s3: {
+      endpoint: e.S3_ENDPOINT,
+      region: e.S3_REGION,
+      accessKeyId: e.S3_ACCESS_KEY_ID,
+      secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+      bucket: e.S3_BUCKET,
+      forcePathStyle: e.S3_FORCE_PATH_STYLE,
+    },
+    jwtSecret: e.JWT_SECRET,
+    jwtExpiresMinutes: e.JWT_EXPIRES_MINUTES,
+    cronSecret: e.CRON_SECRET,
+    adminUsername: e.ARKIVE_ADMIN_USERNAME,
+    adminPassword: e.ARKIVE_ADMIN_PASSWORD,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    resendApiKey: e.RESEND_API_KEY,
+    hostId: e.HOST_ID ?? 'local',
+    heartbeatSeconds: e.OPERATION_HEARTBEAT_SECONDS,
+    staleSeconds: e.OPERATION_STALE_SECONDS,
+    shutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS,
+  };
+}
+
+let cached: Config | undefined;
+
+/** The process-wide config, parsed once. */
+export function loadConfig(): Config {
+  cached ??= parseConfig();
+  return cached;
+}
+
+/** For tests that change the environment between files. */
+export function resetConfigCache(): void {
+  cached = undefined;
+}

@@ -1,0 +1,25 @@
+import { Client } from 'pg';
+import { Redis } from 'ioredis';
+import { testDatabaseUrl, testRedisUrl } from './urls';
+
+/** Fails the whole run early, with the fix, when the real services tests need are not up. */
+export default async function globalSetup(): Promise<void> {
+  const pg = new Client({ connectionString: testDatabaseUrl() });
+  try {
+    await pg.connect();
+    await pg.query('SELECT 1');
+  } catch (err) {
+    throw new Error(`Tests need PostgreSQL at ${testDatabaseUrl()} (${(err as Error).message}). Start it or set TEST_DATABASE_URL.`);
+  } finally {
+    await pg.end().catch(() => undefined);
+  }
+  const redis = new Redis(testRedisUrl(), { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (err) {
+    throw new Error(`Tests need Redis at ${testRedisUrl()} (${(err as Error).message}). Start it or set TEST_REDIS_URL.`);
+  } finally {
+    redis.disconnect();
+  }
+}
