@@ -1,0 +1,318 @@
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { CancelledError, PermanentError } from '../errors';
+import { ARCHIVES_DIR } from '../runs';
+import { DeflatePool } from './deflate-pool';
+import { AsyncQueue, Budget, noop } from './flow';
+import { MANIFEST_FORMAT, MANIFEST_NAME, slugLabel, timestampName, type ArchiveComment, type ManifestEntry } from './manifest';
+import { ArchiveOutput } from './output';
+import type { ArchiveProgress, CreateSnapshotOptions, SnapshotResult } from './types';
+import { walkRun, type WalkEntry } from './walk';
+import {
+  S_IFDIR,
+  S_IFLNK,
+  S_IFREG,
+  METHOD_DEFLATE,
+  METHOD_STORE,
+  FLAG_UTF8,
+  FLAG_DESCRIPTOR,
+  centralHeader,
+  dataDescriptor,
+  endOfCentralDirectory,
+  localHeader,
+} from './zip-format';
+
+export const CHUNK = 1 << 20;
+const SAMPLE = 64 << 10;
+const STORE_RATIO = 0.95;
+const BYTE_BUDGET = 48 << 20;
+const FILES_IN_FLIGHT = 128;
+/** Files whose size could reach 4 GiB get ZIP64 local headers. */
+const ZIP64_LOCAL_THRESHOLD = 0xffff0000 - CHUNK;
+
+type Job =
+  | { kind: 'dir' | 'symlink'; e: WalkEntry }
+  | { kind: 'small'; e: WalkEntry; result: Promise<{ out: Buffer; stored: boolean; crc: number; sha256: string; size: number }>; cost: number }
+  | { kind: 'big'; e: WalkEntry; method: number; chunks: AsyncQueue<{ out: Promise<Buffer>; cost: number }>; done: Promise<{ crc: number; sha256: string; size: number }> };
+
+export function defaultArchiveName(label?: string, prefix = ''): string {
+  const slug = label ? slugLabel(label) : '';
+  return `${prefix}${timestampName()}${slug ? `_${slug}` : ''}.zip`;
+}
+
+function checkName(name: string): void {
+  if (!/^[^/\\\0]+\.zip$/.test(name) || name.startsWith('.')) {
+    throw new PermanentError(`Invalid archive name ${JSON.stringify(name)}: a plain file name ending in .zip`, 'ARCHIVE_BAD_NAME');
+  }
+}
+
+async function readSmall(abs: string, size: number): Promise<Buffer> {
+  const fh = await fs.open(abs, 'r');
+  try {
+    const buf = Buffer.allocUnsafeSlow(size);
+    let got = 0;
+    while (got < size) {
+      const { bytesRead } = await fh.read(buf, got, size - got, got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return got === size ? buf : Buffer.from(buf.subarray(0, got));
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Stream a run directory into a standard ZIP with a manifest; see README.md for the format. */
+export async function createSnapshot(opts: CreateSnapshotOptions): Promise<SnapshotResult> {
+  const runDir = path.resolve(opts.runDir);
+  const st = await fs.stat(runDir).catch(() => null);
+  if (!st?.isDirectory()) throw new PermanentError(`Run directory ${runDir} does not exist`, 'RUN_NOT_FOUND');
+  const outDir = path.resolve(opts.outDir ?? path.join(runDir, ARCHIVES_DIR));
+  const label = opts.label?.slice(0, 200);
+  const kind = opts.kind ?? 'snapshot';
+  const name = opts.name ?? defaultArchiveName(label, kind === 'pre-restore' ? 'pre-restore-' : '');
+  checkName(name);
+  await fs.mkdir(outDir, { recursive: true });
+  const finalPath = path.join(outDir, name);
+  if (await fs.lstat(finalPath).then(() => true, () => false)) throw new PermanentError(`Archive ${name} already exists`, 'ARCHIVE_EXISTS');
+  const tmpPath = path.join(outDir, `.${name}.partial-${randomBytes(4).toString('hex')}`);
+  const signal = opts.signal;
+  signal?.throwIfAborted?.();
+
+  const progress: ArchiveProgress = { stage: 'scanning', bytesDone: 0, bytesTotal: 0, filesDone: 0, filesTotal: 0 };
+  let lastEmit = 0;
+  const emit = (force = false) => {
+    if (!opts.onProgress) return;
+    const now = Date.now();
+    if (!force && now - lastEmit < 100) return;
+    lastEmit = now;
+    opts.onProgress({ ...progress });
+  };
+  emit(true);
+
+  const walked = await walkRun(runDir, [tmpPath, finalPath], signal);
+  if (walked.entries.some((e) => e.rel === MANIFEST_NAME)) {
+    throw new PermanentError(`The run contains ${MANIFEST_NAME}, a name Arkive reserves for its manifest`, 'ARCHIVE_RESERVED_NAME');
+  }
+  const fileCount = walked.entries.filter((e) => e.type === 'file').length;
+  progress.stage = 'compressing';
+  progress.bytesTotal = walked.totalBytes;
+  progress.filesTotal = fileCount;
+
+  const pool = new DeflatePool(opts.level ?? 1, STORE_RATIO, opts.threads);
+  const budget = new Budget(BYTE_BUDGET);
+  const slots = new Budget(FILES_IN_FLIGHT);
+  const jobs = new AsyncQueue<Job>();
+  let failure: unknown = null;
+  const fail = (err: unknown) => {
+    if (failure === null) failure = err;
+    budget.fail(failure);
+    slots.fail(failure);
+    jobs.fail(failure);
+  };
+  const onAbort = () => {
+    fail(new CancelledError('Snapshot cancelled'));
+    void pool.close();
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+
+  const fh = await fs.open(tmpPath, 'wx', 0o644);
+  let fhClosed = false;
+  try {
+    const out = new ArchiveOutput(fh);
+    const producer = produce(walked.entries, pool, budget, slots, jobs).catch(fail);
+    const central: Buffer[] = [];
+    const manifest: string[] = [];
+    const createdAt = new Date().toISOString();
+    manifest.push(JSON.stringify({ format: MANIFEST_FORMAT, version: 1, createdAt, label, kind }));
+
+    const writeWhole = async (rel: string, isDir: boolean, mode: number, mtimeSec: number, method: number, crc: number, size: number, data: Buffer) => {
+      const nameBuf = Buffer.from(isDir ? `${rel}/` : rel, 'utf8');
+      const offset = out.offset;
+      await out.write(localHeader({ name: nameBuf, method, mtimeSec, crc, compressedSize: data.length, size, descriptor: false, zip64: false }));
+      await out.write(data);
+      central.push(centralHeader({ name: nameBuf, flags: FLAG_UTF8, method, mtimeSec, crc, compressedSize: data.length, size, offset, mode, isDir }, false));
+    };
+
+    for await (const job of jobs) {
+      const e = job.e;
+      const mtimeSec = Math.floor(e.mtimeMs / 1000);
+      progress.currentPath = e.rel;
+      if (job.kind === 'dir') {
+        await writeWhole(e.rel, true, S_IFDIR | e.mode, mtimeSec, METHOD_STORE, 0, 0, Buffer.alloc(0));
+        manifest.push(JSON.stringify({ p: e.rel, t: 'd', s: 0, m: e.mode, mt: e.mtimeMs } satisfies ManifestEntry));
+      } else if (job.kind === 'symlink') {
+        const data = Buffer.from(e.target!, 'utf8');
+        await writeWhole(e.rel, false, S_IFLNK | 0o777, mtimeSec, METHOD_STORE, zlib.crc32(data), data.length, data);
+        manifest.push(JSON.stringify({ p: e.rel, t: 'l', s: data.length, m: 0o777, mt: e.mtimeMs, l: e.target } satisfies ManifestEntry));
+      } else if (job.kind === 'small') {
+        const r = await job.result;
+        await writeWhole(e.rel, false, S_IFREG | e.mode, mtimeSec, r.stored ? METHOD_STORE : METHOD_DEFLATE, r.crc, r.size, r.out);
+        budget.release(job.cost);
+        slots.release(1);
+        manifest.push(JSON.stringify({ p: e.rel, t: 'f', s: r.size, m: e.mode, mt: e.mtimeMs, h: r.sha256 } satisfies ManifestEntry));
+        progress.bytesDone += r.size;
+        progress.filesDone++;
+      } else {
+        const nameBuf = Buffer.from(e.rel, 'utf8');
+        const offset = out.offset;
+        const zip64 = e.size >= ZIP64_LOCAL_THRESHOLD;
+        await out.write(localHeader({ name: nameBuf, method: job.method, mtimeSec, crc: 0, compressedSize: 0, size: 0, descriptor: true, zip64 }));
+        let compressedSize = 0;
+        for await (const c of job.chunks) {
+          const buf = await c.out;
+          await out.write(buf);
+          compressedSize += buf.length;
+          budget.release(c.cost);
+          progress.bytesDone += c.cost / 2;
+          emit();
+        }
+        const d = await job.done;
+        const useZip64 = zip64 || d.size >= 0xffffffff || compressedSize >= 0xffffffff;
+        if (useZip64 && !zip64) throw new PermanentError(`File ${e.rel} grew past 4 GiB while being archived`, 'ARCHIVE_SOURCE_CHANGED');
+        await out.write(dataDescriptor(d.crc, compressedSize, d.size, zip64));
+        central.push(
+          centralHeader({ name: nameBuf, flags: FLAG_UTF8 | FLAG_DESCRIPTOR, method: job.method, mtimeSec, crc: d.crc, compressedSize, size: d.size, offset, mode: S_IFREG | e.mode, isDir: false }, zip64),
+        );
+        manifest.push(JSON.stringify({ p: e.rel, t: 'f', s: d.size, m: e.mode, mt: e.mtimeMs, h: d.sha256 } satisfies ManifestEntry));
+        progress.filesDone++;
+      }
+      emit();
+    }
+    await producer;
+    if (failure) throw failure;
+
+    progress.stage = 'finalizing';
+    progress.currentPath = undefined;
+    emit(true);
+    manifest.push(JSON.stringify({ end: true, fileCount, entryCount: manifest.length - 1, totalBytes: progress.bytesDone }));
+    const manifestBuf = Buffer.from(manifest.join('\n') + '\n', 'utf8');
+    const manifestSha256 = createHash('sha256').update(manifestBuf).digest('hex');
+    const manifestDeflated = zlib.deflateRawSync(manifestBuf, { level: 6 });
+    await writeWhole(MANIFEST_NAME, false, S_IFREG | 0o444, Math.floor(Date.now() / 1000), METHOD_DEFLATE, zlib.crc32(manifestBuf), manifestBuf.length, manifestDeflated);
+
+    const cdOffset = out.offset;
+    for (const c of central) await out.write(c);
+    const cdSize = out.offset - cdOffset;
+    const comment: ArchiveComment = { arkive: 1, kind, createdAt, label, fileCount, totalBytes: progress.bytesDone, manifestSha256 };
+    await out.write(endOfCentralDirectory(central.length, cdSize, cdOffset, Buffer.from(JSON.stringify(comment), 'utf8')));
+    await out.flush();
+    signal?.throwIfAborted?.();
+    await fh.sync();
+    await fh.close();
+    fhClosed = true;
+    if (await fs.lstat(finalPath).then(() => true, () => false)) throw new PermanentError(`Archive ${name} already exists`, 'ARCHIVE_EXISTS');
+    await fs.rename(tmpPath, finalPath);
+    await syncDir(outDir);
+    progress.stage = 'done';
+    emit(true);
+    return {
+      path: finalPath,
+      name,
+      size: out.offset,
+      sha256: out.digest(),
+      fileCount,
+      entryCount: central.length,
+      totalBytes: progress.bytesDone,
+      manifestSha256,
+      label,
+      kind,
+      skippedLinks: walked.skipped,
+    };
+  } catch (err) {
+    fail(err);
+    if (!fhClosed) await fh.close().catch(noop);
+    await fs.rm(tmpPath, { force: true }).catch(noop);
+    if (signal?.aborted && !(err instanceof CancelledError)) throw new CancelledError('Snapshot cancelled');
+    throw err;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    await pool.close();
+  }
+}
+
+export async function syncDir(dir: string): Promise<void> {
+  const dh = await fs.open(dir, 'r').catch(() => null);
+  if (!dh) return;
+  await dh.sync().catch(noop);
+  await dh.close().catch(noop);
+}
+
+/** Reads files in archive order and hands them to the pool; memory bounded by the budgets. */
+async function produce(entries: WalkEntry[], pool: DeflatePool, budget: Budget, slots: Budget, jobs: AsyncQueue<Job>): Promise<void> {
+  for (const e of entries) {
+    if (e.type !== 'file') {
+      jobs.push({ kind: e.type, e });
+      continue;
+    }
+    if (e.size <= CHUNK) {
+      const cost = Math.max(e.size * 2, 4096);
+      await slots.acquire(1);
+      await budget.acquire(cost);
+      const result = readSmall(e.abs, e.size).then(async (buf) => {
+        const size = buf.length;
+        return { ...(await pool.whole(buf)), size };
+      });
+      result.catch(noop);
+      jobs.push({ kind: 'small', e, result, cost });
+      continue;
+    }
+    await produceBig(e, pool, budget, jobs);
+  }
+  jobs.end();
+}
+
+async function produceBig(e: WalkEntry, pool: DeflatePool, budget: Budget, jobs: AsyncQueue<Job>): Promise<void> {
+  const chunks = new AsyncQueue<{ out: Promise<Buffer>; cost: number }>();
+  let settle!: (v: { crc: number; sha256: string; size: number }) => void;
+  let reject!: (err: unknown) => void;
+  const done = new Promise<{ crc: number; sha256: string; size: number }>((res, rej) => ((settle = res), (reject = rej)));
+  done.catch(noop);
+  const fh = await fs.open(e.abs, 'r');
+  try {
+    // Decide store vs deflate from a sample: already-compressed data is detected, not guessed from the name.
+    const sample = Buffer.allocUnsafe(SAMPLE);
+    const { bytesRead: sampleLen } = await fh.read(sample, 0, SAMPLE, 0);
+    const deflatedSample = zlib.deflateRawSync(sample.subarray(0, sampleLen), { level: 1 });
+    const method = deflatedSample.length < sampleLen * STORE_RATIO ? METHOD_DEFLATE : METHOD_STORE;
+    jobs.push({ kind: 'big', e, method, chunks, done });
+    const hash = createHash('sha256');
+    let crc = 0;
+    let pos = 0;
+    let finalSent = false;
+    while (pos < e.size) {
+      const want = Math.min(CHUNK, e.size - pos);
+      await budget.acquire(want * 2);
+      const buf = Buffer.allocUnsafeSlow(want);
+      let got = 0;
+      while (got < want) {
+        const { bytesRead } = await fh.read(buf, got, want - got, pos + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      const data = got === want ? buf : Buffer.from(buf.subarray(0, got));
+      crc = zlib.crc32(data, crc);
+      hash.update(data);
+      pos += got;
+      const final = got < want || pos >= e.size;
+      const out = method === METHOD_STORE ? Promise.resolve(data) : pool.chunk(data, final);
+      out.catch(noop);
+      chunks.push({ out, cost: want * 2 });
+      if (final) {
+        finalSent = true;
+        break;
+      }
+    }
+    if (!finalSent && method === METHOD_DEFLATE) chunks.push({ out: Promise.resolve(zlib.deflateRawSync(Buffer.alloc(0))), cost: 0 });
+    chunks.end();
+    settle({ crc, sha256: hash.digest('hex'), size: pos });
+  } catch (err) {
+    chunks.fail(err);
+    reject(err);
+    throw err;
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,118 @@
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+
+/**
+ * A small pool of worker threads (one per core) that deflate buffers with Node's zlib.
+ * The worker source is inline so the pool works the same from ts sources (jest, tsx) and dist.
+ *
+ * Task kinds:
+ *  - 'whole': a whole small file. Returns CRC32, SHA-256 and either raw deflate (Z_FINISH) or,
+ *    when deflate saves less than `storeRatio`, the original bytes to be stored.
+ *  - 'chunk': one chunk of a large file. Non-final chunks end with Z_SYNC_FLUSH so independently
+ *    deflated chunks concatenate into one valid raw deflate stream; the final one ends with Z_FINISH.
+ */
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const zlib = require('node:zlib');
+const crypto = require('node:crypto');
+function own(b) {
+  if (b.byteOffset === 0 && b.buffer.byteLength === b.length) return b;
+  const c = new Uint8Array(b.length); c.set(b); return Buffer.from(c.buffer);
+}
+parentPort.on('message', (t) => {
+  try {
+    const buf = Buffer.from(t.buf.buffer, t.buf.byteOffset, t.buf.byteLength);
+    if (t.kind === 'whole') {
+      const crc = zlib.crc32(buf);
+      const sha256 = crypto.createHash('sha256').update(buf).digest('hex');
+      let out = buf, stored = true;
+      if (buf.length > 0) {
+        const d = zlib.deflateRawSync(buf, { level: t.level });
+        if (d.length < buf.length * t.storeRatio) { out = own(d); stored = false; }
+      }
+      parentPort.postMessage({ id: t.id, out, stored, crc, sha256 }, out.buffer.byteLength === out.length ? [out.buffer] : []);
+    } else {
+      const flush = t.final ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH;
+      const out = own(zlib.deflateRawSync(buf, { level: t.level, finishFlush: flush }));
+      parentPort.postMessage({ id: t.id, out }, [out.buffer]);
+    }
+  } catch (err) {
+    parentPort.postMessage({ id: t.id, error: String(err && err.message || err) });
+  }
+});
+`;
+
+export interface WholeResult {
+  out: Buffer;
+  stored: boolean;
+  crc: number;
+  sha256: string;
+}
+
+interface Pending {
+  resolve(v: unknown): void;
+  reject(e: Error): void;
+}
+
+export class DeflatePool {
+  private workers: Worker[] = [];
+  private next = 0;
+  private seq = 0;
+  private pending = new Map<number, Pending>();
+  private closed = false;
+
+  constructor(
+    private readonly level = 1,
+    private readonly storeRatio = 0.95,
+    size = Math.max(1, Math.min(os.availableParallelism(), 8)),
+  ) {
+    for (let i = 0; i < size; i++) {
+      const w = new Worker(WORKER_SOURCE, { eval: true });
+      w.on('message', (m: { id: number; error?: string }) => {
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        this.pending.delete(m.id);
+        if (m.error) p.reject(new Error(`deflate failed: ${m.error}`));
+        else p.resolve(m);
+      });
+      w.on('error', (err) => this.failAll(err));
+      this.workers.push(w);
+    }
+  }
+
+  private failAll(err: Error): void {
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  private run<T>(task: Record<string, unknown>, buf: Buffer): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('deflate pool closed'));
+    const id = ++this.seq;
+    const w = this.workers[this.next++ % this.workers.length];
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      const transferable = buf.byteOffset === 0 && buf.buffer.byteLength === buf.length;
+      const view = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
+      w.postMessage({ ...task, id, buf: view }, transferable ? [buf.buffer as ArrayBuffer] : []);
+    });
+  }
+
+  /** Compress a whole file (the buffer is transferred: do not use it afterwards). */
+  async whole(buf: Buffer): Promise<WholeResult> {
+    const r = await this.run<{ out: Uint8Array; stored: boolean; crc: number; sha256: string }>({ kind: 'whole', level: this.level, storeRatio: this.storeRatio }, buf);
+    return { out: Buffer.from(r.out.buffer, r.out.byteOffset, r.out.byteLength), stored: r.stored, crc: r.crc, sha256: r.sha256 };
+  }
+
+  /** Deflate one chunk of a large file (the buffer is transferred). */
+  async chunk(buf: Buffer, final: boolean): Promise<Buffer> {
+    const r = await this.run<{ out: Uint8Array }>({ kind: 'chunk', level: this.level, final }, buf);
+    return Buffer.from(r.out.buffer, r.out.byteOffset, r.out.byteLength);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.failAll(new Error('deflate pool closed'));
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
