@@ -33,7 +33,8 @@ const FILES_IN_FLIGHT = 128;
 const ZIP64_LOCAL_THRESHOLD = 0xffff0000 - CHUNK;
 
 type Job =
-  | { kind: 'dir' | 'symlink'; e: WalkEntry }
+  | { kind: 'dir'; e: WalkEntry }
+  | { kind: 'symlink'; e: WalkEntry }
   | { kind: 'small'; e: WalkEntry; result: Promise<{ out: Buffer; stored: boolean; crc: number; sha256: string; size: number }>; cost: number }
   | { kind: 'big'; e: WalkEntry; method: number; chunks: AsyncQueue<{ out: Promise<Buffer>; cost: number }>; done: Promise<{ crc: number; sha256: string; size: number }> };
 
@@ -244,7 +245,7 @@ export async function syncDir(dir: string): Promise<void> {
 async function produce(entries: WalkEntry[], pool: DeflatePool, budget: Budget, slots: Budget, jobs: AsyncQueue<Job>): Promise<void> {
   for (const e of entries) {
     if (e.type !== 'file') {
-      jobs.push({ kind: e.type, e });
+      jobs.push(e.type === 'dir' ? { kind: 'dir', e } : { kind: 'symlink', e });
       continue;
     }
     if (e.size <= CHUNK) {

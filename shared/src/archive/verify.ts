@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import { CancelledError, PermanentError } from '../errors';
+import { mapLimit } from './flow';
+import { MANIFEST_NAME, parseComment, parseManifest, type ParsedManifest } from './manifest';
+import { ZipReader, corrupt, type ZipEntry } from './reader';
+import type { ArchiveProgress, VerifyOptions, VerifyResult } from './types';
+
+const MAX_MANIFEST = 512 << 20;
+export const ENTRY_CONCURRENCY = 4;
+
+/** The manifest of an Arkive archive (null for a ZIP made elsewhere), checked against the comment's hash. */
+export async function loadManifest(reader: ZipReader): Promise<ParsedManifest | null> {
+  const comment = parseComment(reader.comment);
+  const last = reader.entries[reader.entries.length - 1];
+  if (!comment || !last || last.name !== MANIFEST_NAME) {
+    if (comment) throw corrupt('the Arkive manifest is missing');
+    return null;
+  }
+  const buf = await reader.readSmallEntry(last, MAX_MANIFEST);
+  if (createHash('sha256').update(buf).digest('hex') !== comment.manifestSha256) throw corrupt('manifest hash mismatch', MANIFEST_NAME);
+  try {
+    return parseManifest(buf.toString('utf8'));
+  } catch (err) {
+    throw corrupt((err as Error).message, MANIFEST_NAME);
+  }
+}
+
+/** Compare one entry (and its SHA-256 for files) with the manifest line describing it. */
+export function checkManifestEntry(m: ParsedManifest, e: ZipEntry, sha256: string | null): void {
+  const path = e.name.replace(/\/$/, '');
+  const line = m.entries.get(path);
+  if (!line) throw corrupt('not listed in the manifest', e.name);
+  const type = e.isDir ? 'd' : e.isSymlink ? 'l' : 'f';
+  if (line.t !== type) throw corrupt(`manifest says type ${line.t}, archive has ${type}`, e.name);
+  if (line.s !== e.size) throw corrupt(`manifest says ${line.s} bytes, archive has ${e.size}`, e.name);
+  if (type === 'f' && line.h !== sha256) throw corrupt('SHA-256 does not match the manifest', e.name);
+}
+
+export function dataEntries(reader: ZipReader, manifest: ParsedManifest | null): ZipEntry[] {
+  return manifest ? reader.entries.slice(0, -1) : reader.entries;
+}
+
+export function toCancelled(err: unknown, signal?: AbortSignal): unknown {
+  if (signal?.aborted && !(err instanceof PermanentError && err.code !== 'ARCHIVE_CORRUPT')) return new CancelledError();
+  return err;
+}
+
+/** Check structure, every CRC and (for Arkive archives) every manifest hash. */
+export async function verifyArchive(archivePath: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  const reader = await ZipReader.open(archivePath);
+  try {
+    const manifest = await loadManifest(reader);
+    const entries = dataEntries(reader, manifest);
+    const files = entries.filter((e) => !e.isDir && !e.isSymlink);
+    const progress: ArchiveProgress = { stage: 'verifying', bytesDone: 0, bytesTotal: files.reduce((a, e) => a + e.size, 0), filesDone: 0, filesTotal: files.length };
+    let last = 0;
+    await mapLimit(entries, ENTRY_CONCURRENCY, async (e) => {
+      opts.signal?.throwIfAborted();
+      const hash = e.isDir || e.isSymlink ? null : createHash('sha256');
+      await reader.readEntry(e, (b) => void hash?.update(b), opts.signal);
+      if (manifest) checkManifestEntry(manifest, e, hash ? hash.digest('hex') : null);
+      if (hash) {
+        progress.filesDone++;
+        progress.bytesDone += e.size;
+      }
+      if (opts.onProgress && Date.now() - last > 100) {
+        last = Date.now();
+        opts.onProgress({ ...progress, currentPath: e.name });
+      }
+    });
+    if (manifest && manifest.entries.size !== entries.length) throw corrupt(`manifest lists ${manifest.entries.size} entries, archive has ${entries.length}`);
+    opts.onProgress?.({ ...progress, stage: 'done' });
+    return { ok: true, entries: entries.length, manifest: manifest !== null };
+  } catch (err) {
+    throw toCancelled(err, opts.signal);
+  } finally {
+    await reader.close();
+  }
+}
