@@ -128,11 +128,13 @@ export class S3BlobStore implements BlobStore {
           `${where} refused our credentials (${errorName(err)})`,
           'STORAGE_ACCESS_DENIED',
         );
-      throw new TransientError(
-        `${where} is not reachable: ${errorMessage(err) || errorName(err)}`,
-        'STORAGE_UNAVAILABLE',
-        { cause: errorName(err) },
-      );
+      const reason = (errorMessage(err) || errorName(err)).replace(/^AWS SDK error wrapper for /, '');
+      const unreachable = new TransientError(`${where} is not reachable: ${reason}`, 'STORAGE_UNAVAILABLE', {
+        status,
+        name: errorName(err),
+      });
+      unreachable.cause = err;
+      throw unreachable;
     }
   }
 
@@ -155,7 +157,7 @@ export class S3BlobStore implements BlobStore {
       return await this.putMultipart(key, [first!, second], reader, whole, opts, cancel.signal);
     } catch (err) {
       if (opts.signal?.aborted) throw new CancelledError('Upload cancelled');
-      throw mapS3Error(err, key);
+      throw mapS3Error(err, key, this.endpoint);
     } finally {
       opts.signal?.removeEventListener('abort', onAbort);
       if (!source.destroyed && !source.readableEnded) source.destroy();
@@ -362,7 +364,7 @@ export class S3BlobStore implements BlobStore {
       return body;
     } catch (err) {
       if (opts.signal?.aborted) throw new CancelledError('Download cancelled');
-      throw mapS3Error(err, key);
+      throw mapS3Error(err, key, this.endpoint);
     }
   }
 
@@ -391,7 +393,7 @@ export class S3BlobStore implements BlobStore {
       };
     } catch (err) {
       if (httpStatus(err) === 404) return null;
-      throw mapS3Error(err, key);
+      throw mapS3Error(err, key, this.endpoint);
     }
   }
 
@@ -416,7 +418,7 @@ export class S3BlobStore implements BlobStore {
       }));
       return { items, nextCursor: res.IsTruncated ? res.NextContinuationToken : undefined };
     } catch (err) {
-      throw mapS3Error(err);
+      throw mapS3Error(err, undefined, this.endpoint);
     }
   }
 
@@ -431,7 +433,7 @@ export class S3BlobStore implements BlobStore {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
     } catch (err) {
       if (httpStatus(err) === 404 && errorName(err) !== 'NoSuchBucket') return;
-      throw mapS3Error(err, key);
+      throw mapS3Error(err, key, this.endpoint);
     }
   }
 
@@ -519,10 +521,12 @@ const ACCESS_DENIED = new Set([
 ]);
 
 /**
- * Maps S3 answers that retrying cannot fix to our error types; everything else (5xx, network,
- * timeouts) is returned unchanged so classifyError() calls it transient.
+ * Maps S3 answers that retrying cannot fix to our error types. Failures without an HTTP answer
+ * (refused/reset connections, DNS, timeouts) become TransientError `STORAGE_UNAVAILABLE` — the SDK
+ * sometimes hands them over wrapped without their `code`, so classifyError could not tell.
+ * 5xx answers are returned unchanged; classifyError() calls them transient from their status.
  */
-export function mapS3Error(err: unknown, key?: string): unknown {
+export function mapS3Error(err: unknown, key?: string, endpoint?: string): unknown {
   if (err instanceof AppError) return err;
   const name = errorName(err);
   const status = httpStatus(err);
@@ -537,6 +541,16 @@ export function mapS3Error(err: unknown, key?: string): unknown {
       `S3 refused access${key ? ` to ${key}` : ''}: ${name} ${errorMessage(err)}`.trim(),
       'STORAGE_ACCESS_DENIED',
     );
+  }
+  if (status === undefined) {
+    const message = errorMessage(err).replace(/^AWS SDK error wrapper for /, '');
+    const wrapped = new TransientError(
+      `S3${endpoint ? ` at ${endpoint}` : ''} is unreachable: ${message}`,
+      'STORAGE_UNAVAILABLE',
+      { name },
+    );
+    wrapped.cause = err;
+    return wrapped;
   }
   return err;
 }
