@@ -135,8 +135,8 @@ export class LocalBlobStore implements BlobStore {
       return { key, size, sha256 };
     } catch (err) {
       await handle?.close().catch(() => undefined);
-      await fs.rm(temp, { force: true });
-      await fs.rm(`${temp}.meta`, { force: true });
+      await fs.rm(temp, { force: true }).catch(() => undefined);
+      await fs.rm(`${temp}.meta`, { force: true }).catch(() => undefined);
       if (opts.signal?.aborted) throw new CancelledError('Upload cancelled');
       throw err;
     }
