@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { parseConfig } from '../config';
-import { AppError, CancelledError, NotFoundError, ValidationError } from '../errors';
+import { AppError, CancelledError, classifyError, NotFoundError, ValidationError } from '../errors';
 import { startS3Server, type TestS3Server } from '../test-support/s3';
 import { createBlobStore, LocalBlobStore, MIN_PART_SIZE, S3BlobStore, type BlobStore } from './index';
 
@@ -278,6 +278,21 @@ describe.each([
     expect(err).toBeInstanceOf(CancelledError);
     expect(await store.head('cancel/big.bin')).toBeNull();
     expect((await store.list('cancel/')).items).toEqual([]);
+    expect(await h.leftovers()).toEqual([]);
+  });
+
+  it('surfaces a failing body stream as its own error and stores nothing', async () => {
+    const failing = Readable.from(
+      (async function* () {
+        yield big.subarray(0, 6 * MiB);
+        yield big.subarray(6 * MiB, 7 * MiB);
+        throw Object.assign(new Error('EACCES: permission denied, read'), { code: 'EACCES' });
+      })(),
+    );
+    const err = await store.put('broken/body.bin', failing).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'EACCES' });
+    expect(classifyError(err)).toBe('permanent');
+    expect(await store.head('broken/body.bin')).toBeNull();
     expect(await h.leftovers()).toEqual([]);
   });
 

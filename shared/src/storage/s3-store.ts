@@ -157,6 +157,7 @@ export class S3BlobStore implements BlobStore {
       return await this.putMultipart(key, [first!, second], reader, whole, opts, cancel.signal);
     } catch (err) {
       if (opts.signal?.aborted) throw new CancelledError('Upload cancelled');
+      if (err instanceof BodyReadError) throw err.original;
       throw mapS3Error(err, key, this.endpoint);
     } finally {
       opts.signal?.removeEventListener('abort', onAbort);
@@ -458,6 +459,13 @@ export class S3BlobStore implements BlobStore {
   }
 }
 
+/** A failure of the caller's body stream (not of S3): surfaced as the original error. */
+class BodyReadError extends Error {
+  constructor(readonly original: unknown) {
+    super('body stream failed');
+  }
+}
+
 /**
  * Cuts a byte stream into parts of the requested sizes while hashing the whole stream in order.
  * Holds at most one part plus one incoming chunk.
@@ -481,7 +489,12 @@ class PartReader {
   async next(): Promise<Buffer | null> {
     const want = this.sizeFor(++this.partNumber);
     while (!this.done && this.pendingBytes < want) {
-      const r = await this.iterator.next();
+      let r: IteratorResult<unknown>;
+      try {
+        r = await this.iterator.next();
+      } catch (err) {
+        throw new BodyReadError(err);
+      }
       if (r.done) {
         this.done = true;
         break;
@@ -542,7 +555,7 @@ export function mapS3Error(err: unknown, key?: string, endpoint?: string): unkno
       'STORAGE_ACCESS_DENIED',
     );
   }
-  if (status === undefined) {
+  if (status === undefined && typeof err === 'object' && err !== null && '$metadata' in err) {
     const message = errorMessage(err).replace(/^AWS SDK error wrapper for /, '');
     const wrapped = new TransientError(
       `S3${endpoint ? ` at ${endpoint}` : ''} is unreachable: ${message}`,
