@@ -32,9 +32,26 @@ with zipfile.ZipFile(sys.argv[1], 'w') as z:
         zi.external_attr = (mode << 16) | (0x10 if e['name'].endswith('/') else 0)
         zi.compress_type = zipfile.ZIP_DEFLATED if e.get('deflate', True) else zipfile.ZIP_STORED
         data = b'\\0' * e['zeros'] if 'zeros' in e else e.get('data', '').encode()
-        if e.get('flags'):
-            zi.flag_bits |= e['flags']
         z.writestr(zi, data)
+# zipfile resets flag bits when writing: patch them into the local and central headers.
+import struct
+buf = bytearray(open(sys.argv[1], 'rb').read())
+infos = zipfile.ZipFile(sys.argv[1]).infolist()
+for e, zi in zip(entries, infos):
+    if not e.get('flags'):
+        continue
+    lo = zi.header_offset
+    struct.pack_into('<H', buf, lo + 6, struct.unpack_from('<H', buf, lo + 6)[0] | e['flags'])
+    name = zi.orig_filename.encode()
+    pos = 0
+    while True:
+        pos = buf.find(b'PK\x01\x02', pos)
+        if pos < 0:
+            break
+        if buf[pos + 46: pos + 46 + len(name)] == name and struct.unpack_from('<I', buf, pos + 42)[0] == lo:
+            struct.pack_into('<H', buf, pos + 8, struct.unpack_from('<H', buf, pos + 8)[0] | e['flags'])
+        pos += 4
+open(sys.argv[1], 'wb').write(buf)
 `;
   const r = spawnSync('python3', ['-c', script, out], { input: JSON.stringify(entries), encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`python zip failed: ${r.stderr}`);
