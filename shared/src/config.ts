@@ -5,9 +5,11 @@ import { z } from 'zod';
  * The one place that reads process.env. Every process calls loadConfig() once at boot;
  * a bad setting stops start-up with a readable list of every problem.
  */
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? fallback : v === 'true' || v === '1' || v === 'yes'));
 const port = z.coerce.number().int().min(1).max(65535);
 const optionalString = z
   .string()
@@ -32,7 +34,7 @@ const envSchema = z.object({
   S3_ACCESS_KEY_ID: optionalString,
   S3_SECRET_ACCESS_KEY: optionalString,
   S3_BUCKET: optionalString,
-  S3_FORCE_PATH_STYLE: bool.default('true'),
+  S3_FORCE_PATH_STYLE: bool(true),
   JWT_SECRET: optionalString,
   JWT_EXPIRES_MINUTES: z.coerce.number().int().positive().default(1440),
   CRON_SECRET: optionalString,

@@ -2,7 +2,8 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from './generated/prisma/client';
 
 export { PrismaClient };
-export type { Prisma } from './generated/prisma/client';
+export { Prisma } from './generated/prisma/client';
+export type { User, Run, RunMember, Operation, OperationLog, Archive } from './generated/prisma/client';
 export * from './generated/prisma/enums';
 
 /**

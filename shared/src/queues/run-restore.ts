@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { channels } from '../events';
+import { RUN_ID_PATTERN } from '../runs';
+import { defineJobKind } from './define';
+
+export const ARCHIVE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,200}\.zip$/;
+
+export const runRestorePayload = z.object({
+  runid: z.string().regex(RUN_ID_PATTERN),
+  archiveName: z.string().regex(ARCHIVE_NAME_PATTERN),
+  preRestoreSnapshot: z.boolean().default(true),
+});
+export const runRestoreResult = z.object({
+  filesRestored: z.number(),
+  preRestoreArchive: z.string().optional(),
+});
+
+export const runRestore = defineJobKind({
+  kind: 'run-restore',
+  queue: 'restore',
+  payload: runRestorePayload,
+  result: runRestoreResult,
+  attempts: 2,
+  backoffMs: 5000,
+  scopeType: 'run',
+  scopeId: (p) => p.runid,
+  channel: (p) => channels.runArchive(p.runid),
+  completeEvent: 'RESTORE_COMPLETE',
+  exclusiveKey: (p) => `run:${p.runid}`,
+});
