@@ -19,6 +19,7 @@ const optionalString = z
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BIND_HOST: z.string().default('127.0.0.1'),
   API_PORT: port.default(4000),
   WEB_PORT: port.default(3000),
   API_URL: optionalString,
@@ -54,6 +55,7 @@ export type Env = z.input<typeof envSchema>;
 export interface Config {
   nodeEnv: 'development' | 'production' | 'test';
   logLevel: string;
+  bindHost: string;
   apiPort: number;
   webPort: number;
   apiUrl: string;
@@ -116,6 +118,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
   return {
     nodeEnv: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
+    bindHost: e.BIND_HOST,
     apiPort: e.API_PORT,
     webPort: e.WEB_PORT,
     apiUrl: e.API_URL ?? `http://127.0.0.1:${e.API_PORT}`,

@@ -1,0 +1,50 @@
+import type { Request, Response } from 'express';
+import type { z } from 'zod';
+import type { AppDeps } from '../deps';
+import type { AuthUser } from '../auth/types';
+
+export type RunRoleName = 'viewer' | 'collaborator' | 'owner';
+
+/** Who may call a route. Every route declares one; the authorize middleware enforces it. */
+export type Access =
+  | { kind: 'public' }
+  | { kind: 'user' }
+  | { kind: 'admin' }
+  | { kind: 'cron' }
+  /** A member of the run named by the `:runid` path parameter with at least `role` (admins always). */
+  | { kind: 'run'; role: RunRoleName }
+  /** The operation named by `:id`: read = may see its scope; write = may mutate its scope. */
+  | { kind: 'operation'; action: 'read' | 'write' };
+
+export interface RouteContext<P, Q, B> {
+  req: Request;
+  res: Response;
+  params: P;
+  query: Q;
+  body: B;
+  user?: AuthUser;
+  deps: AppDeps;
+}
+
+export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  /** Express path, e.g. `/api/operations/:id`. */
+  path: string;
+  summary: string;
+  tags?: string[];
+  access: Access;
+  params?: z.ZodType<P>;
+  query?: z.ZodType<Q>;
+  body?: z.ZodType<B>;
+  /** Schema of the JSON response body (documented in OpenAPI). */
+  response?: z.ZodType;
+  /** Status for a returned value (default 200). */
+  status?: number;
+  /** Route writes its own response (streams, files). */
+  raw?: boolean;
+  handler(ctx: RouteContext<P, Q, B>): Promise<unknown>;
+}
+
+export function defineRoute<P = Record<string, never>, Q = Record<string, never>, B = undefined>(def: RouteDef<P, Q, B>): RouteDef {
+  return def as unknown as RouteDef;
+}

@@ -1,0 +1,10 @@
+import type { RouteDef } from '../http/route';
+import { health } from './health';
+import { cancelOperation } from './operations/cancel';
+import { getOperationRoute } from './operations/get';
+import { listOperations } from './operations/list';
+import { operationLogs } from './operations/logs';
+import { retryOperationRoute } from './operations/retry';
+
+/** The whole public route table. Each area adds its routes here (one file per route). */
+export const routes: RouteDef[] = [health, listOperations, getOperationRoute, cancelOperation, retryOperationRoute, operationLogs];
