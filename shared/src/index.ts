@@ -12,3 +12,4 @@ export * from './db';
 export * from './migrate';
 export * from './archive';
 export * from './storage';
+export * from './service';

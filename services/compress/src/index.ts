@@ -1,0 +1,9 @@
+import { startService } from '@arkive/shared';
+
+/**
+ * The `compress` service: run snapshots on queue `compress`; folder archives (copy → 7z → test)
+ * on queue `compress-folder`, one at a time.
+ */
+void startService('compress', () => [
+  // Each job kind registers its processor here: { queue, processors: [registerProcessor(kind, fn)], concurrency }.
+]);
