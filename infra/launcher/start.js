@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * `npm start`: brings up the whole system on its embedded defaults.
+ * Builds (turbo caches, so only what changed), finds or starts Redis and PostgreSQL, applies
+ * migrations, creates the first admin, then supervises the API, every service and the web.
+ */
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+const { loadDotEnv } = require('./env');
+const { redisAnswers, postgresAnswers } = require('./probe');
+const { startPrivateRedis, startPrivatePostgres, MissingDependencyError } = require('./private-services');
+const { Supervisor } = require('./supervisor');
+
+const root = path.resolve(__dirname, '..', '..');
+process.chdir(root);
+const argv = new Set(process.argv.slice(2));
+const log = (m) => console.log(`[arkive]         ${m}`);
+
+const SERVICES = [
+  { name: 'api', entry: 'services/api/dist/index.js' },
+  { name: 'compress', entry: 'services/compress/dist/index.js' },
+  { name: 'restore', entry: 'services/restore/dist/index.js' },
+  { name: 'upload-verify', entry: 'services/upload-verify/dist/index.js' },
+];
+
+function run(cmd, args, what) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env: process.env });
+  if (r.status !== 0) {
+    console.error(`\n${what} failed (exit ${r.status}). Fix the error above and run npm start again.`);
+    process.exit(r.status || 1);
+  }
+}
+
+function webCommand() {
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'web', 'package.json'), 'utf8'));
+  const script = pkg.scripts && pkg.scripts.start;
+  if (!script) return null;
+  const m = /^node\s+(.+)$/.exec(script.trim());
+  return m ? [process.execPath, m[1].split(/\s+/)] : ['sh', ['-c', script]];
+}
+
+async function main() {
+  loadDotEnv();
+  process.env.DATA_DIR = path.resolve(process.env.DATA_DIR || '.arkive');
+  fs.mkdirSync(process.env.DATA_DIR, { recursive: true });
+  const stops = [];
+
+  if (!argv.has('--no-build')) {
+    log('building (cached parts are skipped)…');
+    run('npm', ['run', 'build', '--silent'], 'The build');
+  }
+
+  const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+  if (await redisAnswers(redisUrl)) {
+    log(`Redis answers at ${redisUrl}`);
+    process.env.REDIS_URL = redisUrl;
+  } else {
+    log(`no Redis at ${redisUrl}`);
+    const r = await startPrivateRedis(process.env.DATA_DIR, Number(process.env.ARKIVE_PRIVATE_REDIS_PORT || 6390), log);
+    process.env.REDIS_URL = r.url;
+    stops.push(r.stop);
+  }
+
+  const databaseUrl = process.env.DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/arkive';
+  const pg = await postgresAnswers(databaseUrl);
+  if (pg.ok) {
+    log(`PostgreSQL answers at ${new URL(databaseUrl).host}`);
+    process.env.DATABASE_URL = databaseUrl;
+  } else {
+    log(`no PostgreSQL at ${new URL(databaseUrl).host} (${pg.error})`);
+    const p = await startPrivatePostgres(process.env.DATA_DIR, Number(process.env.ARKIVE_PRIVATE_PG_PORT || 5433), log);
+    process.env.DATABASE_URL = p.url;
+    stops.push(p.stop);
+  }
+
+  const { ensureDatabase, applyMigrations } = require(path.join(root, 'shared', 'dist', 'migrate.js'));
+  if (await ensureDatabase(process.env.DATABASE_URL)) log('created the database');
+  const migrated = await applyMigrations(process.env.DATABASE_URL, path.join(root, 'prisma', 'migrations'), log);
+  log(`database schema up to date (${migrated.applied.length} applied now, ${migrated.alreadyApplied.length} before)`);
+
+  const bootstrap = path.join(root, 'services', 'api', 'dist', 'bootstrap.js');
+  if (fs.existsSync(bootstrap)) run(process.execPath, [bootstrap], 'Creating the first admin');
+
+  const sup = new Supervisor({ env: process.env });
+  for (const s of SERVICES) sup.add(s.name, process.execPath, [path.join(root, s.entry)]);
+  const web = webCommand();
+  if (web) sup.add('web', web[0], web[1], { cwd: path.join(root, 'web') });
+
+  let stopping = false;
+  const shutdown = async (signal) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping every process…`);
+    await sup.stopAll();
+    for (const stop of stops.reverse()) await stop();
+    log('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  const apiPort = process.env.API_PORT || 4000;
+  const webPort = process.env.WEB_PORT || 3000;
+  for (let i = 0; i < 120 && !stopping; i++) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${apiPort}/api/health`);
+      if (res.ok) {
+        log(`Arkive is up: open http://127.0.0.1:${webPort}  (API http://127.0.0.1:${apiPort}/api/health is healthy). Ctrl-C stops everything.`);
+        return;
+      }
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  if (!stopping) log('the API has not reported healthy after 60 s; see its log lines above');
+}
+
+main().catch((err) => {
+  if (err instanceof MissingDependencyError) console.error(`\n${err.message}\n`);
+  else console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * `npm test`: builds what the end-to-end tests start (services, web), then runs every jest
+ * test (unit, integration against real Redis/PostgreSQL/S3/SMTP, browser), and ends with one
+ * plain summary line. Extra arguments go to jest (e.g. `npm test -- shared/src/worker`).
+ */
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+
+const root = path.resolve(__dirname, '..', '..');
+process.chdir(root);
+const args = process.argv.slice(2);
+
+if (!process.env.ARKIVE_TEST_SKIP_BUILD) {
+  const build = spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });
+  if (build.status !== 0) {
+    console.error('build failed; not running tests');
+    process.exit(build.status || 1);
+  }
+}
+
+const out = path.join(os.tmpdir(), `arkive-jest-${process.pid}.json`);
+const jest = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), ...(process.env.CI ? ['--ci'] : []), '--json', `--outputFile=${out}`, ...args], {
+  stdio: 'inherit',
+});
+let summary = null;
+try {
+  summary = JSON.parse(fs.readFileSync(out, 'utf8'));
+  fs.rmSync(out, { force: true });
+} catch {
+  /* jest failed before writing results */
+}
+if (summary) {
+  const skipped = summary.numPendingTests + summary.numTodoTests;
+  const failedSuites = summary.numRuntimeErrorTestSuites;
+  if (failedSuites) console.log(`${failedSuites} test file(s) failed to run`);
+  console.log(`tests: ${summary.numPassedTests} passed, ${summary.numFailedTests + failedSuites} failed${skipped ? `, ${skipped} skipped` : ''}`);
+}
+process.exit(jest.status === null ? 1 : jest.status);
