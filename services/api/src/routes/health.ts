@@ -11,11 +11,17 @@ export const healthResponse = z.object({
 
 async function timed(fn: () => Promise<unknown>) {
   const start = Date.now();
+  let timer: NodeJS.Timeout | undefined;
   try {
-    const detail = await Promise.race([fn(), new Promise((_, rej) => setTimeout(() => rej(new Error('timed out after 3 s')), 3000))]);
+    const timeout = new Promise((_, rej) => {
+      timer = setTimeout(() => rej(new Error('timed out after 3 s')), 3000);
+    });
+    const detail = await Promise.race([fn(), timeout]);
     return { ok: true, latencyMs: Date.now() - start, ...(detail && typeof detail === 'object' ? { detail } : {}) };
   } catch (err) {
     return { ok: false, latencyMs: Date.now() - start, error: errorMessage(err) };
+  } finally {
+    clearTimeout(timer);
   }
 }
 
