@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { createProducerRedis } from '@arkive/shared';
 import { createDeps } from '../deps';
 import { createApp } from '../app';
 import { createApiWorld, type ApiWorld } from '../test-support/api-world';
@@ -18,7 +19,8 @@ test('health reports Redis, Postgres and storage healthy', async () => {
 });
 
 test('health answers 503 naming the part that is down', async () => {
-  const deps = createDeps({ ...api.world.config, redisUrl: 'redis://127.0.0.1:1' }, { prisma: api.world.prisma });
+  const redis = createProducerRedis('redis://127.0.0.1:1', { retryStrategy: () => null, connectTimeout: 500 });
+  const deps = createDeps({ ...api.world.config, redisUrl: 'redis://127.0.0.1:1' }, { prisma: api.world.prisma, redis });
   deps.redis.on('error', () => undefined);
   const res = await request(createApp(deps)).get('/api/health').expect(503);
   expect(res.body.status).toBe('unhealthy');
