@@ -23,7 +23,11 @@ if (!process.env.ARKIVE_TEST_SKIP_BUILD) {
 }
 
 const out = path.join(os.tmpdir(), `arkive-jest-${process.pid}.json`);
-const jest = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), ...(process.env.CI ? ['--ci'] : []), '--json', `--outputFile=${out}`, ...args], {
+const jest = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), ...(process.env.CI ? ['--ci'] : []),
+  // Integration tests close their clients, but a socket in the middle of a failed reconnect can
+  // outlive them by a few seconds; never let that hang CI.
+  '--forceExit',
+  '--json', `--outputFile=${out}`, ...args], {
   stdio: 'inherit',
 });
 let summary = null;
