@@ -1,4 +1,5 @@
 import { startService } from '@arkive/shared';
+import { runSnapshotProcessor } from './run-snapshot/processor';
 
 /**
  * The `compress` service: run snapshots on queue `compress`; folder archives (copy → 7z → test)
@@ -6,4 +7,5 @@ import { startService } from '@arkive/shared';
  */
 void startService('compress', () => [
   // Each job kind registers its processor here: { queue, processors: [registerProcessor(kind, fn)], concurrency }.
+  { queue: 'compress', processors: [runSnapshotProcessor], concurrency: 2 },
 ]);

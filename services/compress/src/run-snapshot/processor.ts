@@ -1,0 +1,125 @@
+import {
+  ARCHIVES_DIR,
+  createSnapshot,
+  PermanentError,
+  registerProcessor,
+  verifyArchive,
+  runExists,
+  runLockStatus,
+  runPath,
+  runSnapshot,
+  type ArchiveProgress,
+  type ProcessorContext,
+  type ProgressUpdate,
+} from '@arkive/shared';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { z } from 'zod';
+import type { runSnapshotPayload, runSnapshotResult } from '@arkive/shared';
+
+type Payload = z.infer<typeof runSnapshotPayload>;
+type Result = z.infer<typeof runSnapshotResult>;
+
+/** The run's directory, after checking it exists and is not locked (PermanentError otherwise). */
+export async function readyRunDir(ctx: ProcessorContext<{ runid: string }>): Promise<string> {
+  const { runid } = ctx.payload;
+  const runDir = runPath(ctx.config.runsRoot, runid);
+  if (!(await runExists(ctx.config.runsRoot, runid))) throw new PermanentError(`Run ${runid} does not exist`, 'RUN_NOT_FOUND');
+  const lock = await runLockStatus(runDir, ctx.redis, ctx.config.redisPrefix, runid);
+  if (lock.locked) {
+    const parts = [
+      lock.lockFiles.length ? `lock files: ${lock.lockFiles.join(', ')}` : '',
+      lock.redisLocks.length ? `Redis locks: ${lock.redisLocks.join(', ')}` : '',
+    ].filter(Boolean);
+    throw new PermanentError(`Run ${runid} is locked (${parts.join('; ')}); try again when it is released`, 'RUN_LOCKED', {
+      lockFiles: lock.lockFiles,
+      redisLocks: lock.redisLocks,
+    });
+  }
+  return runDir;
+}
+
+/**
+ * Serialises the engine's (synchronous) progress callbacks into the reporter, in order, keeping
+ * percent non-decreasing. `drain()` waits for everything sent so far.
+ */
+export function progressPump(ctx: ProcessorContext<unknown>) {
+  let chain = Promise.resolve();
+  let last = 0;
+  return {
+    send(u: ProgressUpdate) {
+      if (u.percent !== undefined) u.percent = last = Math.max(last, Math.min(100, u.percent));
+      chain = chain.then(() => ctx.report.progress(u)).catch((err: unknown) => ctx.logger.warn({ err }, 'progress report failed'));
+    },
+    async drain() {
+      await chain;
+      await ctx.report.flush();
+    },
+  };
+}
+
+function snapshotUpdate(p: ArchiveProgress): ProgressUpdate {
+  const frac = p.bytesTotal > 0 ? p.bytesDone / p.bytesTotal : p.filesTotal > 0 ? p.filesDone / p.filesTotal : 0;
+  const percent = p.stage === 'scanning' ? 0 : p.stage === 'compressing' ? Math.min(95, frac * 95) : 96;
+  const message = p.currentPath
+    ? `Adding ${p.currentPath}`
+    : p.stage === 'scanning'
+      ? 'Scanning the run'
+      : p.stage === 'finalizing'
+        ? `Finalizing the archive (${p.filesDone} files)`
+        : undefined;
+  return { stage: 'archiving', percent, message, current: p.bytesDone, total: p.bytesTotal, unit: 'bytes' };
+}
+
+/** Run snapshot: a ZIP of the run (without archives/) in `<run>/archives/`, recorded in the Archive table. */
+export async function processRunSnapshot(ctx: ProcessorContext<Payload>): Promise<Result> {
+  const { runid, label } = ctx.payload;
+  // A retry after the archive was already recorded (e.g. the job was lost after the DB write) returns it.
+  const done = await ctx.prisma.archive.findFirst({ where: { runId: runid, operationId: ctx.operation.id } });
+  if (done) return { name: done.name, size: Number(done.size), sha256: done.sha256, fileCount: done.fileCount };
+
+  const runDir = await readyRunDir(ctx);
+  ctx.throwIfStopped();
+  const pump = progressPump(ctx);
+  let snap;
+  try {
+    snap = await createSnapshot({ runDir, label, kind: 'snapshot', signal: ctx.signal, onProgress: (p) => pump.send(snapshotUpdate(p)) });
+  } finally {
+    await pump.drain();
+  }
+  try {
+    ctx.throwIfStopped();
+    await ctx.report.setStage('verifying', `Verifying ${snap.name} (${snap.fileCount} files, ${snap.size} bytes)`, 97);
+    await verifyArchive(snap.path, { signal: ctx.signal });
+    ctx.throwIfStopped();
+    if (snap.skippedLinks.length) await ctx.report.status(`Skipped ${snap.skippedLinks.length} symlink(s) pointing outside the run: ${snap.skippedLinks.slice(0, 20).join(', ')}`, 'WARNING');
+    await recordArchive(ctx, {
+      name: snap.name,
+      label: snap.label ?? label ?? null,
+      size: snap.size,
+      sha256: snap.sha256,
+      fileCount: snap.fileCount,
+      localPath: path.join(runDir, ARCHIVES_DIR, snap.name),
+      kind: snap.kind,
+    });
+  } catch (err) {
+    // Nothing half-done stays visible: an archive that was cancelled, failed verification or
+    // could not be recorded is removed (a retry writes a new one).
+    await fs.rm(snap.path, { force: true }).catch(() => undefined);
+    throw err;
+  }
+  return { name: snap.name, size: snap.size, sha256: snap.sha256, fileCount: snap.fileCount };
+}
+
+/** Upserts the Archive row (and the Run row its foreign key needs). */
+export async function recordArchive(
+  ctx: ProcessorContext<{ runid: string }>,
+  a: { name: string; label: string | null; size: number; sha256: string; fileCount: number; localPath: string; kind: string },
+): Promise<void> {
+  const runId = ctx.payload.runid;
+  await ctx.prisma.run.upsert({ where: { id: runId }, create: { id: runId, createdBy: ctx.operation.createdBy }, update: {} });
+  const data = { label: a.label, size: BigInt(a.size), sha256: a.sha256, fileCount: a.fileCount, localPath: a.localPath, kind: a.kind, operationId: ctx.operation.id, verifiedAt: new Date() };
+  await ctx.prisma.archive.upsert({ where: { runId_name: { runId, name: a.name } }, create: { runId, name: a.name, ...data }, update: data });
+}
+
+export const runSnapshotProcessor = registerProcessor(runSnapshot, processRunSnapshot);
