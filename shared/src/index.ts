@@ -13,3 +13,5 @@ export * from './migrate';
 export * from './archive';
 export * from './storage';
 export * from './service';
+export * from './socket-events';
+export * from './folders';

@@ -1,0 +1,129 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { Server } from 'socket.io';
+import {
+  createLogger,
+  createPrisma,
+  createSubscriberRedis,
+  createWorkerRedis,
+  type ClientToServerEvents,
+  type Config,
+  type Logger,
+  type ServerToClientEvents,
+  type SocketData,
+} from '@arkive/shared';
+import { prismaRunRoleLookup, type RunRoleLookup } from './channel-access';
+import { isProxied, proxyToApi } from './proxy';
+import { ChannelRelay } from './relay';
+import { apiSessionVerifier, readCookie, SESSION_COOKIE, type SessionVerifier } from './session';
+
+export interface WebServerOptions {
+  config: Config;
+  /** Serve the Next.js app; omit for a relay+proxy-only server (the latency bench). */
+  next?: { dev: boolean; dir?: string };
+  port?: number;
+  verifySession?: SessionVerifier;
+  runRoleOf?: RunRoleLookup;
+}
+
+export interface WebServer {
+  server: http.Server;
+  relay: ChannelRelay;
+  logger: Logger;
+  port: number;
+  listen(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Pages a visitor without a session cookie may load; everything else redirects to /login. */
+const PUBLIC_PAGE = /^\/(login(\/|$)|_next\/|favicon\.ico$|robots\.txt$)/;
+
+export async function createWebServer(opts: WebServerOptions): Promise<WebServer> {
+  const { config } = opts;
+  const logger = createLogger('web');
+  const prisma = opts.runRoleOf ? undefined : createPrisma(config.databaseUrl, 4);
+  const roleOf = opts.runRoleOf ?? prismaRunRoleLookup(prisma!);
+  const verify = opts.verifySession ?? apiSessionVerifier(config);
+
+  let nextHandler: ((req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>) | undefined;
+  let nextUpgrade: ((req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => Promise<void>) | undefined;
+  if (opts.next) {
+    const mod = (await import('next')) as unknown as { default?: unknown };
+    type NextApp = { prepare(): Promise<void>; getRequestHandler(): (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> };
+    const next = ((typeof mod.default === 'function' ? mod.default : mod) as (o: object) => NextApp);
+    const app = next({ dev: opts.next.dev, dir: opts.next.dir ?? path.resolve(__dirname, '..'), hostname: config.bindHost, port: opts.port ?? config.webPort });
+    await app.prepare();
+    nextHandler = app.getRequestHandler();
+    if (opts.next.dev) nextUpgrade = (app as unknown as { getUpgradeHandler(): typeof nextUpgrade }).getUpgradeHandler?.();
+  }
+
+  const server = http.createServer((req, res) => {
+    const pathname = (req.url ?? '/').split('?')[0];
+    if (isProxied(pathname)) return proxyToApi(config.apiUrl, req, res);
+    if (pathname === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: 'ok' }));
+      return;
+    }
+    if (!nextHandler) {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'NOT_FOUND', message: 'Not found' } }));
+      return;
+    }
+    // Cheap first gate; the API still decides on every call, and pages re-check via /api/auth/me.
+    if (!PUBLIC_PAGE.test(pathname) && !readCookie(req.headers.cookie, SESSION_COOKIE) && (req.method === 'GET' || req.method === 'HEAD')) {
+      res.writeHead(302, { location: `/login?next=${encodeURIComponent(req.url ?? '/')}` });
+      res.end();
+      return;
+    }
+    nextHandler(req, res).catch((err: unknown) => {
+      logger.error({ err }, 'page render failed');
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+
+  const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(server, {
+    path: '/socket.io',
+    serveClient: false,
+    cors: { origin: false },
+    pingInterval: 20000,
+    pingTimeout: 20000,
+  });
+  const subscriber = createSubscriberRedis(config.redisUrl);
+  const reader = createWorkerRedis(config.redisUrl);
+  const relay = new ChannelRelay(io, subscriber, reader, config.redisPrefix, logger);
+  relay.attach(verify, roleOf, (cookie) => readCookie(cookie, SESSION_COOKIE));
+
+  if (nextUpgrade) {
+    server.on('upgrade', (req, socket, head) => {
+      if ((req.url ?? '').startsWith('/socket.io')) return;
+      void nextUpgrade!(req, socket, head);
+    });
+  }
+
+  const web: WebServer = {
+    server,
+    relay,
+    logger,
+    port: opts.port ?? config.webPort,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(opts.port ?? config.webPort, config.bindHost, () => {
+          web.port = (server.address() as AddressInfo).port;
+          resolve();
+        });
+      }),
+    async close() {
+      await new Promise<void>((resolve) => {
+        void io.close(() => resolve());
+      });
+      subscriber.disconnect();
+      reader.disconnect();
+      await prisma?.$disconnect().catch(() => undefined);
+    },
+  };
+  return web;
+}
