@@ -1,0 +1,209 @@
+import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import {
+  ARCHIVES_DIR,
+  BaseWorker,
+  createQueueProvider,
+  createSnapshot,
+  enqueueOperation,
+  EventPublisher,
+  LOCK_FILE_SUFFIX,
+  replayEvents,
+  runLocksKey,
+  runPath,
+  runRestore,
+  TERMINAL_EVENT_TYPES,
+  type ArkiveEvent,
+  type QueueProvider,
+} from '@arkive/shared';
+import { createTestWorld, waitFor, type TestWorld } from '@arkive/shared/test-support/harness';
+import { describeServiceContract } from '@arkive/shared/test-support/service-contract';
+import { runRestoreProcessor } from './processor';
+
+let n = 0;
+
+/** Everything in the run except archives/: path → type, mode and content hash (or link target). */
+async function tree(runDir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  async function walk(dir: string, rel: string) {
+    for (const e of await fs.readdir(dir, { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (!rel && e.name === ARCHIVES_DIR) continue;
+      const p = path.join(dir, e.name);
+      const st = await fs.lstat(p);
+      if (e.isSymbolicLink()) out[r] = `link:${await fs.readlink(p)}`;
+      else if (e.isDirectory()) {
+        out[r] = `dir:${(st.mode & 0o777).toString(8)}`;
+        await walk(p, r);
+      } else out[r] = `file:${(st.mode & 0o777).toString(8)}:${createHash('sha256').update(await fs.readFile(p)).digest('hex')}`;
+    }
+  }
+  await walk(runDir, '');
+  return out;
+}
+
+/** A run with content, one snapshot of it, then changed content (so a restore has work to do). */
+async function runWithSnapshot(world: TestWorld) {
+  const runid = `rest-${++n}-${randomBytes(3).toString('hex')}`;
+  const runDir = runPath(world.config.runsRoot, runid);
+  await fs.mkdir(path.join(runDir, 'wepp', 'output'), { recursive: true });
+  await fs.mkdir(path.join(runDir, 'empty'));
+  for (let i = 0; i < 10; i++) await fs.writeFile(path.join(runDir, 'wepp', 'output', `H${i}.dat`), `hillslope ${i}\n`.repeat(300));
+  await fs.writeFile(path.join(runDir, 'run.sh'), '#!/bin/sh\necho hi\n', { mode: 0o755 });
+  await fs.symlink('wepp/output/H0.dat', path.join(runDir, 'latest.dat'));
+  const snap = await createSnapshot({ runDir });
+  const archived = await tree(runDir);
+  await fs.writeFile(path.join(runDir, 'wepp', 'output', 'H0.dat'), 'changed after the snapshot\n');
+  await fs.rm(path.join(runDir, 'empty'), { recursive: true });
+  await fs.writeFile(path.join(runDir, 'new-file.txt'), 'created after the snapshot\n');
+  return { runid, runDir, archiveName: snap.name, archived };
+}
+
+describeServiceContract({
+  name: 'restore',
+  kind: runRestore,
+  async setup(world) {
+    const { runid, archiveName } = await runWithSnapshot(world);
+    return { payload: { runid, archiveName, preRestoreSnapshot: true }, processors: [runRestoreProcessor] };
+  },
+  async expectComplete({ world, payload, result }) {
+    const runDir = runPath(world.config.runsRoot, payload.runid);
+    expect(result.preRestoreArchive).toMatch(/^pre-restore-.*\.zip$/);
+    expect(await fs.readFile(path.join(runDir, 'wepp', 'output', 'H0.dat'), 'utf8')).toBe('hillslope 0\n'.repeat(300));
+  },
+  cancel: {
+    capture: async (world, payload) => {
+      const runDir = runPath(world.config.runsRoot, payload.runid);
+      return { tree: await tree(runDir), archives: (await fs.readdir(path.join(runDir, ARCHIVES_DIR))).sort() };
+    },
+  },
+});
+
+describe('run-restore processor', () => {
+  let world: TestWorld;
+  let queues: QueueProvider;
+  let publisher: EventPublisher;
+  let worker: BaseWorker;
+
+  beforeAll(async () => {
+    world = await createTestWorld();
+    queues = createQueueProvider(world.redis, world.prefix);
+    publisher = new EventPublisher(world.redis, world.prefix);
+    worker = new BaseWorker({ queue: 'restore', processors: [runRestoreProcessor], config: world.config, prisma: world.prisma, connection: world.redis, cancelPollMs: 50 });
+    worker.start();
+    await worker.waitUntilReady();
+  });
+  afterAll(async () => {
+    await worker.close(100);
+    await queues.closeAll();
+    await world.close();
+  });
+
+  async function runJob(payload: { runid: string; archiveName: string; preRestoreSnapshot?: boolean }) {
+    const { operationId, channel } = await enqueueOperation({ prisma: world.prisma, publisher, queues }, runRestore, payload, { createdBy: 'bob' });
+    const events: ArkiveEvent[] = await waitFor(async () => {
+      const evs = (await replayEvents(world.redis, world.prefix, channel)).filter((e) => e.operationId === operationId);
+      return evs.some((e) => TERMINAL_EVENT_TYPES.has(e.type)) ? evs : null;
+    }, 45000);
+    const op = await world.prisma.operation.findUniqueOrThrow({ where: { id: operationId } });
+    return { operationId, channel, events, op };
+  }
+
+  test('restore returns the run to the archived content, with Restored file lines, RESTORE_COMPLETE and a pre-restore archive', async () => {
+    const { runid, runDir, archiveName, archived } = await runWithSnapshot(world);
+    const beforeRestore = await tree(runDir);
+    const { events, op, operationId } = await runJob({ runid, archiveName });
+    expect(op.status).toBe('succeeded');
+    expect(await tree(runDir)).toEqual(archived);
+
+    const result = op.result as { filesRestored: number; preRestoreArchive: string };
+    expect(result.filesRestored).toBe(11);
+    const types = events.map((e) => e.type);
+    expect(types[0]).toBe('ENQUEUED');
+    expect(types.at(-1)).toBe('RESTORE_COMPLETE');
+    expect(types.filter((t) => TERMINAL_EVENT_TYPES.has(t))).toEqual(['RESTORE_COMPLETE']);
+    const restored = events.filter((e) => e.message.startsWith('Restored file '));
+    expect(restored.length).toBeGreaterThan(0);
+    expect(restored[0].progress).toMatchObject({ unit: 'bytes' });
+    const percents = events.filter((e) => e.percent !== undefined).map((e) => e.percent as number);
+    expect(percents).toEqual([...percents].sort((a, b) => a - b));
+
+    // the replaced content is kept as a pre-restore archive, listed in the Archive table
+    expect(result.preRestoreArchive).toMatch(/^pre-restore-.*\.zip$/);
+    expect((await fs.readdir(path.join(runDir, ARCHIVES_DIR))).sort()).toEqual([archiveName, result.preRestoreArchive].sort());
+    const row = await world.prisma.archive.findUniqueOrThrow({ where: { runId_name: { runId: runid, name: result.preRestoreArchive } } });
+    expect(row).toMatchObject({ kind: 'pre-restore', operationId });
+    // and it really holds the content from before the restore
+    const check = await fs.mkdtemp(path.join(world.dataDir, 'check-'));
+    expect(spawnSync('unzip', ['-q', path.join(runDir, ARCHIVES_DIR, result.preRestoreArchive), '-d', check]).status).toBe(0);
+    await fs.rm(path.join(check, '.arkive-manifest.jsonl'), { force: true });
+    expect(await tree(check)).toEqual(beforeRestore);
+  });
+
+  test('preRestoreSnapshot: false restores without keeping the old content', async () => {
+    const { runid, runDir, archiveName, archived } = await runWithSnapshot(world);
+    const { op } = await runJob({ runid, archiveName, preRestoreSnapshot: false });
+    expect(op.status).toBe('succeeded');
+    expect(op.result).toEqual({ filesRestored: 11 });
+    expect(await tree(runDir)).toEqual(archived);
+    expect(await fs.readdir(path.join(runDir, ARCHIVES_DIR))).toEqual([archiveName]);
+  });
+
+  test('a hostile archive (entry escaping the run) ends in EXCEPTION with the engine reason; the run is untouched', async () => {
+    const { runid, runDir } = await runWithSnapshot(world);
+    const hostile = path.join(runDir, ARCHIVES_DIR, 'hostile.zip');
+    const py = `import zipfile,sys\nwith zipfile.ZipFile(sys.argv[1],'w') as z:\n  z.writestr('ok.txt','fine')\n  z.writestr('../escaped.txt','evil')\n`;
+    expect(spawnSync('python3', ['-c', py, hostile]).status).toBe(0);
+    const before = await tree(runDir);
+    const { op, events } = await runJob({ runid, archiveName: 'hostile.zip' });
+    expect(op.status).toBe('failed');
+    expect(op.attempt).toBe(1);
+    expect(op.error).toMatch(/Refusing archive/);
+    expect(op.error).toContain('../escaped.txt');
+    expect(events.at(-1)).toMatchObject({ type: 'EXCEPTION', message: op.error });
+    expect(await tree(runDir)).toEqual(before);
+    await expect(fs.stat(path.join(path.dirname(runDir), 'escaped.txt'))).rejects.toThrow();
+    expect(await fs.readdir(path.join(runDir, ARCHIVES_DIR))).toHaveLength(2); // no pre-restore archive either
+  });
+
+  test('a corrupt archive ends in EXCEPTION with ARCHIVE_CORRUPT; the run is untouched', async () => {
+    const { runid, runDir, archiveName } = await runWithSnapshot(world);
+    const good = await fs.readFile(path.join(runDir, ARCHIVES_DIR, archiveName));
+    await fs.writeFile(path.join(runDir, ARCHIVES_DIR, 'truncated.zip'), good.subarray(0, Math.floor(good.length / 2)));
+    const before = await tree(runDir);
+    const { op, events } = await runJob({ runid, archiveName: 'truncated.zip' });
+    expect(op.status).toBe('failed');
+    expect(op.errorCode).toBe('ARCHIVE_CORRUPT');
+    expect(op.error).toMatch(/corrupt/i);
+    expect(events.at(-1)).toMatchObject({ type: 'EXCEPTION', message: op.error });
+    expect(await tree(runDir)).toEqual(before);
+  });
+
+  test('a missing archive fails with ARCHIVE_NOT_FOUND', async () => {
+    const { runid } = await runWithSnapshot(world);
+    const { op } = await runJob({ runid, archiveName: 'nope.zip' });
+    expect(op.status).toBe('failed');
+    expect(op.errorCode).toBe('ARCHIVE_NOT_FOUND');
+  });
+
+  test('a locked run is refused (lock file, then Redis hash field) and left untouched', async () => {
+    const { runid, runDir, archiveName } = await runWithSnapshot(world);
+    await fs.writeFile(path.join(runDir, `climate${LOCK_FILE_SUFFIX}`), '');
+    const before = await tree(runDir);
+    const first = await runJob({ runid, archiveName });
+    expect(first.op.errorCode).toBe('RUN_LOCKED');
+    expect(first.op.error).toContain(`climate${LOCK_FILE_SUFFIX}`);
+    expect(first.events.at(-1)?.type).toBe('EXCEPTION');
+    expect(await tree(runDir)).toEqual(before);
+
+    await fs.rm(path.join(runDir, `climate${LOCK_FILE_SUFFIX}`));
+    await world.redis.hset(runLocksKey(world.config.redisPrefix, runid), 'watershed', 'worker-7');
+    const before2 = await tree(runDir);
+    const second = await runJob({ runid, archiveName });
+    expect(second.op.errorCode).toBe('RUN_LOCKED');
+    expect(second.op.error).toContain('Redis locks: watershed');
+    expect(await tree(runDir)).toEqual(before2);
+  });
+});
