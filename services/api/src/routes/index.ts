@@ -5,6 +5,7 @@ import { getOperationRoute } from './operations/get';
 import { listOperations } from './operations/list';
 import { operationLogs } from './operations/logs';
 import { retryOperationRoute } from './operations/retry';
+import { runArchiveRoutes } from './runs/archives';
 
 /** The whole public route table. Each area adds its routes here (one file per route). */
-export const routes: RouteDef[] = [health, listOperations, getOperationRoute, cancelOperation, retryOperationRoute, operationLogs];
+export const routes: RouteDef[] = [health, listOperations, getOperationRoute, cancelOperation, retryOperationRoute, operationLogs, ...runArchiveRoutes];
