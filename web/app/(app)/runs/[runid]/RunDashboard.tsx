@@ -1,0 +1,304 @@
+'use client';
+import Link from 'next/link';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { ArkiveEvent } from '@arkive/shared';
+import { api, errorMessage, itemsOf } from '@/lib/api';
+import { formatBytes, formatTime } from '@/lib/format';
+import { useMe } from '@/lib/session';
+import { useChannel } from '@/lib/socket';
+import { EventLog, type LogLine } from '@/components/EventLog';
+import { Empty, ErrorBanner, Field, Loading, Modal, PageHeader, ProgressBar } from '@/components/ui';
+import { CopyHash } from '@/components/CopyHash';
+
+export interface ArchiveRow {
+  name: string;
+  label?: string | null;
+  size: number | string;
+  sha256: string;
+  kind?: string;
+  createdAt?: string;
+  created_at?: string;
+  downloadUrl?: string;
+  download_url?: string;
+}
+interface ActiveOp {
+  id: string;
+  kind?: string;
+  status?: string;
+  progressPercent?: number;
+  stage?: string | null;
+}
+
+const TERMINAL = new Set(['ARCHIVE_COMPLETE', 'RESTORE_COMPLETE', 'EXCEPTION', 'CANCELLED', 'COMPLETE']);
+const WRITE_ROLES = new Set(['collaborator', 'owner']);
+
+function percentOf(e: ArkiveEvent): number | undefined {
+  if (typeof e.percent === 'number') return e.percent;
+  if (e.progress && e.progress.total > 0) return (e.progress.current / e.progress.total) * 100;
+  return undefined;
+}
+
+export function RunDashboard({ runid }: { runid: string }) {
+  const me = useMe();
+  const base = `/api/runs/${encodeURIComponent(runid)}`;
+  const [archives, setArchives] = useState<ArchiveRow[] | null>(null);
+  const [role, setRole] = useState<string | undefined>();
+  const [active, setActive] = useState<ActiveOp | null>(null);
+  const [trackedOp, setTrackedOp] = useState<string | null>(null);
+  const trackedRef = useRef<string | null>(null);
+  const track = useCallback((id: string) => {
+    if (trackedRef.current !== id) setLines([]);
+    trackedRef.current = id;
+    setTrackedOp(id);
+  }, []);
+  const [lines, setLines] = useState<LogLine[]>([]);
+  const [percent, setPercent] = useState<number | undefined>(undefined);
+  const [finished, setFinished] = useState<{ type: string; message: string } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [label, setLabel] = useState('');
+  const [confirming, setConfirming] = useState<ArchiveRow | null>(null);
+  const [submitting, setSubmitting] = useState(false);
+
+  /** Postgres is the truth: the archive list and the active operation come from the API. */
+  const load = useCallback(async () => {
+    try {
+      const [list, run] = await Promise.all([api<unknown>(`${base}/archives`), api<Record<string, unknown>>(base).catch(() => undefined)]);
+      setArchives(itemsOf<ArchiveRow>(list));
+      const body = (list ?? {}) as Record<string, unknown>;
+      const op = (body.activeOperation ?? body.active_operation ?? run?.activeOperation ?? null) as ActiveOp | null;
+      setActive(op);
+      if (op) {
+        track(op.id);
+        setPercent(op.progressPercent ?? undefined);
+        setFinished(null);
+      }
+      const r = (body.role ?? run?.role ?? run?.myRole ?? (run?.membership as { role?: string } | undefined)?.role) as string | undefined;
+      setRole(r);
+    } catch (err) {
+      setError(errorMessage(err));
+      setArchives((a) => a ?? []);
+    }
+  }, [base, track]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const live = useChannel(
+    `${runid}:archive`,
+    (e, { replay }) => {
+      const line: LogLine = { key: e.id ?? `${e.ts}-${Math.random()}`, ts: e.ts, type: e.type, message: e.message };
+      const cur = trackedRef.current;
+      if (cur !== e.operationId) {
+        // Follow a new operation when it starts (or the first one seen); ignore stragglers of older ones.
+        const starts = e.type === 'ENQUEUED' || (!replay && !TERMINAL.has(e.type)) || cur === null;
+        if (!starts) return;
+        track(e.operationId);
+        setLines([line]);
+        setPercent(e.type === 'ENQUEUED' ? 0 : undefined);
+      } else {
+        setLines((ls) => [...ls.slice(-499), line]);
+      }
+      const p = percentOf(e);
+      if (p !== undefined) setPercent(p);
+      if (replay) return;
+      if (TERMINAL.has(e.type)) {
+        if (e.type === 'ARCHIVE_COMPLETE' || e.type === 'RESTORE_COMPLETE') setPercent(100);
+        setFinished({ type: e.type, message: e.message });
+        setActive(null);
+        void load();
+      } else {
+        setFinished(null);
+        setActive((a) => (a && a.id === e.operationId ? { ...a, progressPercent: p ?? a.progressPercent, stage: e.stage ?? a.stage } : { id: e.operationId, stage: e.stage }));
+      }
+    },
+    () => void load(),
+  );
+
+  const canWrite = me.isAdmin || (role !== undefined && WRITE_ROLES.has(role));
+  const busy = active !== null || submitting;
+
+  const createArchive = async (e: React.FormEvent) => {
+    e.preventDefault();
+    setSubmitting(true);
+    setError(null);
+    try {
+      const res = await api<{ operationId: string }>(`${base}/archives`, { method: 'POST', json: label.trim() ? { label: label.trim() } : {} });
+      setActive({ id: res.operationId, kind: 'run-snapshot', status: 'queued' });
+      track(res.operationId);
+      setFinished(null);
+      setPercent(0);
+      setLabel('');
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setSubmitting(false);
+    }
+  };
+  const restore = async (a: ArchiveRow) => {
+    setConfirming(null);
+    setSubmitting(true);
+    setError(null);
+    try {
+      const res = await api<{ operationId: string }>(`${base}/restore`, { method: 'POST', json: { archiveName: a.name } });
+      setActive({ id: res.operationId, kind: 'run-restore', status: 'queued' });
+      track(res.operationId);
+      setFinished(null);
+      setPercent(0);
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setSubmitting(false);
+    }
+  };
+  const cancel = async () => {
+    if (!active) return;
+    try {
+      await api(`/api/operations/${active.id}/cancel`, { method: 'POST' });
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  };
+
+  return (
+    <>
+      <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500">
+        <Link href="/runs" className="hover:underline">
+          Runs
+        </Link>{' '}
+        / {runid}
+      </nav>
+      <PageHeader title={`Archives of ${runid}`}>
+        <Link href={`/runs/${encodeURIComponent(runid)}/members`} className="btn-secondary">
+          Members
+        </Link>
+      </PageHeader>
+      <ErrorBanner error={error} onDismiss={() => setError(null)} />
+
+      {canWrite && (
+        <form onSubmit={createArchive} className="card mb-6 flex flex-wrap items-end gap-3" aria-label="Create archive">
+          <div className="min-w-64 flex-1">
+            <Field label="Label (optional)" id="archive-label">
+              <input id="archive-label" className="input" maxLength={100} value={label} onChange={(e) => setLabel(e.target.value)} placeholder="e.g. before calibration" />
+            </Field>
+          </div>
+          <button type="submit" className="btn-primary" disabled={busy}>
+            Create archive
+          </button>
+        </form>
+      )}
+
+      <section aria-labelledby="status-title" className="card mb-6 space-y-3">
+        <div className="flex flex-wrap items-center justify-between gap-2">
+          <h2 id="status-title" className="text-lg font-semibold">
+            Status
+          </h2>
+          <span className={`text-xs ${live === 'live' ? 'text-green-700' : 'text-amber-700'}`} role="status">
+            {live === 'live' ? '● Live' : live === 'denied' ? 'Live updates not permitted' : '○ Reconnecting…'}
+          </span>
+        </div>
+        {active && (
+          <p className="text-sm text-slate-700">
+            {active.kind === 'run-restore' ? 'Restoring' : active.kind === 'run-snapshot' ? 'Archiving' : 'Working'}
+            {active.stage ? ` — ${active.stage}` : ''}…{' '}
+            <Link className="text-blue-700 hover:underline" href={`/operations/${active.id}`}>
+              details
+            </Link>
+          </p>
+        )}
+        {(active || trackedOp) && <ProgressBar percent={percent} label="Operation progress" />}
+        {finished && (
+          <div role="status" className={`rounded-md px-3 py-2 text-sm ${finished.type.endsWith('COMPLETE') ? 'bg-green-50 text-green-800' : 'bg-red-50 text-red-800'}`}>
+            {finished.type === 'ARCHIVE_COMPLETE' ? 'Archive created. ' : finished.type === 'RESTORE_COMPLETE' ? 'Restore finished. ' : finished.type === 'CANCELLED' ? 'Cancelled. ' : 'Failed: '}
+            {finished.type === 'EXCEPTION' && finished.message}{' '}
+            <Link href={`/runs/${encodeURIComponent(runid)}`} onClick={() => void load()} className="font-medium underline">
+              Back to run {runid}
+            </Link>
+          </div>
+        )}
+        <EventLog lines={lines} label="Operation messages" empty="No archive or restore has run yet." />
+        {active && canWrite && (
+          <button type="button" className="btn-secondary" onClick={cancel}>
+            Cancel operation
+          </button>
+        )}
+      </section>
+
+      <section aria-labelledby="archives-title">
+        <h2 id="archives-title" className="mb-3 text-lg font-semibold">
+          Archives
+        </h2>
+        {archives === null ? (
+          <Loading />
+        ) : archives.length === 0 ? (
+          <Empty title="No archives yet">{canWrite ? 'Create the first snapshot with “Create archive”.' : 'A collaborator or owner can create one.'}</Empty>
+        ) : (
+          <div className="card overflow-x-auto p-0">
+            <table className="data-table">
+              <caption className="sr-only">Archives of run {runid}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Archive</th>
+                  <th scope="col">Size</th>
+                  <th scope="col">Created</th>
+                  <th scope="col">SHA-256</th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {archives.map((a) => (
+                  <tr key={a.name}>
+                    <td>
+                      <div className="font-medium break-all">{a.name}</div>
+                      {(a.label || a.kind === 'pre-restore') && (
+                        <div className="text-xs text-slate-500">
+                          {a.label}
+                          {a.kind === 'pre-restore' && <span className="ml-1 rounded bg-slate-100 px-1">pre-restore</span>}
+                        </div>
+                      )}
+                    </td>
+                    <td className="whitespace-nowrap">{formatBytes(a.size)}</td>
+                    <td className="whitespace-nowrap">{formatTime(a.createdAt ?? a.created_at)}</td>
+                    <td>
+                      <CopyHash hash={a.sha256} />
+                    </td>
+                    <td className="whitespace-nowrap text-right">
+                      <a className="btn-secondary mr-2" href={a.downloadUrl ?? a.download_url ?? `${base}/archives/${encodeURIComponent(a.name)}/download`} download>
+                        Download<span className="sr-only"> {a.name}</span>
+                      </a>
+                      {canWrite && (
+                        <button type="button" className="btn-danger" disabled={busy} onClick={() => setConfirming(a)}>
+                          Restore<span className="sr-only"> {a.name}</span>
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+
+      {confirming && (
+        <Modal title={`Restore ${confirming.name}?`} onClose={() => setConfirming(null)} describedBy="restore-desc">
+          <div id="restore-desc" className="space-y-2 text-sm text-slate-700">
+            <p>
+              Everything in run <strong>{runid}</strong> except the <code>archives/</code> folder will be replaced by the contents of this archive.
+            </p>
+            <p>The current content is kept first as a pre-restore snapshot under <code>archives/</code>, so you can go back to it.</p>
+          </div>
+          <div className="mt-6 flex justify-end gap-2">
+            <button type="button" className="btn-secondary" onClick={() => setConfirming(null)}>
+              Keep current content
+            </button>
+            <button type="button" className="btn-danger" onClick={() => void restore(confirming)}>
+              Replace and restore
+            </button>
+          </div>
+        </Modal>
+      )}
+    </>
+  );
+}
