@@ -48,6 +48,19 @@ const envSchema = z.object({
   OPERATION_HEARTBEAT_SECONDS: z.coerce.number().positive().default(10),
   OPERATION_STALE_SECONDS: z.coerce.number().positive().default(120),
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().nonnegative().default(25),
+  CORS_ORIGINS: optionalString,
+  LOGIN_MAX_FAILURES: z.coerce.number().int().positive().default(10),
+  LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().positive().default(30),
+  LOGIN_WINDOW_SECONDS: z.coerce.number().int().positive().default(900),
+  MARKER_FILE_TEMPLATE: z.string().regex(/^[^/\\\0]*\{folder\}[^/\\\0]*$/, 'must contain {folder} and no path separators').default('{folder}-ARCHIVED-TO-GLOBUS.txt'),
+  MAX_COMPRESSION_RETRIES: z.coerce.number().int().min(1).default(3),
+  MAX_UPLOAD_RETRIES: z.coerce.number().int().min(1).default(5),
+  MAX_CONNECTION_ERROR_RETRIES: z.coerce.number().int().min(1).default(10),
+  RETRY_DELAY_SECONDS: z.coerce.number().nonnegative().default(30),
+  MIN_FREE_SPACE_GB: z.coerce.number().nonnegative().default(10),
+  COMPRESSION_SIZE_ESTIMATE_RATIO: z.coerce.number().nonnegative().default(0.7),
+  DISK_CHECK_INTERVAL_SECONDS: z.coerce.number().positive().default(60),
+  FOLDER_SCAN_CACHE_SECONDS: z.coerce.number().nonnegative().default(300),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -86,6 +99,23 @@ export interface Config {
   heartbeatSeconds: number;
   staleSeconds: number;
   shutdownGraceSeconds: number;
+  /** Origins allowed to call the API from a browser (CORS); empty = CORS off. */
+  corsOrigins: string[];
+  /** Failed logins allowed per username / per client IP within the window before 429. */
+  loginMaxFailures: number;
+  loginMaxFailuresPerIp: number;
+  loginWindowSeconds: number;
+  folders: {
+    markerTemplate: string;
+    maxCompressionRetries: number;
+    maxUploadRetries: number;
+    maxConnectionErrorRetries: number;
+    retryDelaySeconds: number;
+    minFreeSpaceGb: number;
+    compressionSizeEstimateRatio: number;
+    diskCheckIntervalSeconds: number;
+    scanCacheSeconds: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -148,6 +178,21 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     heartbeatSeconds: e.OPERATION_HEARTBEAT_SECONDS,
     staleSeconds: e.OPERATION_STALE_SECONDS,
     shutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS,
+    corsOrigins: (e.CORS_ORIGINS ?? '').split(',').map((o) => o.trim().replace(/\/$/, '')).filter(Boolean),
+    loginMaxFailures: e.LOGIN_MAX_FAILURES,
+    loginMaxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
+    loginWindowSeconds: e.LOGIN_WINDOW_SECONDS,
+    folders: {
+      markerTemplate: e.MARKER_FILE_TEMPLATE,
+      maxCompressionRetries: e.MAX_COMPRESSION_RETRIES,
+      maxUploadRetries: e.MAX_UPLOAD_RETRIES,
+      maxConnectionErrorRetries: e.MAX_CONNECTION_ERROR_RETRIES,
+      retryDelaySeconds: e.RETRY_DELAY_SECONDS,
+      minFreeSpaceGb: e.MIN_FREE_SPACE_GB,
+      compressionSizeEstimateRatio: e.COMPRESSION_SIZE_ESTIMATE_RATIO,
+      diskCheckIntervalSeconds: e.DISK_CHECK_INTERVAL_SECONDS,
+      scanCacheSeconds: e.FOLDER_SCAN_CACHE_SECONDS,
+    },
   };
 }
 

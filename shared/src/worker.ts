@@ -1,4 +1,4 @@
-import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, type Job, type JobsOptions, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from './config';
 import type { Operation, PrismaClient } from './db';
@@ -22,9 +22,47 @@ export interface ProcessorContext<P> {
   prisma: PrismaClient;
   redis: Redis;
   logger: Logger;
+  /**
+   * Ends this stage without finishing the Operation: it goes back to `queued` on `next.queue` and
+   * `next` is added there (its jobId must be `<operationId>.<stage>`). Return the value from the processor.
+   */
+  handOff(next: HandOffTarget): HandedOff;
+  /**
+   * Puts the job back to wait (`queued`, `message` as current operation) and runs it again after
+   * `delayMs` without using an attempt. Throws; call it as `throw await ctx.postpone(...)` or just await it.
+   */
+  postpone(delayMs: number, message: string): Promise<never>;
+  /** From now on a cancel request no longer stops this job (e.g. once the source is being deleted). */
+  commit(): void;
 }
 
-export type Processor<P, R> = (ctx: ProcessorContext<P>) => Promise<R>;
+export interface HandOffTarget {
+  queue: string;
+  /** Job kind (BullMQ job name) of the next stage. */
+  kind: string;
+  jobId: string;
+  payload: unknown;
+  opts?: Omit<JobsOptions, 'jobId'>;
+  message: string;
+  /** Merged into the Operation's result so far (kept if a later stage fails). */
+  partialResult?: Record<string, unknown>;
+}
+
+const HANDED_OFF = Symbol('arkive.handedOff');
+export interface HandedOff {
+  [HANDED_OFF]: HandOffTarget;
+}
+function isHandedOff(v: unknown): v is HandedOff {
+  return typeof v === 'object' && v !== null && HANDED_OFF in v;
+}
+
+/** Job ids are the operation id, or `<operationId>.<stage>` for later stages of the same operation. */
+export function operationIdOfJob(jobId: string): string {
+  const m = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.[A-Za-z0-9_-]+$/i.exec(jobId);
+  return m ? m[1] : jobId;
+}
+
+export type Processor<P, R> = (ctx: ProcessorContext<P>) => Promise<R | HandedOff>;
 
 export interface ProcessorRegistration<P = unknown, R = unknown> {
   def: JobKind<P, R>;
@@ -59,6 +97,8 @@ export class BaseWorker {
   private readonly publisher: EventPublisher;
   private readonly logger: Logger;
   private readonly active = new Map<string, AbortController>();
+  private readonly committed = new Set<string>();
+  private readonly handOffQueues = new Map<string, Queue>();
   private closing = false;
 
   constructor(private readonly opts: BaseWorkerOptions) {
@@ -111,6 +151,7 @@ export class BaseWorker {
       await closing;
     } finally {
       clearTimeout(timer);
+      await Promise.all([...this.handOffQueues.values()].map((q) => q.close().catch(() => undefined)));
     }
   }
 
@@ -119,7 +160,7 @@ export class BaseWorker {
     if (!reg) throw new UnrecoverableError(`No processor for job kind ${job.name} on queue ${this.opts.queue}`);
     const { prisma, config } = this.opts;
     const deps = { prisma, publisher: this.publisher, logger: this.logger };
-    const id = job.id as string;
+    const id = operationIdOfJob(job.id as string);
     let operation = await prisma.operation.findUnique({ where: { id } });
     if (!operation) throw new UnrecoverableError(`Operation ${id} does not exist`);
     const channel = reg.def.channel(job.data as never, id);
@@ -159,10 +200,24 @@ export class BaseWorker {
       prisma,
       redis: this.opts.connection,
       logger: this.logger.child({ operationId: id, kind: reg.def.kind, scopeId: operation.scopeId }),
+      handOff: (next) => ({ [HANDED_OFF]: next }),
+      postpone: async (delayMs, message) => {
+        if (!token) throw new Error('postpone needs a job token');
+        await report.flush();
+        const op = await prisma.operation.update({ where: { id }, data: { status: 'queued', currentOperation: message.slice(0, 500) } });
+        await publishOperationEvent(deps, op, channel, 'STATUS', message);
+        await job.moveToDelayed(Date.now() + delayMs, token);
+        throw new DelayedError();
+      },
+      commit: () => {
+        this.committed.add(id);
+      },
     };
     try {
-      const result = reg.def.result.parse(await reg.process(ctx));
-      ctx.throwIfStopped();
+      const out = await reg.process(ctx);
+      if (isHandedOff(out)) return await this.handOffTo(id, channel, out[HANDED_OFF], report, deps);
+      const result = reg.def.result.parse(out);
+      if (!this.committed.has(id)) ctx.throwIfStopped();
       await report.flush();
       const done = await finishOperation(prisma, id, 'succeeded', { result, currentOperation: 'Completed' });
       if (done) {
@@ -171,13 +226,45 @@ export class BaseWorker {
       }
       return result;
     } catch (rawErr) {
+      if (rawErr instanceof DelayedError) throw rawErr;
       await report.flush().catch(() => undefined);
       const err = ctrl.signal.aborted && !(rawErr instanceof CancelledError || rawErr instanceof ShutdownError) ? ctrl.signal.reason : rawErr;
       return this.handleFailure({ job, token, id, channel, err, attempt, deps });
     } finally {
       for (const t of timers) clearInterval(t);
       this.active.delete(id);
+      this.committed.delete(id);
     }
+  }
+
+  /** The Operation waits (queued) for its next stage on another queue; no terminal event. */
+  private async handOffTo(id: string, channel: string, next: HandOffTarget, report: OperationReporter, deps: { prisma: PrismaClient; publisher: EventPublisher }): Promise<unknown> {
+    const { prisma } = this.opts;
+    if (operationIdOfJob(next.jobId) !== id || next.jobId === id) throw new Error(`Hand-off job id must be ${id}.<stage>, got ${next.jobId}`);
+    await report.flush();
+    const current = await prisma.operation.findUnique({ where: { id }, select: { result: true } });
+    const result = next.partialResult ? { ...((current?.result as Record<string, unknown> | null) ?? {}), ...next.partialResult } : undefined;
+    const { count } = await prisma.operation.updateMany({
+      where: { id, status: 'running' },
+      data: { status: 'queued', queue: next.queue, currentOperation: next.message.slice(0, 500), ...(result ? { result: result as never } : {}) },
+    });
+    if (count === 0) return { handedOff: false };
+    let q = this.handOffQueues.get(next.queue);
+    if (!q) {
+      q = new Queue(next.queue, { connection: this.opts.connection, prefix: bullPrefix(this.opts.config.redisPrefix) });
+      this.handOffQueues.set(next.queue, q);
+    }
+    try {
+      await q.add(next.kind, next.payload, { removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 }, ...next.opts, jobId: next.jobId });
+    } catch (err) {
+      const done = await finishOperation(prisma, id, 'failed', { error: `Could not queue the next stage: ${errorMessage(err)}`, errorCode: 'QUEUE_UNAVAILABLE' });
+      if (done) await publishOperationEvent(deps, done, channel, 'EXCEPTION', done.error ?? 'Could not queue the next stage');
+      throw new UnrecoverableError(errorMessage(err));
+    }
+    await appendLog(prisma, id, 'INFO', next.message);
+    const op = await prisma.operation.findUnique({ where: { id } });
+    if (op) await publishOperationEvent(deps, op, channel, 'STATUS', next.message);
+    return { handedOff: true, queue: next.queue, jobId: next.jobId };
   }
 
   private async handleFailure(a: { job: Job; token?: string; id: string; channel: string; err: unknown; attempt: number; deps: { prisma: PrismaClient; publisher: EventPublisher } }): Promise<unknown> {
@@ -227,7 +314,7 @@ export class BaseWorker {
       void prisma.operation
         .findUnique({ where: { id }, select: { cancelRequestedAt: true } })
         .then((row) => {
-          if (row?.cancelRequestedAt && !ctrl.signal.aborted) ctrl.abort(new CancelledError());
+          if (row?.cancelRequestedAt && !ctrl.signal.aborted && !this.committed.has(id)) ctrl.abort(new CancelledError());
         })
         .catch(() => undefined);
     }, this.opts.cancelPollMs ?? 500);

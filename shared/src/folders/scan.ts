@@ -1,0 +1,176 @@
+import type { Dirent } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { isMarkerName } from './markers';
+
+export interface ScannedFolder {
+  rel: string;
+  path: string;
+  name: string;
+  level1: string;
+  level2: string;
+  sizeBytes: number;
+  fileCount: number;
+  modifiedAt: Date;
+  isArchived: boolean;
+}
+
+export interface ScanResult {
+  /** Listable folders, plus archived ones (isArchived) so callers can choose to show them. */
+  folders: ScannedFolder[];
+  excluded: { empty: number; singleTxt: number; archived: number };
+  scannedAt: Date;
+  durationMs: number;
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+async function readDirs(dir: string): Promise<Dirent[]> {
+  try {
+    return (await fs.readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory());
+  } catch {
+    return [];
+  }
+}
+
+/** Size, file count and newest mtime of a tree; symbolic links are counted as entries, never followed. */
+export async function treeStats(dir: string, limit = 16): Promise<{ sizeBytes: number; fileCount: number; modifiedMs: number }> {
+  let sizeBytes = 0;
+  let fileCount = 0;
+  let modifiedMs = 0;
+  const walk = async (d: string): Promise<void> => {
+    let entries: Dirent[];
+    try {
+      entries = await fs.readdir(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    const subdirs: string[] = [];
+    await mapLimit(entries, limit, async (e) => {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) {
+        subdirs.push(p);
+        return;
+      }
+      const st = await fs.lstat(p).catch(() => null);
+      if (!st) return;
+      fileCount++;
+      if (st.isFile()) sizeBytes += st.size;
+      if (st.mtimeMs > modifiedMs) modifiedMs = st.mtimeMs;
+    });
+    await mapLimit(subdirs, 4, walk);
+  };
+  const st = await fs.lstat(dir);
+  modifiedMs = st.mtimeMs;
+  await walk(dir);
+  return { sizeBytes, fileCount, modifiedMs };
+}
+
+/**
+ * Folders exactly three levels under `root`. Excludes empty folders and folders holding only one
+ * `.txt` file; folders with a marker come back with isArchived = true. Symbolic links are never
+ * followed (a linked level is skipped), so nothing outside `root` is listed.
+ */
+export async function scanFolders(root: string, markerTemplate: string, opts: { concurrency?: number } = {}): Promise<ScanResult> {
+  const started = Date.now();
+  const concurrency = opts.concurrency ?? 64;
+  const excluded = { empty: 0, singleTxt: 0, archived: 0 };
+  const level1 = await readDirs(root);
+  const level2 = (await mapLimit(level1, concurrency, async (l1) => (await readDirs(path.join(root, l1.name))).map((l2) => [l1.name, l2.name] as const))).flat();
+  const level3 = (
+    await mapLimit(level2, concurrency, async ([a, b]) => (await readDirs(path.join(root, a, b))).map((l3) => [a, b, l3.name] as const))
+  ).flat();
+  const found = await mapLimit(level3, concurrency, async ([a, b, name]): Promise<ScannedFolder | null> => {
+    const abs = path.join(root, a, b, name);
+    let entries: Dirent[];
+    try {
+      entries = await fs.readdir(abs, { withFileTypes: true });
+    } catch {
+      return null;
+    }
+    if (entries.length === 0) {
+      excluded.empty++;
+      return null;
+    }
+    const isArchived = entries.some((e) => !e.isDirectory() && isMarkerName(e.name, markerTemplate, name));
+    if (!isArchived && entries.length === 1 && entries[0].isFile() && entries[0].name.toLowerCase().endsWith('.txt')) {
+      excluded.singleTxt++;
+      return null;
+    }
+    if (isArchived) excluded.archived++;
+    const stats = await treeStats(abs);
+    if (!isArchived && stats.fileCount === 0) {
+      excluded.empty++;
+      return null;
+    }
+    return { rel: `${a}/${b}/${name}`, path: abs, name, level1: a, level2: b, sizeBytes: stats.sizeBytes, fileCount: stats.fileCount, modifiedAt: new Date(stats.modifiedMs), isArchived };
+  });
+  const folders = found.filter((f): f is ScannedFolder => f !== null).sort((x, y) => (x.rel < y.rel ? -1 : x.rel > y.rel ? 1 : 0));
+  return { folders, excluded, scannedAt: new Date(), durationMs: Date.now() - started };
+}
+
+/**
+ * Keeps the last scan. `get()` waits only for the very first scan; afterwards a refresh (explicit or
+ * because the cache is older than `ttlSeconds`) runs in the background and callers get the last
+ * result with `scanning: true`.
+ */
+export class FolderScanCache {
+  private last?: ScanResult;
+  private running?: Promise<ScanResult>;
+  private lastError?: Error;
+
+  constructor(
+    private readonly root: string,
+    private readonly markerTemplate: string,
+    private readonly ttlSeconds: number,
+  ) {}
+
+  async get(opts: { refresh?: boolean } = {}): Promise<{ result: ScanResult; scanning: boolean }> {
+    const stale = this.last && Date.now() - this.last.scannedAt.getTime() > this.ttlSeconds * 1000;
+    if (!this.last) {
+      const result = await this.start();
+      return { result, scanning: false };
+    }
+    if (opts.refresh || stale) void this.start().catch(() => undefined);
+    return { result: this.last, scanning: Boolean(this.running) };
+  }
+
+  get error(): Error | undefined {
+    return this.lastError;
+  }
+
+  /** Starts a scan unless one is running; resolves with its result. */
+  start(): Promise<ScanResult> {
+    this.running ??= scanFolders(this.root, this.markerTemplate)
+      .then((r) => {
+        this.last = r;
+        this.lastError = undefined;
+        return r;
+      })
+      .catch((err: Error) => {
+        this.lastError = err;
+        throw err;
+      })
+      .finally(() => {
+        this.running = undefined;
+      });
+    return this.running;
+  }
+
+  /** Forget the cached result (e.g. after a folder was archived). Next get() refreshes in the background. */
+  invalidate(): void {
+    if (this.last) this.last = { ...this.last, scannedAt: new Date(0) };
+  }
+}
