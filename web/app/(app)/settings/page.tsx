@@ -20,7 +20,7 @@ function ChangePassword() {
     if (next !== confirm) return setError('The new passwords do not match.');
     setBusy(true);
     try {
-      await api('/api/auth/change-password', { method: 'POST', json: { current_password: current, new_password: next } });
+      await api('/api/auth/password', { method: 'POST', json: { current_password: current, new_password: next } });
       setDone(true);
       setCurrent('');
       setNext('');

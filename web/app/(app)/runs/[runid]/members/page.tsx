@@ -46,11 +46,10 @@ export default function MembersPage({ params }: { params: Promise<{ runid: strin
       setError(errorMessage(err));
     }
   };
-  const idOf = (m: Member) => m.userId ?? m.user_id;
   const change = async (m: Member, newRole: string) => {
     setError(null);
     try {
-      await api(`${base}/${idOf(m)}`, { method: 'PATCH', json: { role: newRole } });
+      await api(base, { method: 'POST', json: { username: m.username, role: newRole } });
       load();
     } catch (err) {
       setError(errorMessage(err));
@@ -60,7 +59,7 @@ export default function MembersPage({ params }: { params: Promise<{ runid: strin
     if (!window.confirm(`Remove ${m.username} from ${runid}?`)) return;
     setError(null);
     try {
-      await api(`${base}/${idOf(m)}`, { method: 'DELETE' });
+      await api(`${base}/${encodeURIComponent(m.username)}`, { method: 'DELETE' });
       load();
     } catch (err) {
       setError(errorMessage(err));

@@ -1,0 +1,133 @@
+'use client';
+import { useCallback, useEffect, useState } from 'react';
+import { api, errorMessage, itemsOf } from '@/lib/api';
+import { formatTime } from '@/lib/format';
+import { useMe } from '@/lib/session';
+import { Empty, ErrorBanner, Field, Loading, Modal, PageHeader } from '@/components/ui';
+
+interface User {
+  id: number;
+  username: string;
+  is_admin: boolean;
+  must_change_password: boolean;
+  created_at: string;
+  last_login: string | null;
+}
+
+export default function UsersPage() {
+  const me = useMe();
+  const [users, setUsers] = useState<User[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [creating, setCreating] = useState(false);
+  const [form, setForm] = useState({ username: '', password: '', is_admin: false });
+  const [formError, setFormError] = useState<string | null>(null);
+  const load = useCallback(() => {
+    api('/api/users?limit=500')
+      .then((b) => setUsers(itemsOf<User>(b)))
+      .catch((e: unknown) => {
+        setError(errorMessage(e));
+        setUsers([]);
+      });
+  }, []);
+  useEffect(load, [load]);
+  if (!me.isAdmin) return <ErrorBanner error="This page is for administrators." />;
+  const create = async (e: React.FormEvent) => {
+    e.preventDefault();
+    setFormError(null);
+    try {
+      await api('/api/users', { method: 'POST', json: form });
+      setCreating(false);
+      setForm({ username: '', password: '', is_admin: false });
+      load();
+    } catch (err) {
+      setFormError(errorMessage(err));
+    }
+  };
+  const remove = async (u: User) => {
+    if (!window.confirm(`Delete user ${u.username}? Their run memberships are removed too.`)) return;
+    setError(null);
+    try {
+      await api(`/api/users/${u.id}`, { method: 'DELETE' });
+      load();
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  };
+  return (
+    <>
+      <PageHeader title="User management">
+        <button type="button" className="btn-primary" onClick={() => setCreating(true)}>
+          + Create user
+        </button>
+      </PageHeader>
+      <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      {users === null ? (
+        <Loading />
+      ) : users.length === 0 ? (
+        <Empty title="No users" />
+      ) : (
+        <div className="card overflow-x-auto p-0">
+          <table className="data-table">
+            <caption className="sr-only">Users</caption>
+            <thead>
+              <tr>
+                <th scope="col">Username</th>
+                <th scope="col">Admin</th>
+                <th scope="col">Created</th>
+                <th scope="col">Last login</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {users.map((u) => (
+                <tr key={u.id}>
+                  <td className="font-medium">
+                    {u.username}
+                    {u.must_change_password && <span className="ml-2 rounded bg-amber-100 px-1 text-xs text-amber-900">must change password</span>}
+                  </td>
+                  <td>{u.is_admin ? <span aria-label="yes">✓</span> : <span aria-label="no">✗</span>}</td>
+                  <td className="whitespace-nowrap">{formatTime(u.created_at)}</td>
+                  <td className="whitespace-nowrap">{formatTime(u.last_login)}</td>
+                  <td className="text-right">
+                    {u.id !== me.id && (
+                      <button type="button" className="btn-secondary" onClick={() => void remove(u)}>
+                        Delete<span className="sr-only"> {u.username}</span>
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {creating && (
+        <Modal title="Create user" onClose={() => setCreating(false)}>
+          <form onSubmit={create} className="space-y-3">
+            <ErrorBanner error={formError} />
+            <Field label="Username" id="new-username">
+              <input id="new-username" className="input" required value={form.username} onChange={(e) => setForm({ ...form, username: e.target.value })} />
+            </Field>
+            <Field label="Initial password" id="new-password" hint="The user chooses their own password at first login.">
+              <input id="new-password" type="password" className="input" autoComplete="new-password" required value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} />
+            </Field>
+            <label className="flex items-center gap-2 text-sm">
+              <input type="checkbox" checked={form.is_admin} onChange={(e) => setForm({ ...form, is_admin: e.target.checked })} />
+              Administrator
+            </label>
+            <div className="flex justify-end gap-2 pt-2">
+              <button type="button" className="btn-secondary" onClick={() => setCreating(false)}>
+                Cancel
+              </button>
+              <button type="submit" className="btn-primary">
+                Create
+              </button>
+            </div>
+          </form>
+        </Modal>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,156 @@
+'use client';
+import Link from 'next/link';
+import { useCallback, useEffect, useState } from 'react';
+import { api, errorMessage } from '@/lib/api';
+import { formatBytes, formatDuration, formatTime } from '@/lib/format';
+import { isIndeterminate, stepIndicator, type Operation } from '@/lib/operations';
+import { useChannel } from '@/lib/socket';
+import { EventLog, type LogLine } from './EventLog';
+import { ErrorBanner, Loading, PageHeader, ProgressBar, StatusBadge } from './ui';
+
+interface LogRow {
+  id: number;
+  ts: string;
+  level: string;
+  message: string;
+}
+const TERMINAL = new Set(['ARCHIVE_COMPLETE', 'RESTORE_COMPLETE', 'UPLOAD_COMPLETE', 'MIGRATION_COMPLETE', 'SYNC_COMPLETE', 'COMPLETE', 'EXCEPTION', 'CANCELLED']);
+
+/** Operation detail (also the folder job detail): fields, progress, live logs, retry/cancel, .txt download. */
+export function OperationView({ id, extra, title }: { id: string; extra?: (op: Operation) => React.ReactNode; title?: (op: Operation) => string }) {
+  const [op, setOp] = useState<Operation | null>(null);
+  const [logs, setLogs] = useState<LogLine[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const load = useCallback(async () => {
+    try {
+      const [o, l] = await Promise.all([api<Operation>(`/api/operations/${id}`), api<{ items: LogRow[] }>(`/api/operations/${id}/logs?limit=5000`)]);
+      setOp(o);
+      setLogs(l.items.map((r) => ({ key: `db-${r.id}`, ts: r.ts, level: r.level, message: r.message })));
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  }, [id]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const active = op && (op.status === 'queued' || op.status === 'running');
+  useChannel(
+    active ? op.channel : undefined,
+    (e, { replay }) => {
+      if (e.operationId !== id || replay) return;
+      if (e.type === 'LOG' || e.type === 'STATUS' || e.type === 'EXCEPTION') {
+        setLogs((ls) => [...ls, { key: e.id ?? `${e.ts}-${ls.length}`, ts: e.ts, level: e.type === 'EXCEPTION' ? 'ERROR' : 'INFO', message: e.message }]);
+      }
+      const pct = typeof e.percent === 'number' ? e.percent : e.progress && e.progress.total > 0 ? (e.progress.current / e.progress.total) * 100 : undefined;
+      setOp((o) => (o ? { ...o, status: o.status === 'queued' ? 'running' : o.status, stage: e.stage ?? o.stage, progressPercent: pct ?? o.progressPercent, currentOperation: e.message || o.currentOperation } : o));
+      if (TERMINAL.has(e.type)) void load();
+    },
+    () => void load(),
+  );
+
+  const retry = async () => {
+    setError(null);
+    try {
+      await api(`/api/operations/${id}/retry`, { method: 'POST' });
+      await load();
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  };
+  const cancel = async () => {
+    setError(null);
+    try {
+      await api(`/api/operations/${id}/cancel`, { method: 'POST' });
+      await load();
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  };
+  if (!op) return error ? <ErrorBanner error={error} /> : <Loading />;
+  const result = (op.result ?? {}) as Record<string, unknown>;
+  return (
+    <>
+      <PageHeader title={title ? title(op) : `${op.kind} · ${op.scopeId}`}>
+        {active && (
+          <button type="button" className="btn-secondary" onClick={cancel}>
+            Cancel
+          </button>
+        )}
+        {op.status === 'failed' && (
+          <button type="button" className="btn-primary" onClick={retry}>
+            Retry
+          </button>
+        )}
+      </PageHeader>
+      <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      <section className="card mb-6" aria-label="Details">
+        <dl className="grid grid-cols-1 gap-x-6 gap-y-2 text-sm sm:grid-cols-[max-content_1fr]">
+          <dt className="font-medium text-slate-600">Status</dt>
+          <dd>
+            <StatusBadge status={op.status} /> {op.stage && <span className="ml-2 text-slate-600">{op.stage}</span>}
+          </dd>
+          <dt className="font-medium text-slate-600">Kind</dt>
+          <dd>{op.kind}</dd>
+          <dt className="font-medium text-slate-600">Scope</dt>
+          <dd>
+            {op.scopeType === 'run' ? (
+              <Link className="text-blue-700 hover:underline" href={`/runs/${encodeURIComponent(op.scopeId)}`}>
+                run {op.scopeId}
+              </Link>
+            ) : (
+              `${op.scopeType} ${op.scopeId}`
+            )}
+          </dd>
+          <dt className="font-medium text-slate-600">Created</dt>
+          <dd>
+            {formatTime(op.createdAt)} {op.createdBy && `by ${op.createdBy}`}
+          </dd>
+          <dt className="font-medium text-slate-600">Started</dt>
+          <dd>{formatTime(op.startedAt)}</dd>
+          <dt className="font-medium text-slate-600">Ended</dt>
+          <dd>{formatTime(op.finishedAt)}</dd>
+          <dt className="font-medium text-slate-600">Duration</dt>
+          <dd>{formatDuration(op.startedAt ?? op.createdAt, op.finishedAt)}</dd>
+          <dt className="font-medium text-slate-600">Attempt</dt>
+          <dd>
+            {op.attempt} of {op.maxAttempts}
+          </dd>
+          {typeof result.size === 'number' && (
+            <>
+              <dt className="font-medium text-slate-600">Archive size</dt>
+              <dd>{formatBytes(result.size)}</dd>
+            </>
+          )}
+          {extra?.(op)}
+          {op.error && (
+            <>
+              <dt className="font-medium text-red-700">Error</dt>
+              <dd className="whitespace-pre-wrap text-red-800">
+                {op.error}
+                {op.errorCode && <span className="ml-2 text-xs text-red-600">({op.errorCode})</span>}
+              </dd>
+            </>
+          )}
+        </dl>
+        {active && (
+          <div className="mt-4 space-y-1">
+            <p className="text-sm">{stepIndicator(op)}</p>
+            <ProgressBar percent={isIndeterminate(op) ? undefined : op.progressPercent} label="Operation progress" />
+          </div>
+        )}
+      </section>
+      <section aria-labelledby="logs-title">
+        <div className="mb-2 flex items-center justify-between">
+          <h2 id="logs-title" className="text-lg font-semibold">
+            Logs
+          </h2>
+          <a className="btn-secondary" href={`/api/operations/${id}/logs?format=txt`} download>
+            Download logs (.txt)
+          </a>
+        </div>
+        <EventLog lines={logs} label="Operation logs" empty="No log lines yet." />
+      </section>
+    </>
+  );
+}
