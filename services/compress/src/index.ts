@@ -1,4 +1,5 @@
 import { startService } from '@arkive/shared';
+import { folderArchiveProcessor } from './folder-archive';
 import { runSnapshotProcessor } from './run-snapshot/processor';
 
 /**
@@ -7,5 +8,6 @@ import { runSnapshotProcessor } from './run-snapshot/processor';
  */
 void startService('compress', () => [
   // Each job kind registers its processor here: { queue, processors: [registerProcessor(kind, fn)], concurrency }.
+  { queue: 'compress-folder', processors: [folderArchiveProcessor()], concurrency: 1 },
   { queue: 'compress', processors: [runSnapshotProcessor], concurrency: 2 },
 ]);
