@@ -15,3 +15,4 @@ export * from './storage';
 export * from './service';
 export * from './socket-events';
 export * from './folders';
+export * from './auth';

@@ -1,7 +1,57 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
+import { checkSessionToken, SESSION_COOKIE, UnauthorizedError, ForbiddenError } from '@arkive/shared';
 import type { AppDeps } from '../deps';
 
-/** Resolves the caller from a bearer token or session cookie into req.user (filled in by the auth module). */
-export function authenticate(_deps: AppDeps): RequestHandler {
-  return (_req, _res, next) => next();
+/** The session token of a request: `Authorization: Bearer` first, else the `arkive_session` cookie. */
+export function sessionTokenOf(req: Request): string | undefined {
+  const auth = req.header('authorization');
+  if (auth && /^bearer\s+/i.test(auth)) return auth.replace(/^bearer\s+/i, '').trim() || undefined;
+  const cookie = (req.cookies as Record<string, string> | undefined)?.[SESSION_COOKIE];
+  return cookie || undefined;
+}
+
+/** Resolves the caller from a bearer token or session cookie into req.user (never refuses by itself). */
+export function authenticate(deps: AppDeps): RequestHandler {
+  return async (req, _res, next) => {
+    try {
+      const token = sessionTokenOf(req);
+      if (token) {
+        const r = await checkSessionToken(deps.config, deps.redis, token, deps.prisma);
+        if (r.ok) req.user = r.user;
+        else req.authFailure = r.reason;
+      }
+      next();
+    } catch (err) {
+      next(err);
+    }
+  };
+}
+
+/** 401 naming why a presented token failed, or a plain "sign in" when there was none. */
+export function unauthenticated(req: Request): UnauthorizedError {
+  switch (req.authFailure) {
+    case 'expired':
+      return new UnauthorizedError('Your session has expired; sign in again', 'SESSION_EXPIRED');
+    case 'revoked':
+      return new UnauthorizedError('This session has ended; sign in again', 'SESSION_REVOKED');
+    case 'invalid':
+      return new UnauthorizedError('The session token is not valid; sign in again', 'SESSION_INVALID');
+    default:
+      return new UnauthorizedError();
+  }
+}
+
+/** Signed in, and not held at the forced password change. */
+export function requireUser(req: Request, opts: { duringPasswordChange?: boolean } = {}) {
+  if (!req.user) throw unauthenticated(req);
+  if (req.user.mustChangePassword && !opts.duringPasswordChange) {
+    throw new ForbiddenError('Change your password first (POST /api/auth/password)', 'PASSWORD_CHANGE_REQUIRED');
+  }
+  return req.user;
+}
+
+export function requireAdmin(req: Request) {
+  const user = requireUser(req);
+  if (!user.isAdmin) throw new ForbiddenError('Administrators only');
+  return user;
 }

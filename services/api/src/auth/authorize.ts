@@ -1,26 +1,74 @@
 import type { Request } from 'express';
-import { ForbiddenError, UnauthorizedError } from '@arkive/shared';
+import { ForbiddenError, NotFoundError, roleAtLeast, runAccessOf, verifySignedToken, type RunRoleName } from '@arkive/shared';
 import type { AppDeps } from '../deps';
 import type { Access } from '../http/route';
+import { requireAdmin, requireUser } from './authenticate';
+import { requireCronSecret } from './cron-secret';
 
-/**
- * Enforces a route's access rule. The role checks (run membership, operation scope, cron
- * secret) are filled in by the auth module; until a rule is implemented it refuses.
- */
-export async function authorize(access: Access, req: Request, _deps: AppDeps, _params: Record<string, string>): Promise<void> {
+const runNotFound = (runid: string) => new NotFoundError('RUN_NOT_FOUND', `Run ${runid} not found`);
+
+/** Enforces a route's access rule; throws 401/403/404/503 AppErrors. */
+export async function authorize(access: Access, req: Request, deps: AppDeps, params: Record<string, string>): Promise<void> {
   switch (access.kind) {
     case 'public':
       return;
     case 'user':
-    case 'run':
-    case 'operation':
-      if (!req.user) throw new UnauthorizedError();
+      requireUser(req, { duringPasswordChange: access.duringPasswordChange === true });
       return;
     case 'admin':
-      if (!req.user) throw new UnauthorizedError();
-      if (!req.user.isAdmin) throw new ForbiddenError('Administrators only');
+      requireAdmin(req);
       return;
     case 'cron':
-      throw new UnauthorizedError('Cron secret required', 'CRON_UNAUTHORIZED');
+      requireCronSecret(req, deps.config);
+      return;
+    case 'run':
+      return authorizeRun(access, req, deps, params);
+    case 'operation':
+      return authorizeOperation(access.action, req, deps, params);
+    default: {
+      const never: never = access;
+      throw new Error(`Unknown access rule ${JSON.stringify(never)}`);
+    }
   }
+}
+
+async function authorizeRun(access: { role: RunRoleName; allowSignedLink?: true }, req: Request, deps: AppDeps, params: Record<string, string>): Promise<void> {
+  const runid = params.runid;
+  const token = typeof req.query?.token === 'string' ? req.query.token : undefined;
+  if (access.allowSignedLink && token !== undefined && req.method === 'GET') {
+    verifySignedToken(deps.config, token, req.originalUrl);
+    req.viaSignedLink = true;
+    return;
+  }
+  const user = requireUser(req);
+  const { exists, effectiveRole } = await runAccessOf(deps.prisma, user, runid ?? '');
+  if (!exists || !effectiveRole) throw runNotFound(runid);
+  if (!roleAtLeast(effectiveRole, access.role)) {
+    throw new ForbiddenError(`This needs the ${access.role} role on run ${runid}; you are ${effectiveRole}`);
+  }
+  req.runRole = effectiveRole;
+}
+
+/**
+ * Operations: a run's operations follow the run (read → viewer, write → collaborator; strangers
+ * get 404). Folder jobs are one shared queue (cold-storage PRD): every user may see, cancel and
+ * retry them. Other scopes (gallery, host, system): everyone may read; the creator or an admin may write.
+ */
+async function authorizeOperation(action: 'read' | 'write', req: Request, deps: AppDeps, params: Record<string, string>): Promise<void> {
+  const user = requireUser(req);
+  const id = params.id ?? '';
+  const notFound = new NotFoundError('OPERATION_NOT_FOUND', `Operation ${id} not found`);
+  const op = /^[0-9a-f-]{36}$/i.test(id) ? await deps.prisma.operation.findUnique({ where: { id }, select: { scopeType: true, scopeId: true, createdBy: true } }) : null;
+  if (!op) throw notFound;
+  if (user.isAdmin) return;
+  if (op.scopeType === 'run') {
+    const { effectiveRole } = await runAccessOf(deps.prisma, user, op.scopeId);
+    if (!effectiveRole) throw notFound;
+    const needed: RunRoleName = action === 'read' ? 'viewer' : 'collaborator';
+    if (!roleAtLeast(effectiveRole, needed)) throw new ForbiddenError(`This needs the ${needed} role on run ${op.scopeId}; you are ${effectiveRole}`);
+    return;
+  }
+  if (action === 'read' || op.scopeType === 'folder') return;
+  const mine = op.createdBy === String(user.id) || op.createdBy === user.username;
+  if (!mine) throw new ForbiddenError('Only its creator or an administrator may change this operation');
 }

@@ -8,11 +8,16 @@ export type RunRoleName = 'viewer' | 'collaborator' | 'owner';
 /** Who may call a route. Every route declares one; the authorize middleware enforces it. */
 export type Access =
   | { kind: 'public' }
-  | { kind: 'user' }
+  /** Any signed-in user. `duringPasswordChange`: also while the user must still change their password. */
+  | { kind: 'user'; duringPasswordChange?: true }
   | { kind: 'admin' }
   | { kind: 'cron' }
-  /** A member of the run named by the `:runid` path parameter with at least `role` (admins always). */
-  | { kind: 'run'; role: RunRoleName }
+  /**
+   * A member of the run named by the `:runid` path parameter with at least `role` (admins always).
+   * A stranger gets 404 RUN_NOT_FOUND, a member with too low a role 403. `allowSignedLink`: a
+   * valid `?token=` signed for exactly this path (createSignedToken) also grants access.
+   */
+  | { kind: 'run'; role: RunRoleName; allowSignedLink?: true }
   /** The operation named by `:id`: read = may see its scope; write = may mutate its scope. */
   | { kind: 'operation'; action: 'read' | 'write' };
 

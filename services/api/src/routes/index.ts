@@ -6,6 +6,10 @@ import { listOperations } from './operations/list';
 import { operationLogs } from './operations/logs';
 import { retryOperationRoute } from './operations/retry';
 import { runArchiveRoutes } from './runs/archives';
+import { authRoutes } from './auth';
+import { userRoutes } from './users';
+import { runRoutes } from './runs';
+import { cronRoutes } from './cron';
 
 /** The whole public route table. Each area adds its routes here (one file per route). */
-export const routes: RouteDef[] = [health, listOperations, getOperationRoute, cancelOperation, retryOperationRoute, operationLogs, ...runArchiveRoutes];
+export const routes: RouteDef[] = [health, listOperations, getOperationRoute, cancelOperation, retryOperationRoute, operationLogs, ...runArchiveRoutes, ...authRoutes, ...userRoutes, ...runRoutes, ...cronRoutes];

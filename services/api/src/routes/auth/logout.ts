@@ -1,0 +1,16 @@
+import { revokeSessionToken } from '@arkive/shared';
+import { defineRoute } from '../../http/route';
+import { clearSessionCookie } from './session-cookie';
+
+export const logout = defineRoute({
+  method: 'post',
+  path: '/api/auth/logout',
+  summary: 'Sign out: revokes this session token and clears the session cookie',
+  tags: ['auth'],
+  access: { kind: 'user', duringPasswordChange: true },
+  async handler({ deps, user, req, res }) {
+    if (user?.jti && user.tokenExpiresAt) await revokeSessionToken(deps.config, deps.redis, user.jti, user.tokenExpiresAt);
+    clearSessionCookie(req, res);
+    return undefined;
+  },
+});

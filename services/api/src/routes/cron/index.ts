@@ -1,0 +1,4 @@
+import type { RouteDef } from '../../http/route';
+import { cronTick } from './tick';
+
+export const cronRoutes: RouteDef[] = [cronTick];

@@ -1,0 +1,7 @@
+import type { RouteDef } from '../../http/route';
+import { createRun } from './create';
+import { getRun } from './get';
+import { listRuns } from './list';
+import { addMember, listMembers, removeMember } from './members';
+
+export const runRoutes: RouteDef[] = [listRuns, createRun, getRun, listMembers, addMember, removeMember];

@@ -1,0 +1,5 @@
+export * from './types';
+export * from './secret';
+export * from './session';
+export * from './run-role';
+export * from './signed-link';
