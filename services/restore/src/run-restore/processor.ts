@@ -93,6 +93,9 @@ export async function processRunRestore(ctx: ProcessorContext<Payload>): Promise
       preRestoreSnapshot,
       signal: ctx.signal,
       onProgress: (p) => {
+        // The engine checks the signal for the last time before it swaps: from here the restore
+        // happens, so a late cancel must not report it as cancelled.
+        if (p.stage === 'swapping') ctx.commit();
         const u = restoreUpdate(p);
         if (u) pump.send(u);
       },
@@ -102,7 +105,7 @@ export async function processRunRestore(ctx: ProcessorContext<Payload>): Promise
   }
   const pre = result.preRestoreArchive;
   if (pre) {
-    // The swap is done: record the pre-restore archive even if a cancel arrives now.
+    // The swap is done (and committed): record the pre-restore archive.
     await ctx.prisma.run.upsert({ where: { id: runid }, create: { id: runid, createdBy: ctx.operation.createdBy }, update: {} });
     const data = {
       label: pre.label ?? `before restoring ${archiveName}`,
