@@ -1,5 +1,6 @@
 import type { RouteDef } from '../http/route';
 import { health } from './health';
+import { folderJobRoutes } from './jobs';
 import { cancelOperation } from './operations/cancel';
 import { getOperationRoute } from './operations/get';
 import { listOperations } from './operations/list';
@@ -12,4 +13,4 @@ import { runRoutes } from './runs';
 import { cronRoutes } from './cron';
 
 /** The whole public route table. Each area adds its routes here (one file per route). */
-export const routes: RouteDef[] = [health, listOperations, getOperationRoute, cancelOperation, retryOperationRoute, operationLogs, ...runArchiveRoutes, ...authRoutes, ...userRoutes, ...runRoutes, ...cronRoutes];
+export const routes: RouteDef[] = [health, listOperations, getOperationRoute, cancelOperation, retryOperationRoute, operationLogs, ...folderJobRoutes, ...runArchiveRoutes, ...authRoutes, ...userRoutes, ...runRoutes, ...cronRoutes];

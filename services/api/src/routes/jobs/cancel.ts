@@ -1,0 +1,18 @@
+import { cancelFolderJob } from '@arkive/shared';
+import { defineRoute } from '../../http/route';
+import { jobIdParams } from './schemas';
+
+/** PRD: 204; a waiting job is removed at once, a running one stops within about a second. The source is never touched. */
+export const cancelJob = defineRoute({
+  method: 'delete',
+  path: '/api/jobs/:id',
+  summary: 'Cancel a queued or running job (source folder untouched)',
+  tags: ['jobs'],
+  access: { kind: 'user' },
+  params: jobIdParams,
+  status: 204,
+  async handler({ deps, params }) {
+    await cancelFolderJob(deps, params.id);
+    return undefined;
+  },
+});
