@@ -1,0 +1,176 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { io } from 'socket.io-client';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startSystem, type ArkiveSystem } from './system';
+import { launchBrowser, shot } from './browser';
+
+/**
+ * The run archive dashboard end to end in Debian's chromium against the whole system:
+ * log in, create a run, archive it (live progress to 100 % without a reload), restore it through
+ * the confirm dialog, see both in the history; a viewer gets no Restore button and a 403 anyway.
+ */
+jest.setTimeout(300000);
+
+let sys: ArkiveSystem;
+let browser: Browser;
+const RUN = `e2e-${Date.now().toString(36)}`;
+
+beforeAll(async () => {
+  sys = await startSystem();
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await sys?.stop();
+});
+
+async function login(ctx: BrowserContext, username: string, password: string): Promise<Page> {
+  const page = await ctx.newPage();
+  await page.goto(`${sys.webUrl}/runs`);
+  await page.waitForURL(/\/login/);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(/\/runs$/);
+  return page;
+}
+
+async function apiAs(ctx: BrowserContext, method: 'GET' | 'POST', url: string, data?: unknown) {
+  const res = await ctx.request.fetch(`${sys.webUrl}${url}`, { method, data, headers: data ? { 'content-type': 'application/json' } : {} });
+  return { status: res.status(), body: await res.json().catch(() => undefined) };
+}
+
+test('archive, watch progress, restore, history; viewer is read-only', async () => {
+  const admin = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await admin.newPage();
+  await page.goto(`${sys.webUrl}/login`);
+  await shot(page, '01-login');
+  await page.close();
+
+  const p = await login(admin, sys.adminUsername, sys.adminPassword);
+  await expectVisible(p, p.getByRole('heading', { name: 'Runs' }));
+  await shot(p, '02-runs-empty');
+
+  // Create a run through the UI, then put a few files in it.
+  await p.getByLabel('New run id').fill(RUN);
+  await p.getByRole('button', { name: 'Create run' }).click();
+  await p.getByRole('link', { name: RUN }).waitFor();
+  const runDir = path.join(sys.runsRoot, RUN);
+  await fs.mkdir(path.join(runDir, 'data', 'nested'), { recursive: true });
+  for (let i = 0; i < 40; i++) await fs.writeFile(path.join(runDir, 'data', `file-${i}.txt`), `line ${i}\n`.repeat(2000 + i));
+  await fs.writeFile(path.join(runDir, 'data', 'nested', 'keep.txt'), 'original content\n');
+  await shot(p, '03-runs');
+
+  // Archive dashboard: create an archive and watch the bar reach 100 % without a reload.
+  let navigations = 0;
+  await p.getByRole('link', { name: RUN }).click();
+  await p.waitForURL(new RegExp(`/runs/${RUN}$`));
+  p.on('framenavigated', (f) => {
+    if (f === p.mainFrame()) navigations++;
+  });
+  await p.getByText('No archives yet').waitFor();
+  await p.getByText('● Live').waitFor();
+  await shot(p, '04-dashboard-empty');
+  await p.getByLabel('Label (optional)').fill('before edits');
+  const create = p.getByRole('button', { name: 'Create archive' });
+  await create.click();
+  const bar = p.getByRole('progressbar', { name: 'Operation progress' });
+  await bar.waitFor();
+  await p.getByText('Archive created.').waitFor({ timeout: 120000 });
+  expect(await bar.getAttribute('aria-valuenow')).toBe('100');
+  expect(navigations).toBe(0);
+  await expect(create.isEnabled()).resolves.toBe(true);
+  await p.getByRole('link', { name: `Back to run ${RUN}` }).waitFor();
+  const row = p.getByRole('row').filter({ hasText: 'before edits' });
+  await row.waitFor();
+  await shot(p, '05-dashboard-archived');
+
+  // Change the run, then restore the archive through the confirm dialog.
+  await fs.writeFile(path.join(runDir, 'data', 'nested', 'keep.txt'), 'edited after the archive\n');
+  await fs.writeFile(path.join(runDir, 'data', 'new-after-archive.txt'), 'should disappear\n');
+  await row.getByRole('button', { name: /Restore/ }).click();
+  const dialog = p.getByRole('dialog');
+  await dialog.waitFor();
+  await expect(dialog.textContent()).resolves.toMatch(/except the archives\/ folder will be replaced/);
+  await expect(dialog.textContent()).resolves.toMatch(/pre-restore snapshot/);
+  // Focus is trapped inside the dialog.
+  for (let i = 0; i < 5; i++) {
+    await p.keyboard.press('Tab');
+    expect(await dialog.evaluate((d) => d.contains(document.activeElement))).toBe(true);
+  }
+  await shot(p, '06-restore-modal');
+  await p.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  await row.getByRole('button', { name: /Restore/ }).click();
+  await p.getByRole('dialog').getByRole('button', { name: 'Replace and restore' }).click();
+  await p.getByText('Restore finished.').waitFor({ timeout: 120000 });
+  expect(navigations).toBe(0);
+  await expect(fs.readFile(path.join(runDir, 'data', 'nested', 'keep.txt'), 'utf8')).resolves.toBe('original content\n');
+  await expect(fs.stat(path.join(runDir, 'data', 'new-after-archive.txt'))).rejects.toThrow();
+  await p.getByText('pre-restore', { exact: true }).first().waitFor();
+  await shot(p, '07-dashboard-restored');
+
+  // History lists both operations.
+  await p.goto(`${sys.webUrl}/history`);
+  await p.getByRole('link', { name: `${RUN} — run-snapshot` }).waitFor();
+  await p.getByRole('link', { name: `${RUN} — run-restore` }).waitFor();
+  await shot(p, '08-history');
+  await p.getByRole('link', { name: `${RUN} — run-restore` }).click();
+  await p.getByRole('heading', { name: /run-restore/ }).waitFor();
+  await p.getByRole('link', { name: 'Download logs (.txt)' }).waitFor();
+  await shot(p, '09-operation-detail');
+
+  for (const [url, name] of [
+    ['/queue', '10-queue'],
+    ['/folders', '11-folders'],
+    ['/admin/users', '12-admin-users'],
+    ['/settings', '13-settings'],
+    [`/runs/${RUN}/members`, '14-members'],
+  ] as const) {
+    await p.goto(`${sys.webUrl}${url}`);
+    await p.getByRole('heading', { level: 1 }).waitFor();
+    await p.waitForLoadState('networkidle');
+    await shot(p, name);
+  }
+
+  // A viewer: sees the archives, no Restore button, and the API refuses a restore anyway.
+  const created = await apiAs(admin, 'POST', '/api/users', { username: 'vera', password: 'Viewer-password-1', is_admin: false, must_change_password: false });
+  expect(created.status).toBe(201);
+  expect((await apiAs(admin, 'POST', `/api/runs/${RUN}/members`, { username: 'vera', role: 'viewer' })).status).toBe(200);
+  const viewer = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const v = await login(viewer, 'vera', 'Viewer-password-1');
+  await v.getByRole('link', { name: RUN }).click();
+  await v.getByRole('row').filter({ hasText: 'before edits' }).waitFor();
+  expect(await v.getByRole('button', { name: /Restore/ }).count()).toBe(0);
+  expect(await v.getByRole('button', { name: 'Create archive' }).count()).toBe(0);
+  await shot(v, '15-viewer-dashboard-mobile');
+  const list = await apiAs(viewer, 'GET', `/api/runs/${RUN}/archives`);
+  const name = (list.body as { items: { name: string }[] }).items[0].name;
+  const refused = await apiAs(viewer, 'POST', `/api/runs/${RUN}/restore`, { archiveName: name });
+  expect(refused.status).toBe(403);
+
+  // The relay checks channel rights with the viewer's session cookie.
+  const cookie = (await viewer.cookies()).find((c) => c.name === 'arkive_session')!;
+  const sock = io(sys.webUrl, { transports: ['websocket'], extraHeaders: { cookie: `arkive_session=${cookie.value}` }, forceNew: true });
+  const join = (channel: string) => new Promise<{ ok: boolean; error?: { code: string } }>((resolve) => sock.emit('join', { channel }, resolve));
+  try {
+    await new Promise<void>((resolve, reject) => (sock.once('connect', resolve), sock.once('connect_error', reject)));
+    expect((await join(`${RUN}:archive`)).ok).toBe(true);
+    expect(await join('some-other-run:archive')).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await join('gallery:g1:archive')).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect((await join('operations')).ok).toBe(true);
+  } finally {
+    sock.disconnect();
+  }
+  const anon = io(sys.webUrl, { transports: ['websocket'], forceNew: true, reconnection: false });
+  await expect(new Promise((resolve, reject) => (anon.once('connect', () => reject(new Error('connected without a session'))), anon.once('connect_error', (e) => resolve(e.message))))).resolves.toBe('UNAUTHENTICATED');
+  anon.disconnect();
+
+  await viewer.close();
+  await admin.close();
+});
+
+async function expectVisible(_p: Page, loc: ReturnType<Page['getByRole']>) {
+  await loc.waitFor({ state: 'visible' });
+}
