@@ -1,7 +1,9 @@
 import type { Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { isMarkerName } from './markers';
+import { Worker } from 'node:worker_threads';
+import { GLOBUS_MARKER_SUFFIX, LEGACY_MARKER_NAMES } from './markers';
 
 export interface ScannedFolder {
   rel: string;
@@ -79,45 +81,90 @@ export async function treeStats(dir: string, limit = 16): Promise<{ sizeBytes: n
 }
 
 /**
+ * The per-folder part of a scan, run in worker threads with synchronous fs calls: on small VMs an
+ * async fs call costs several times its synchronous twin (thread-pool hop), and the threads keep the
+ * API's event loop free. Plain JS (eval'd) so it runs the same under ts-jest/tsx/compiled code.
+ * Keep the rules in step with markers.ts (isMarkerName).
+ */
+const SCAN_WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const fs = require('node:fs');
+const path = require('node:path');
+const { root, dirs, template, legacy, suffix } = workerData;
+const out = [];
+for (const [a, b, name] of dirs) {
+  const abs = path.join(root, a, b, name);
+  let entries;
+  try { entries = fs.readdirSync(abs, { withFileTypes: true }); } catch { continue; }
+  if (entries.length === 0) { out.push({ excluded: 'empty' }); continue; }
+  const ours = template.split('{folder}').join(name);
+  const isArchived = entries.some((e) => !e.isDirectory() && (legacy.includes(e.name) || e.name.endsWith(suffix) || e.name === ours));
+  if (!isArchived && entries.length === 1 && entries[0].isFile() && entries[0].name.toLowerCase().endsWith('.txt')) { out.push({ excluded: 'singleTxt' }); continue; }
+  let sizeBytes = 0, fileCount = 0, modifiedMs = 0;
+  try { modifiedMs = fs.lstatSync(abs).mtimeMs; } catch { continue; }
+  const walk = (dir, list) => {
+    for (const e of list) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        let sub; try { sub = fs.readdirSync(p, { withFileTypes: true }); } catch { continue; }
+        walk(p, sub);
+        continue;
+      }
+      let st; try { st = fs.lstatSync(p); } catch { continue; }
+      fileCount++;
+      if (st.isFile()) sizeBytes += st.size;
+      if (st.mtimeMs > modifiedMs) modifiedMs = st.mtimeMs;
+    }
+  };
+  walk(abs, entries);
+  if (!isArchived && fileCount === 0) { out.push({ excluded: 'empty' }); continue; }
+  out.push({ rel: a + '/' + b + '/' + name, path: abs, name, level1: a, level2: b, sizeBytes, fileCount, modifiedMs, isArchived });
+}
+parentPort.postMessage(out);
+`;
+
+type WorkerRow = { excluded: 'empty' | 'singleTxt' } | (Omit<ScannedFolder, 'modifiedAt'> & { modifiedMs: number });
+
+function scanInWorker(root: string, dirs: (readonly [string, string, string])[], template: string): Promise<WorkerRow[]> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(SCAN_WORKER_SOURCE, { eval: true, workerData: { root, dirs, template, legacy: LEGACY_MARKER_NAMES, suffix: GLOBUS_MARKER_SUFFIX } });
+    let rows: WorkerRow[] | undefined;
+    w.once('message', (m: WorkerRow[]) => (rows = m));
+    w.once('error', reject);
+    w.once('exit', (code) => (rows ? resolve(rows) : reject(new Error(`folder scan worker exited with code ${code}`))));
+  });
+}
+
+/**
  * Folders exactly three levels under `root`. Excludes empty folders and folders holding only one
  * `.txt` file; folders with a marker come back with isArchived = true. Symbolic links are never
- * followed (a linked level is skipped), so nothing outside `root` is listed.
+ * followed (a linked level is skipped), so nothing outside `root` is listed. Levels 1–2 are listed
+ * with fs.promises (bounded concurrency); the level-3 folders are measured by `threads` workers.
  */
-export async function scanFolders(root: string, markerTemplate: string, opts: { concurrency?: number } = {}): Promise<ScanResult> {
+export async function scanFolders(root: string, markerTemplate: string, opts: { concurrency?: number; threads?: number } = {}): Promise<ScanResult> {
   const started = Date.now();
-  const concurrency = opts.concurrency ?? 64;
+  const concurrency = opts.concurrency ?? 32;
   const excluded = { empty: 0, singleTxt: 0, archived: 0 };
   const level1 = await readDirs(root);
   const level2 = (await mapLimit(level1, concurrency, async (l1) => (await readDirs(path.join(root, l1.name))).map((l2) => [l1.name, l2.name] as const))).flat();
   const level3 = (
     await mapLimit(level2, concurrency, async ([a, b]) => (await readDirs(path.join(root, a, b))).map((l3) => [a, b, l3.name] as const))
   ).flat();
-  const found = await mapLimit(level3, concurrency, async ([a, b, name]): Promise<ScannedFolder | null> => {
-    const abs = path.join(root, a, b, name);
-    let entries: Dirent[];
-    try {
-      entries = await fs.readdir(abs, { withFileTypes: true });
-    } catch {
-      return null;
+  const threads = Math.max(1, Math.min(opts.threads ?? Math.min(4, os.availableParallelism?.() ?? os.cpus().length), Math.ceil(level3.length / 200)));
+  const chunks: (typeof level3)[] = Array.from({ length: threads }, () => []);
+  level3.forEach((d, i) => chunks[i % threads].push(d));
+  const rows = (await Promise.all(chunks.map((c) => scanInWorker(root, c, markerTemplate)))).flat();
+  const folders: ScannedFolder[] = [];
+  for (const r of rows) {
+    if ('excluded' in r) {
+      excluded[r.excluded]++;
+      continue;
     }
-    if (entries.length === 0) {
-      excluded.empty++;
-      return null;
-    }
-    const isArchived = entries.some((e) => !e.isDirectory() && isMarkerName(e.name, markerTemplate, name));
-    if (!isArchived && entries.length === 1 && entries[0].isFile() && entries[0].name.toLowerCase().endsWith('.txt')) {
-      excluded.singleTxt++;
-      return null;
-    }
-    if (isArchived) excluded.archived++;
-    const stats = await treeStats(abs);
-    if (!isArchived && stats.fileCount === 0) {
-      excluded.empty++;
-      return null;
-    }
-    return { rel: `${a}/${b}/${name}`, path: abs, name, level1: a, level2: b, sizeBytes: stats.sizeBytes, fileCount: stats.fileCount, modifiedAt: new Date(stats.modifiedMs), isArchived };
-  });
-  const folders = found.filter((f): f is ScannedFolder => f !== null).sort((x, y) => (x.rel < y.rel ? -1 : x.rel > y.rel ? 1 : 0));
+    if (r.isArchived) excluded.archived++;
+    const { modifiedMs, ...rest } = r;
+    folders.push({ ...rest, modifiedAt: new Date(modifiedMs) });
+  }
+  folders.sort((x, y) => (x.rel < y.rel ? -1 : x.rel > y.rel ? 1 : 0));
   return { folders, excluded, scannedAt: new Date(), durationMs: Date.now() - started };
 }
 
