@@ -6,7 +6,7 @@
 const path = require('node:path');
 const fs = require('node:fs');
 
-const SUITES = { snapshot: 'snapshot.js', latency: 'latency.js' };
+const SUITES = { snapshot: 'snapshot.js', latency: 'latency.js', discovery: 'discovery.js', 'folder-pipeline': 'folder-pipeline.js' };
 
 async function main() {
   const [suite, ...args] = process.argv.slice(2);
