@@ -88,7 +88,7 @@ export function OperationView({ id, extra, title }: { id: string; extra?: (op: O
         <dl className="grid grid-cols-1 gap-x-6 gap-y-2 text-sm sm:grid-cols-[max-content_1fr]">
           <dt className="font-medium text-slate-600">Status</dt>
           <dd>
-            <StatusBadge status={op.status} /> {op.stage && <span className="ml-2 text-slate-600">{op.stage}</span>}
+            <StatusBadge status={op.status} /> {active && op.stage && <span className="ml-2 text-slate-600">{op.stage}</span>}
           </dd>
           <dt className="font-medium text-slate-600">Kind</dt>
           <dd>{op.kind}</dd>

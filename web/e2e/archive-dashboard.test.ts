@@ -121,6 +121,12 @@ test('archive, watch progress, restore, history; viewer is read-only', async () 
   await p.getByRole('link', { name: 'Download logs (.txt)' }).waitFor();
   await shot(p, '09-operation-detail');
 
+  // A few NAS folders for the folder browser.
+  for (const f of ['Production/2024/Project_Alpha', 'Production/2024/Project_Beta', 'Archive/2023/Old_Project']) {
+    await fs.mkdir(path.join(sys.world.config.sourceRoot, f), { recursive: true });
+    await fs.writeFile(path.join(sys.world.config.sourceRoot, f, 'readme.txt'), `${f}\n`.repeat(100));
+    await fs.writeFile(path.join(sys.world.config.sourceRoot, f, 'data.csv'), 'a,b\n'.repeat(5000));
+  }
   for (const [url, name] of [
     ['/queue', '10-queue'],
     ['/folders', '11-folders'],
@@ -131,6 +137,7 @@ test('archive, watch progress, restore, history; viewer is read-only', async () 
     await p.goto(`${sys.webUrl}${url}`);
     await p.getByRole('heading', { level: 1 }).waitFor();
     await p.waitForLoadState('networkidle');
+    if (url === '/folders') await p.getByRole('button', { name: 'Archive Project_Alpha' }).waitFor();
     await shot(p, name);
   }
 
@@ -142,6 +149,8 @@ test('archive, watch progress, restore, history; viewer is read-only', async () 
   const v = await login(viewer, 'vera', 'Viewer-password-1');
   await v.getByRole('link', { name: RUN }).click();
   await v.getByRole('row').filter({ hasText: 'before edits' }).waitFor();
+  // The viewer may watch the channel: the replayed history shows the last operation.
+  await v.getByRole('log', { name: 'Operation messages' }).getByText('RESTORE_COMPLETE').waitFor();
   expect(await v.getByRole('button', { name: /Restore/ }).count()).toBe(0);
   expect(await v.getByRole('button', { name: 'Create archive' }).count()).toBe(0);
   await shot(v, '15-viewer-dashboard-mobile');
