@@ -56,8 +56,21 @@ function median(xs) {
 
 const have = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
 
-function tools(runDir, work) {
-  const tsxNode = ['--import', 'tsx', path.join(__dirname, 'arkive-child.ts')];
+/** Compile the engine; use shared/dist when it is at least as new as every source file, else tsx. */
+function arkiveCommand() {
+  spawnSync('npx', ['tsc', '-p', 'shared'], { cwd: ROOT, encoding: 'utf8' });
+  const src = path.join(ROOT, 'shared/src/archive');
+  const dist = path.join(ROOT, 'shared/dist/archive');
+  const newest = Math.max(...fs.readdirSync(src).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).map((f) => fs.statSync(path.join(src, f)).mtimeMs));
+  const fresh = fs.existsSync(path.join(dist, 'index.js')) && fs.readdirSync(dist).filter((f) => f.endsWith('.js')).every((f) => fs.statSync(path.join(dist, f)).mtimeMs >= newest);
+  const child = path.join(__dirname, 'arkive-child.js');
+  if (fresh) return { argv: [child], env: process.env, engine: 'shared/dist (compiled)' };
+  console.error('shared/dist/archive is stale or missing (does shared compile?): running the sources through tsx');
+  return { argv: ['--import', 'tsx', child], env: { ...process.env, ARKIVE_ENGINE: path.join(src, 'index.ts') }, engine: 'shared/src via tsx' };
+}
+
+function tools(runDir, work, ark) {
+  const tsxNode = ark.argv;
   const fresh = (name) => {
     const d = path.join(work, name);
     fs.rmSync(d, { recursive: true, force: true });
@@ -66,8 +79,8 @@ function tools(runDir, work) {
   };
   return {
     arkive: {
-      snapshot: (out) => timed(process.execPath, [...tsxNode, 'snapshot', runDir, path.dirname(out), path.basename(out)], { cwd: ROOT }),
-      restore: (zip) => timed(process.execPath, [...tsxNode, 'restore', fresh('restore-arkive'), zip], { cwd: ROOT }),
+      snapshot: (out) => timed(process.execPath, [...tsxNode, 'snapshot', runDir, path.dirname(out), path.basename(out)], { cwd: ROOT, env: ark.env }),
+      restore: (zip) => timed(process.execPath, [...tsxNode, 'restore', fresh('restore-arkive'), zip], { cwd: ROOT, env: ark.env }),
     },
     zip: have('zip') && {
       snapshot: (out) => timed('zip', ['-r', '-1', '-q', out, '.', '-x', 'archives/*'], { cwd: runDir }),
@@ -92,7 +105,8 @@ async function main(args) {
   fs.mkdirSync(work, { recursive: true });
   // Warm the page cache so every tool reads from memory alike.
   spawnSync('sh', ['-c', `find . -type f -exec cat {} + > /dev/null`], { cwd: runDir });
-  const all = tools(runDir, work);
+  const ark = arkiveCommand();
+  const all = tools(runDir, work, ark);
   const results = {};
   for (const name of o.tools) {
     const t = all[name];
@@ -135,13 +149,13 @@ async function main(args) {
       };
     }
   }
-  const report = { date: new Date().toISOString(), host: { cpus: os.availableParallelism(), node: process.version }, run: { dir: runDir, bytes, seed: o.seed, sizeMb: o.sizeMb }, repeat: o.repeat, results, ratios };
+  const report = { date: new Date().toISOString(), host: { cpus: os.availableParallelism(), node: process.version, loadavg: os.loadavg() }, engine: ark.engine, run: { dir: runDir, bytes, seed: o.seed, sizeMb: o.sizeMb }, repeat: o.repeat, results, ratios };
   const outDir = path.join(ROOT, 'bench-results');
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'snapshot.json'), JSON.stringify(report, null, 2) + '\n');
 
   const f = (x, d = 1) => (x == null || Number.isNaN(x) ? '-' : x.toFixed(d));
-  console.log(`run: ${(bytes / 1e6).toFixed(0)} MB, ${o.repeat} repeat(s), medians`);
+  console.log(`run: ${(bytes / 1e6).toFixed(0)} MB, ${o.repeat} repeat(s), medians; engine ${ark.engine}; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   console.log('tool       snap s   snap MB/s  snap RSS MB  restore s  rest MB/s  rest RSS MB  output MB');
   for (const [name, r] of Object.entries(results)) {
     console.log(

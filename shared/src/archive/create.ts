@@ -25,9 +25,9 @@ import {
 } from './zip-format';
 
 export const CHUNK = 1 << 20;
-const SAMPLE = 64 << 10;
+const SAMPLE = 32 << 10;
 const STORE_RATIO = 0.95;
-const BYTE_BUDGET = 48 << 20;
+const BYTE_BUDGET = 24 << 20;
 const FILES_IN_FLIGHT = 128;
 /** Files whose size could reach 4 GiB get ZIP64 local headers. */
 const ZIP64_LOCAL_THRESHOLD = 0xffff0000 - CHUNK;
@@ -36,7 +36,24 @@ type Job =
   | { kind: 'dir'; e: WalkEntry }
   | { kind: 'symlink'; e: WalkEntry }
   | { kind: 'small'; e: WalkEntry; result: Promise<{ out: Buffer; stored: boolean; crc: number; sha256: string; size: number }>; cost: number }
-  | { kind: 'big'; e: WalkEntry; method: number; chunks: AsyncQueue<{ out: Promise<Buffer>; cost: number }>; done: Promise<{ crc: number; sha256: string; size: number }> };
+  | { kind: 'big'; e: WalkEntry; method: number; chunks: AsyncQueue<Chunk>; done: Promise<{ crc: number; sha256: string; size: number }> };
+
+/** One piece of a large file; `recycle` is the read buffer to reuse once the piece is written (stored data). */
+interface Chunk {
+  out: Promise<Buffer>;
+  cost: number;
+  recycle?: Buffer;
+}
+/** Reused 1 MiB read buffers for large files (handed back by the workers after deflating). */
+class BufferCache {
+  private free: Buffer[] = [];
+  take(): Buffer {
+    return this.free.pop() ?? Buffer.allocUnsafeSlow(CHUNK);
+  }
+  give(b: Buffer): void {
+    if (b.length === CHUNK && this.free.length < 16) this.free.push(b);
+  }
+}
 
 export function defaultArchiveName(label?: string, prefix = ''): string {
   const slug = label ? slugLabel(label) : '';
@@ -46,22 +63,6 @@ export function defaultArchiveName(label?: string, prefix = ''): string {
 function checkName(name: string): void {
   if (!/^[^/\\\0]+\.zip$/.test(name) || name.startsWith('.')) {
     throw new PermanentError(`Invalid archive name ${JSON.stringify(name)}: a plain file name ending in .zip`, 'ARCHIVE_BAD_NAME');
-  }
-}
-
-async function readSmall(abs: string, size: number): Promise<Buffer> {
-  const fh = await fs.open(abs, 'r');
-  try {
-    const buf = Buffer.allocUnsafeSlow(size);
-    let got = 0;
-    while (got < size) {
-      const { bytesRead } = await fh.read(buf, got, size - got, got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
-    }
-    return got === size ? buf : Buffer.from(buf.subarray(0, got));
-  } finally {
-    await fh.close();
   }
 }
 
@@ -123,7 +124,8 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
   let fhClosed = false;
   try {
     const out = new ArchiveOutput(fh);
-    const producer = produce(walked.entries, pool, budget, slots, jobs).catch(fail);
+    const buffers = new BufferCache();
+    const producer = produce(walked.entries, pool, budget, slots, jobs, buffers).catch(fail);
     const central: Buffer[] = [];
     const manifest: string[] = [];
     const createdAt = new Date().toISOString();
@@ -167,6 +169,7 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
           await out.write(buf);
           compressedSize += buf.length;
           budget.release(c.cost);
+          if (c.recycle) buffers.give(c.recycle);
           progress.bytesDone += c.cost / 2;
           emit();
         }
@@ -242,7 +245,7 @@ export async function syncDir(dir: string): Promise<void> {
 }
 
 /** Reads files in archive order and hands them to the pool; memory bounded by the budgets. */
-async function produce(entries: WalkEntry[], pool: DeflatePool, budget: Budget, slots: Budget, jobs: AsyncQueue<Job>): Promise<void> {
+async function produce(entries: WalkEntry[], pool: DeflatePool, budget: Budget, slots: Budget, jobs: AsyncQueue<Job>, buffers: BufferCache): Promise<void> {
   for (const e of entries) {
     if (e.type !== 'file') {
       jobs.push(e.type === 'dir' ? { kind: 'dir', e } : { kind: 'symlink', e });
@@ -252,21 +255,18 @@ async function produce(entries: WalkEntry[], pool: DeflatePool, budget: Budget, 
       const cost = Math.max(e.size * 2, 4096);
       await slots.acquire(1);
       await budget.acquire(cost);
-      const result = readSmall(e.abs, e.size).then(async (buf) => {
-        const size = buf.length;
-        return { ...(await pool.whole(buf)), size };
-      });
+      const result = pool.file(e.abs, e.size);
       result.catch(noop);
       jobs.push({ kind: 'small', e, result, cost });
       continue;
     }
-    await produceBig(e, pool, budget, jobs);
+    await produceBig(e, pool, budget, jobs, buffers);
   }
   jobs.end();
 }
 
-async function produceBig(e: WalkEntry, pool: DeflatePool, budget: Budget, jobs: AsyncQueue<Job>): Promise<void> {
-  const chunks = new AsyncQueue<{ out: Promise<Buffer>; cost: number }>();
+async function produceBig(e: WalkEntry, pool: DeflatePool, budget: Budget, jobs: AsyncQueue<Job>, buffers: BufferCache): Promise<void> {
+  const chunks = new AsyncQueue<Chunk>();
   let settle!: (v: { crc: number; sha256: string; size: number }) => void;
   let reject!: (err: unknown) => void;
   const done = new Promise<{ crc: number; sha256: string; size: number }>((res, rej) => ((settle = res), (reject = rej)));
@@ -286,21 +286,27 @@ async function produceBig(e: WalkEntry, pool: DeflatePool, budget: Budget, jobs:
     while (pos < e.size) {
       const want = Math.min(CHUNK, e.size - pos);
       await budget.acquire(want * 2);
-      const buf = Buffer.allocUnsafeSlow(want);
+      const buf = buffers.take();
       let got = 0;
       while (got < want) {
         const { bytesRead } = await fh.read(buf, got, want - got, pos + got);
         if (bytesRead === 0) break;
         got += bytesRead;
       }
-      const data = got === want ? buf : Buffer.from(buf.subarray(0, got));
+      const data = buf.subarray(0, got);
       crc = zlib.crc32(data, crc);
       hash.update(data);
       pos += got;
       const final = got < want || pos >= e.size;
-      const out = method === METHOD_STORE ? Promise.resolve(data) : pool.chunk(data, final);
+      const out =
+        method === METHOD_STORE
+          ? Promise.resolve(data)
+          : pool.chunk(data, final).then((r) => {
+              buffers.give(r.input);
+              return r.out;
+            });
       out.catch(noop);
-      chunks.push({ out, cost: want * 2 });
+      chunks.push({ out, cost: want * 2, recycle: method === METHOD_STORE ? buf : undefined });
       if (final) {
         finalSent = true;
         break;

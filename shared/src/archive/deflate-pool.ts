@@ -15,35 +15,57 @@ const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const zlib = require('node:zlib');
 const crypto = require('node:crypto');
+const fs = require('node:fs');
 function own(b) {
   if (b.byteOffset === 0 && b.buffer.byteLength === b.length) return b;
   const c = new Uint8Array(b.length); c.set(b); return Buffer.from(c.buffer);
 }
+let scratch = Buffer.allocUnsafeSlow(1 << 20);
+function readInto(path, size) {
+  if (scratch.length < size) scratch = Buffer.allocUnsafeSlow(size);
+  const fd = fs.openSync(path, 'r');
+  let got = 0;
+  try {
+    while (got < size) {
+      const n = fs.readSync(fd, scratch, got, size - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return scratch.subarray(0, got);
+}
 parentPort.on('message', (t) => {
   try {
-    const buf = Buffer.from(t.buf.buffer, t.buf.byteOffset, t.buf.byteLength);
-    if (t.kind === 'whole') {
+    if (t.kind === 'file' || t.kind === 'whole') {
+      // 'file' reads here (a reused scratch buffer): keeps open/read/close and hashing off the main thread.
+      const buf = t.kind === 'file' ? readInto(t.path, t.size) : Buffer.from(t.buf.buffer, t.buf.byteOffset, t.buf.byteLength);
       const crc = zlib.crc32(buf);
       const sha256 = crypto.createHash('sha256').update(buf).digest('hex');
-      let out = buf, stored = true;
+      let out = null, stored = true;
       if (buf.length > 0) {
         const d = zlib.deflateRawSync(buf, { level: t.level });
         if (d.length < buf.length * t.storeRatio) { out = own(d); stored = false; }
       }
-      parentPort.postMessage({ id: t.id, out, stored, crc, sha256 }, out.buffer.byteLength === out.length ? [out.buffer] : []);
+      if (!out) { const c = new Uint8Array(buf.length); c.set(buf); out = Buffer.from(c.buffer); }
+      parentPort.postMessage({ id: t.id, out, stored, crc, sha256, size: buf.length }, [out.buffer]);
     } else {
+      const buf = Buffer.from(t.buf.buffer, t.buf.byteOffset, t.buf.byteLength);
       const flush = t.final ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH;
       const out = own(zlib.deflateRawSync(buf, { level: t.level, finishFlush: flush }));
-      parentPort.postMessage({ id: t.id, out }, [out.buffer]);
+      // Hand the input buffer back so the main thread can reuse it.
+      parentPort.postMessage({ id: t.id, out, input: t.buf }, [out.buffer, t.buf.buffer]);
     }
   } catch (err) {
-    parentPort.postMessage({ id: t.id, error: String(err && err.message || err) });
+    parentPort.postMessage({ id: t.id, error: String(err && err.message || err), code: err && err.code });
   }
 });
 `;
 
 export interface WholeResult {
   out: Buffer;
+  size: number;
   stored: boolean;
   crc: number;
   sha256: string;
@@ -67,12 +89,12 @@ export class DeflatePool {
     size = Math.max(1, Math.min(os.availableParallelism(), 8)),
   ) {
     for (let i = 0; i < size; i++) {
-      const w = new Worker(WORKER_SOURCE, { eval: true });
-      w.on('message', (m: { id: number; error?: string }) => {
+      const w = new Worker(WORKER_SOURCE, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+      w.on('message', (m: { id: number; error?: string; code?: string }) => {
         const p = this.pending.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);
-        if (m.error) p.reject(new Error(`deflate failed: ${m.error}`));
+        if (m.error) p.reject(Object.assign(new Error(m.error), { code: m.code }));
         else p.resolve(m);
       });
       w.on('error', (err) => this.failAll(err));
@@ -85,13 +107,15 @@ export class DeflatePool {
     this.pending.clear();
   }
 
-  private run<T>(task: Record<string, unknown>, buf: Buffer): Promise<T> {
+  /** `transfer`: move buf's whole ArrayBuffer to the worker (only for buffers from allocUnsafeSlow). */
+  private run<T>(task: Record<string, unknown>, buf: Buffer | null, transfer = false): Promise<T> {
     if (this.closed) return Promise.reject(new Error('deflate pool closed'));
     const id = ++this.seq;
     const w = this.workers[this.next++ % this.workers.length];
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      const transferable = buf.byteOffset === 0 && buf.buffer.byteLength === buf.length;
+      if (!buf) return w.postMessage({ ...task, id });
+      const transferable = transfer || (buf.byteOffset === 0 && buf.buffer.byteLength === buf.length);
       const view = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
       w.postMessage({ ...task, id, buf: view }, transferable ? [buf.buffer as ArrayBuffer] : []);
     });
@@ -99,14 +123,22 @@ export class DeflatePool {
 
   /** Compress a whole file (the buffer is transferred: do not use it afterwards). */
   async whole(buf: Buffer): Promise<WholeResult> {
+    const size = buf.length;
     const r = await this.run<{ out: Uint8Array; stored: boolean; crc: number; sha256: string }>({ kind: 'whole', level: this.level, storeRatio: this.storeRatio }, buf);
-    return { out: Buffer.from(r.out.buffer, r.out.byteOffset, r.out.byteLength), stored: r.stored, crc: r.crc, sha256: r.sha256 };
+    return { out: Buffer.from(r.out.buffer, r.out.byteOffset, r.out.byteLength), stored: r.stored, crc: r.crc, sha256: r.sha256, size };
   }
 
-  /** Deflate one chunk of a large file (the buffer is transferred). */
-  async chunk(buf: Buffer, final: boolean): Promise<Buffer> {
-    const r = await this.run<{ out: Uint8Array }>({ kind: 'chunk', level: this.level, final }, buf);
-    return Buffer.from(r.out.buffer, r.out.byteOffset, r.out.byteLength);
+  /** Read (up to `size` bytes of) a small file in the worker, then as `whole`. */
+  async file(path: string, size: number): Promise<WholeResult> {
+    const r = await this.run<{ out: Uint8Array; stored: boolean; crc: number; sha256: string; size: number }>({ kind: 'file', path, size, level: this.level, storeRatio: this.storeRatio }, null);
+    return { out: Buffer.from(r.out.buffer, r.out.byteOffset, r.out.byteLength), stored: r.stored, crc: r.crc, sha256: r.sha256, size: r.size };
+  }
+
+  /** Deflate one chunk of a large file; `buf` (from allocUnsafeSlow, offset 0) is transferred and handed back whole as `input`. */
+  async chunk(buf: Buffer, final: boolean): Promise<{ out: Buffer; input: Buffer }> {
+    if (buf.byteOffset !== 0) throw new Error('chunk buffers must start at offset 0');
+    const r = await this.run<{ out: Uint8Array; input: Uint8Array }>({ kind: 'chunk', level: this.level, final }, buf, true);
+    return { out: Buffer.from(r.out.buffer, r.out.byteOffset, r.out.byteLength), input: Buffer.from(r.input.buffer, 0, r.input.buffer.byteLength) };
   }
 
   async close(): Promise<void> {

@@ -1,35 +1,42 @@
 import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs/promises';
 
-/** Sequential, buffered archive output that hashes (SHA-256) every byte it writes. */
+/**
+ * Sequential, buffered archive output that hashes (SHA-256) every byte it writes. Small writes are
+ * copied into one staging buffer, so callers may reuse their buffers as soon as `write` resolves.
+ */
 export class ArchiveOutput {
   offset = 0;
   private hash: Hash = createHash('sha256');
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  private acc: Buffer;
+  private used = 0;
 
-  constructor(private readonly fh: fs.FileHandle, private readonly flushAt = 1 << 20) {}
+  constructor(
+    private readonly fh: fs.FileHandle,
+    size = 1 << 20,
+  ) {
+    this.acc = Buffer.allocUnsafeSlow(size);
+  }
 
   async write(buf: Buffer): Promise<void> {
     if (buf.length === 0) return;
     this.hash.update(buf);
     this.offset += buf.length;
-    if (buf.length >= this.flushAt) {
+    if (buf.length >= this.acc.length / 2) {
       await this.flush();
       await this.writeAll(buf);
       return;
     }
-    this.pending.push(buf);
-    this.pendingBytes += buf.length;
-    if (this.pendingBytes >= this.flushAt) await this.flush();
+    if (buf.length > this.acc.length - this.used) await this.flush();
+    buf.copy(this.acc, this.used);
+    this.used += buf.length;
   }
 
   async flush(): Promise<void> {
-    if (!this.pendingBytes) return;
-    const buf = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
-    this.pending = [];
-    this.pendingBytes = 0;
-    await this.writeAll(buf);
+    if (!this.used) return;
+    const n = this.used;
+    this.used = 0;
+    await this.writeAll(this.acc.subarray(0, n));
   }
 
   private async writeAll(buf: Buffer): Promise<void> {

@@ -18,6 +18,7 @@ async function trickyRun(root: string): Promise<string> {
   await w('bin/tool.sh', '#!/bin/sh\necho hi\n', 0o755);
   await w('secret.txt', 'private', 0o600);
   await w('data/random.bin', randomBytes(3 * 1024 * 1024 + 17)); // multi-chunk, stored
+  await w('data/nibbles.bin', Buffer.from(randomBytes(3 * 1024 * 1024).map((b) => b & 0x0f))); // deflated chunks > 512 KiB
   await w('data/text.csv', Array.from({ length: 200_000 }, (_, i) => `${i},${i * 7 % 13},value`).join('\n')); // multi-chunk, deflated
   await w('unicode/ünïcödé 文件 🎉.txt', 'unicode\n');
   await w(`long/${'n'.repeat(200)}/${'f'.repeat(240)}.txt`, 'long names\n');
