@@ -1,37 +1,35 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import express from 'express';
+import type { Express } from 'express';
 import request from 'supertest';
-import { ARCHIVES_DIR, createSnapshot, LOCK_FILE_SUFFIX, replayEvents, runLocksKey, runPath } from '@arkive/shared';
+import { ARCHIVES_DIR, createSnapshot, LOCK_FILE_SUFFIX, replayEvents, runLocksKey, runPath, signedUrl } from '@arkive/shared';
 import { createApiWorld, type ApiWorld } from '../../../test-support/api-world';
+import { makeUser, type TestUser } from '../../../test-support/users';
 
-/**
- * Until the auth module's login route is committed, the test attaches a real user (a users row,
- * collaborator member of each test run) with a tiny test-only middleware in front of the real app.
- */
+/** Real sign-in (users created in the database, login through /api/auth/login); runs registered with members. */
 let api: ApiWorld;
-let app: express.Express;
-let userId: number;
+let app: Express;
+let carol: TestUser; // collaborator of every test run
+let vera: TestUser; // viewer of every test run
+let sam: TestUser; // stranger
 let n = 0;
 
 beforeAll(async () => {
   api = await createApiWorld();
-  userId = (await api.world.prisma.user.create({ data: { username: 'carol', passwordHash: 'not-used-by-this-test' } })).id;
-  app = express();
-  app.use((req, _res, next) => {
-    if (req.header('x-test-user') === 'carol') req.user = { id: userId, username: 'carol', isAdmin: false };
-    next();
-  });
-  app.use(api.app);
+  app = api.app;
+  carol = await makeUser(api, 'carol');
+  vera = await makeUser(api, 'vera');
+  sam = await makeUser(api, 'sam');
 });
 afterAll(() => api.close());
 
-const as = (r: request.Test) => r.set('x-test-user', 'carol');
-const binary = (res: NodeJS.ReadableStream, cb: (err: Error | null, body: Buffer) => void) => {
+const as = (r: request.Test, user: TestUser = carol) => r.set(user.auth);
+const binary = (res: request.Response, cb: (err: Error | null, body: Buffer) => void) => {
+  const stream = res as unknown as NodeJS.ReadableStream;
   const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
+  stream.on('data', (c: Buffer) => chunks.push(c));
+  stream.on('end', () => cb(null, Buffer.concat(chunks)));
 };
 
 async function makeRun(): Promise<{ runid: string; runDir: string }> {
@@ -40,7 +38,9 @@ async function makeRun(): Promise<{ runid: string; runDir: string }> {
   await fs.mkdir(path.join(runDir, 'data'), { recursive: true });
   for (let i = 0; i < 5; i++) await fs.writeFile(path.join(runDir, 'data', `f${i}.txt`), `line ${i}\n`.repeat(500));
   await fs.writeFile(path.join(runDir, 'data', 'noise.bin'), randomBytes(64 * 1024));
-  await api.world.prisma.run.create({ data: { id: runid, createdBy: 'carol', members: { create: { userId, role: 'collaborator' } } } });
+  await api.world.prisma.run.create({
+    data: { id: runid, createdBy: 'carol', members: { create: [{ userId: carol.id, role: 'collaborator' }, { userId: vera.id, role: 'viewer' }] } },
+  });
   return { runid, runDir };
 }
 
@@ -52,6 +52,37 @@ async function snapshotOf(runid: string, runDir: string, label?: string) {
   });
   return snap;
 }
+
+test('viewers may list and download; archive, restore and delete need a collaborator; strangers see no run', async () => {
+  const { runid, runDir } = await makeRun();
+  const snap = await snapshotOf(runid, runDir);
+  await as(request(app).get(`/api/runs/${runid}/archives`), vera).expect(200);
+  await as(request(app).get(`/api/runs/${runid}/archives/${snap.name}/download`), vera).expect(200);
+  for (const res of [
+    await as(request(app).post(`/api/runs/${runid}/archives`), vera).send({}),
+    await as(request(app).post(`/api/runs/${runid}/restore`), vera).send({ archiveName: snap.name }),
+    await as(request(app).delete(`/api/runs/${runid}/archives/${snap.name}`), vera),
+  ]) {
+    expect(res.status).toBe(403);
+  }
+  const stranger = await as(request(app).get(`/api/runs/${runid}/archives`), sam).expect(404);
+  expect(stranger.body.error.code).toBe('RUN_NOT_FOUND');
+  await as(request(app).get(`/api/runs/${runid}/archives/${snap.name}/download`), sam).expect(404);
+  expect(await api.world.prisma.operation.count({ where: { scopeId: runid } })).toBe(0);
+  expect(await fs.readdir(path.join(runDir, ARCHIVES_DIR))).toEqual([snap.name]);
+});
+
+test('a signed link downloads without a session, for exactly that archive', async () => {
+  const { runid, runDir } = await makeRun();
+  const snap = await snapshotOf(runid, runDir);
+  const other = await createSnapshot({ runDir, label: 'other' });
+  const url = signedUrl(api.world.config, `/api/runs/${runid}/archives/${snap.name}/download`, 60);
+  const res = await request(app).get(url).buffer(true).parse(binary).expect(200);
+  expect(Buffer.compare(res.body as Buffer, await fs.readFile(snap.path))).toBe(0);
+  const token = new URL(url, 'http://x').searchParams.get('token') as string;
+  await request(app).get(`/api/runs/${runid}/archives/${other.name}/download?token=${encodeURIComponent(token)}`).expect(401);
+  await request(app).get(`/api/runs/${runid}/archives?token=${encodeURIComponent(token)}`).expect(401);
+});
 
 test('routes require an authenticated caller', async () => {
   const { runid } = await makeRun();
