@@ -153,6 +153,9 @@ export async function retryFolderJob(deps: OperationDeps & { queues: QueueProvid
  */
 export async function cancelFolderJob(deps: OperationDeps & { queues: QueueProvider; config: Config }, id: string): Promise<Operation> {
   const op = await getFolderJob(deps.prisma, id);
+  if (op.status === 'running' && op.stage === 'deleting_source') {
+    throw new ConflictError('JOB_PAST_CANCEL', 'The upload is verified and the source is being cleaned up; this job can no longer be cancelled');
+  }
   if (op.status === 'queued' && op.queue === folderUpload.queue) {
     const job = await deps.queues.get(folderUpload.queue).getJob(folderUploadJobId(id));
     if (job && (await job.getState()) !== 'active') await job.remove().catch(() => undefined);

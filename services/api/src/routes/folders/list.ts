@@ -49,7 +49,17 @@ export const listFolders = defineRoute({
   async handler({ deps, query: q, res }) {
     const { result, scanning } = await folderScanCache(deps.config).get({ refresh: q.refresh });
     const needle = q.q?.trim().toLowerCase();
-    let items = result.folders.filter((f) => (q.include_archived || !f.isArchived) && (!needle || f.rel.toLowerCase().includes(needle)));
+    // Folders archived since the scan are shown as archived without waiting for the next rescan.
+    const archivedSince = new Set(
+      (
+        await deps.prisma.operation.findMany({
+          where: { kind: FOLDER_JOB_KIND, status: 'succeeded', finishedAt: { gte: result.scannedAt } },
+          select: { scopeId: true },
+        })
+      ).map((o) => o.scopeId),
+    );
+    const folders = archivedSince.size ? result.folders.map((f) => (archivedSince.has(f.rel) ? { ...f, isArchived: true } : f)) : result.folders;
+    let items = folders.filter((f) => (q.include_archived || !f.isArchived) && (!needle || f.rel.toLowerCase().includes(needle)));
     const desc = q.sort.startsWith('-');
     const field = q.sort.replace(/^-/, '');
     const keyOf = (f: (typeof items)[number]): string | number =>

@@ -221,6 +221,11 @@ test('jobs: create, one active per folder, list, get, queue, logs, cancel, retry
   expect(await fs.readdir(path.join(root, 'Production/2023/Old_Project'))).toEqual(['Old_Project-ARCHIVED-TO-GLOBUS.txt']);
   expect(await api.deps.blobStore.sha256('Production/2023/Old_Project.tar.7z')).toBe(done.body.sha256);
 
+  const listed = await request(app).get('/api/folders?include_archived=true').set(as()).expect(200);
+  expect(listed.body.find((f: { name: string }) => f.name === 'Old_Project')).toMatchObject({ is_archived: true, has_job: false });
+  const unlisted = await request(app).get('/api/folders').set(as()).expect(200);
+  expect(unlisted.body.map((f: { name: string }) => f.name)).not.toContain('Old_Project');
+
   const after = await request(app).get('/api/system/status').set(as()).expect(200);
   expect(after.body.workers.copy_compress.online).toBe(true);
   expect(after.body.statistics.completed_jobs).toBe(2);
