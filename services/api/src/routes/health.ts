@@ -35,8 +35,12 @@ export const health = defineRoute({
   raw: true,
   async handler({ deps, res }) {
     const [redis, postgres, storage] = await Promise.all([
-      timed(() => deps.redis.ping()),
-      timed(() => deps.prisma.$queryRaw`SELECT 1`),
+      timed(async () => {
+        await deps.redis.ping();
+      }),
+      timed(async () => {
+        await deps.prisma.$queryRaw`SELECT 1`;
+      }),
       timed(async () => {
         await deps.blobStore.check();
         return deps.blobStore.describe();
