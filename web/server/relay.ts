@@ -34,12 +34,19 @@ const roomOf = (channel: string) => `ch:${channel}`;
  * Relays Redis channels to browsers. One Redis subscription per channel for the whole server
  * (reference-counted by socket.io rooms), one JSON parse per event, one broadcast per event.
  * A join replays from the channel's stream while live events for that socket are buffered;
- * replay, buffered events (deduplicated by stream id) and the room join then happen in one tick,
+ * replay and buffered events are then sent in one tick, deduplicated by stream id, and the socket
+ * joins the room once pub/sub has moved past what the replay already gave it (see `settling`),
  * so a (re)joining client sees every event exactly once, in order.
  */
 export class ChannelRelay {
   private readonly subscribed = new Map<string, Promise<void>>();
   private readonly pending = new Map<string, Set<(e: Relayed) => void>>();
+  /**
+   * Sockets that finished their replay but may still see, through pub/sub, an event the replay
+   * already gave them (XADD happens before PUBLISH). They get events one by one, filtered by id,
+   * until the first newer event arrives; then they join the room and share the broadcast.
+   */
+  private readonly settling = new Map<string, Map<RelaySocket, string>>();
 
   constructor(
     private readonly io: RelayServer,
@@ -62,11 +69,21 @@ export class ChannelRelay {
       }
       for (const buffer of this.pending.get(channel) ?? []) buffer(event);
       this.io.to(roomOf(channel)).emit('event', event);
+      const settling = this.settling.get(channel);
+      if (settling && event.id) {
+        for (const [socket, lastId] of settling) {
+          if (compareIds(event.id, lastId) <= 0) continue;
+          socket.emit('event', event);
+          settling.delete(socket);
+          void socket.join(roomOf(channel));
+        }
+        if (settling.size === 0) this.settling.delete(channel);
+      }
     });
   }
 
   private listeners(channel: string): number {
-    return (this.io.sockets.adapter.rooms.get(roomOf(channel))?.size ?? 0) + (this.pending.get(channel)?.size ?? 0);
+    return (this.io.sockets.adapter.rooms.get(roomOf(channel))?.size ?? 0) + (this.pending.get(channel)?.size ?? 0) + (this.settling.get(channel)?.size ?? 0);
   }
 
   private async ensureSubscribed(channel: string): Promise<void> {
@@ -121,13 +138,27 @@ export class ChannelRelay {
     for (const e of buffer) send(e);
     const count = replayed.length;
     socket.emit('replayed', { channel, count, lastId });
-    void socket.join(roomOf(channel));
+    if (lastId) {
+      let set = this.settling.get(channel);
+      if (!set) this.settling.set(channel, (set = new Map()));
+      set.set(socket, lastId);
+    } else {
+      void socket.join(roomOf(channel));
+    }
     return { replayed: count, lastId };
   }
 
   async leave(socket: RelaySocket, channel: string): Promise<void> {
+    this.forget(socket, channel);
     await socket.leave(roomOf(channel));
     await this.maybeUnsubscribe(channel);
+  }
+
+  private forget(socket: RelaySocket, channel: string): void {
+    const set = this.settling.get(channel);
+    if (!set) return;
+    set.delete(socket);
+    if (set.size === 0) this.settling.delete(channel);
   }
 
   /** Drop Redis subscriptions that no socket needs any more (after disconnects). */
@@ -163,7 +194,10 @@ export class ChannelRelay {
       socket.on('leave', (req, ack) => {
         void this.leave(socket, String(req?.channel ?? '')).then(() => (typeof ack === 'function' ? ack({ ok: true }) : undefined));
       });
-      socket.on('disconnect', () => void this.sweep());
+      socket.on('disconnect', () => {
+        for (const channel of [...this.settling.keys()]) this.forget(socket, channel);
+        void this.sweep();
+      });
     });
   }
 
