@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import { checkSessionToken, SESSION_COOKIE, UnauthorizedError, ForbiddenError } from '@arkive/shared';
+import { checkSessionToken, ForbiddenError, SESSION_COOKIE, TransientError, UnauthorizedError } from '@arkive/shared';
 import type { AppDeps } from '../deps';
 
 /** The session token of a request: `Authorization: Bearer` first, else the `arkive_session` cookie. */
@@ -20,16 +20,20 @@ export function authenticate(deps: AppDeps): RequestHandler {
         if (r.ok) req.user = r.user;
         else req.authFailure = r.reason;
       }
-      next();
     } catch (err) {
-      next(err);
+      // Redis or PostgreSQL unreachable: public routes (health) still answer; guarded ones get 503.
+      deps.logger.warn({ err }, 'session check failed');
+      req.authFailure = 'unavailable';
     }
+    next();
   };
 }
 
 /** 401 naming why a presented token failed, or a plain "sign in" when there was none. */
-export function unauthenticated(req: Request): UnauthorizedError {
+export function unauthenticated(req: Request): UnauthorizedError | TransientError {
   switch (req.authFailure) {
+    case 'unavailable':
+      return new TransientError('Sessions cannot be checked right now (Redis or PostgreSQL unreachable); try again shortly', 'AUTH_UNAVAILABLE');
     case 'expired':
       return new UnauthorizedError('Your session has expired; sign in again', 'SESSION_EXPIRED');
     case 'revoked':

@@ -35,7 +35,7 @@ export async function authorize(access: Access, req: Request, deps: AppDeps, par
 async function authorizeRun(access: { role: RunRoleName; allowSignedLink?: true }, req: Request, deps: AppDeps, params: Record<string, string>): Promise<void> {
   const runid = params.runid;
   const token = typeof req.query?.token === 'string' ? req.query.token : undefined;
-  if (access.allowSignedLink && token !== undefined && req.method === 'GET') {
+  if (access.allowSignedLink && token !== undefined && (req.method === 'GET' || req.method === 'HEAD')) {
     verifySignedToken(deps.config, token, req.originalUrl);
     req.viaSignedLink = true;
     return;

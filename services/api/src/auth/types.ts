@@ -8,7 +8,7 @@ declare module 'express-serve-static-core' {
     user?: AuthUser;
     requestId?: string;
     /** Why a presented session token was refused (to answer "expired" instead of a bare 401). */
-    authFailure?: 'invalid' | 'expired' | 'revoked';
+    authFailure?: 'invalid' | 'expired' | 'revoked' | 'unavailable';
     /** For `run` routes: the role the caller acts with (admins: owner). */
     runRole?: RunRoleName;
     /** For `run` routes: access was granted by a signed link, not a session. */

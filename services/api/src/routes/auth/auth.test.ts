@@ -126,3 +126,19 @@ test('ensureFirstAdmin uses ARKIVE_ADMIN_PASSWORD when set and then does nothing
     await w.close();
   }
 });
+
+test('when Redis is unreachable, guarded routes answer 503 AUTH_UNAVAILABLE and public ones still answer', async () => {
+  const { createDeps } = await import('../../deps');
+  const { createApp } = await import('../../app');
+  const deps = createDeps({ ...api.world.config, redisUrl: 'redis://127.0.0.1:1' }, { prisma: api.world.prisma });
+  deps.redis.on('error', () => undefined);
+  try {
+    const app = createApp(deps);
+    const token = (await issueSessionToken(api.deps.config, { id: 1, username: 'x', isAdmin: false })).token;
+    const res = await request(app).get('/api/auth/me').set('Authorization', `Bearer ${token}`).expect(503);
+    expect(res.body.error.code).toBe('AUTH_UNAVAILABLE');
+    await request(app).get('/api/openapi.json').set('Authorization', `Bearer ${token}`).expect(200);
+  } finally {
+    deps.redis.disconnect();
+  }
+});
