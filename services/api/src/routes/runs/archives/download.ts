@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '@arkive/shared';
-import { defineRoute, type Access } from '../../../http/route';
+import { defineRoute } from '../../../http/route';
 import { archiveParams, assertArchiveName, requireArchiveFile, requireRun } from './common';
 
 type ByteRange = { start: number; end: number };
@@ -33,7 +33,7 @@ export const downloadRunArchive = defineRoute({
   summary: 'Download an archive (supports Range; ETag is the SHA-256 when recorded)',
   tags: ['archives'],
   // allowSignedLink: a signed link may stand in for a session (enforced by the auth module).
-  access: { kind: 'run', role: 'viewer', allowSignedLink: true } as Access,
+  access: { kind: 'run', role: 'viewer', allowSignedLink: true },
   params: archiveParams,
   raw: true,
   async handler({ deps, params, req, res }) {
