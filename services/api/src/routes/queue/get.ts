@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { COPY_STAGES, FOLDER_JOB_KIND, folderJobStatus, folderArchive, folderUpload, type Operation } from '@arkive/shared';
+import { FOLDER_JOB_KIND, folderJobStatus, folderArchive, folderUpload, type Operation } from '@arkive/shared';
 import { defineRoute } from '../../http/route';
 
 const current = z
@@ -29,8 +29,8 @@ export const getQueue = defineRoute({
       deps.prisma.operation.findMany({ where: { kind: FOLDER_JOB_KIND, status: 'running' }, orderBy: { startedAt: 'asc' } }),
       deps.prisma.operation.findMany({ where: { kind: FOLDER_JOB_KIND, status: 'queued' }, orderBy: { createdAt: 'asc' } }),
     ]);
-    const copying = running.find((o) => o.queue === folderArchive.queue || (COPY_STAGES as readonly string[]).includes(o.stage ?? ''));
-    const uploading = running.find((o) => o !== copying && o.queue === folderUpload.queue);
+    const copying = running.find((o) => o.queue === folderArchive.queue);
+    const uploading = running.find((o) => o.queue === folderUpload.queue);
     return {
       current_copy_compress_job: brief(copying),
       current_upload_job: brief(uploading),

@@ -16,7 +16,7 @@ export const systemStatus = defineRoute({
   response: z.object({
     disk_space: z.object({ path: z.string(), total_gb: z.number(), used_gb: z.number(), free_gb: z.number(), percent_used: z.number(), percent_free: z.number(), warning: z.boolean() }),
     workers: z.object({ copy_compress: worker, upload: worker }),
-    statistics: z.object({ total_jobs: z.number(), completed_jobs: z.number(), failed_jobs: z.number(), queued_jobs: z.number(), running_jobs: z.number(), cancelled_jobs: z.number() }),
+    statistics: z.object({ total_jobs: z.number(), completed_jobs: z.number(), failed_jobs: z.number(), queued_jobs: z.number(), running_jobs: z.number(), cancelled_jobs: z.number(), waiting_for_disk_space: z.number() }),
     warnings: z.array(z.string()),
   }),
   async handler({ deps }) {
@@ -29,12 +29,14 @@ export const systemStatus = defineRoute({
       workersOnline(deps, folderUpload.queue),
     ]);
     const count = (s: string) => counts.find((c) => c.status === s)?._count._all ?? 0;
+    const waitingForSpace = await deps.prisma.operation.count({ where: { ...where, status: 'queued', currentOperation: 'Waiting for disk space' } });
     const copyJob = running.find((o) => o.queue === folderArchive.queue);
     const uploadJob = running.find((o) => o.queue === folderUpload.queue);
     const percentUsed = space.totalBytes ? (space.usedBytes / space.totalBytes) * 100 : 0;
     const percentFree = space.totalBytes ? (space.freeBytes / space.totalBytes) * 100 : 0;
     const warnings: string[] = [];
     if (percentFree < 20) warnings.push(`Low disk space on ${deps.config.storageRoot}: ${round2(percentFree)}% free`);
+    if (waitingForSpace) warnings.push(`${waitingForSpace} job(s) waiting for disk space on ${deps.config.storageRoot}`);
     if (copyOnline === false) warnings.push('No copy/compress worker is running');
     if (uploadOnline === false) warnings.push('No upload worker is running');
     return {
@@ -58,6 +60,7 @@ export const systemStatus = defineRoute({
         queued_jobs: count('queued'),
         running_jobs: count('running'),
         cancelled_jobs: count('cancelled'),
+        waiting_for_disk_space: waitingForSpace,
       },
       warnings,
     };
