@@ -1,6 +1,8 @@
 import request from 'supertest';
 import { issueSessionToken, SESSION_COOKIE } from '@arkive/shared';
 import { ensureFirstAdmin } from '../../auth/bootstrap-admin';
+import { createApp } from '../../app';
+import { createDeps } from '../../deps';
 import { createApiWorld, type ApiWorld } from '../../test-support/api-world';
 import { makeUser, TEST_PASSWORD } from '../../test-support/users';
 
@@ -128,8 +130,6 @@ test('ensureFirstAdmin uses ARKIVE_ADMIN_PASSWORD when set and then does nothing
 });
 
 test('when Redis is unreachable, guarded routes answer 503 AUTH_UNAVAILABLE and public ones still answer', async () => {
-  const { createDeps } = await import('../../deps');
-  const { createApp } = await import('../../app');
   const deps = createDeps({ ...api.world.config, redisUrl: 'redis://127.0.0.1:1' }, { prisma: api.world.prisma });
   deps.redis.on('error', () => undefined);
   try {
