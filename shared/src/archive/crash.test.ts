@@ -6,7 +6,12 @@ import { ARCHIVE_INDEX, TSX_ARGS, tempDir } from './test-fixtures';
 import { treeState } from './tree-state';
 
 /** Start an engine operation in a child process and SIGKILL it once it reports `stage` with progress. */
-async function killMidway(root: string, op: 'snapshot' | 'restore', args: Record<string, unknown>, stage: string): Promise<void> {
+async function killMidway(
+  root: string,
+  op: 'snapshot' | 'restore',
+  args: Record<string, unknown>,
+  stage: string,
+): Promise<void> {
   const script = path.join(root, `child-${op}.ts`);
   await fs.writeFile(
     script,
@@ -19,7 +24,10 @@ const fn = ${op === 'snapshot' ? 'engine.createSnapshot' : 'engine.restoreArchiv
 fn({ ...args, onProgress }).then(() => process.stdout.write('FINISHED\\n'));
 `,
   );
-  const child = spawn(process.execPath, [...TSX_ARGS, script], { cwd: path.resolve(__dirname, '../../..'), stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...TSX_ARGS, script], {
+    cwd: path.resolve(__dirname, '../../..'),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const outcome = await new Promise<string>((resolve) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -31,7 +39,9 @@ fn({ ...args, onProgress }).then(() => process.stdout.write('FINISHED\\n'));
     });
     child.on('exit', () => resolve(out.includes('MIDWAY') ? 'killed' : 'exited'));
   });
-  await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.on('exit', r)));
+  await new Promise((r) =>
+    child.exitCode !== null || child.signalCode !== null ? r(null) : child.on('exit', r),
+  );
   expect(outcome).toBe('killed');
 }
 
@@ -39,8 +49,12 @@ async function bulkyRun(dir: string, tag: string): Promise<void> {
   await fs.mkdir(path.join(dir, 'archives'), { recursive: true });
   for (let i = 0; i < 6; i++) {
     await fs.mkdir(path.join(dir, `d${i}`), { recursive: true });
-    await fs.writeFile(path.join(dir, `d${i}/big.csv`), Array.from({ length: 500_000 }, (_, j) => `${tag},${i},${j},${(j * 7919) % 10007}`).join('\n'));
-    for (let k = 0; k < 50; k++) await fs.writeFile(path.join(dir, `d${i}/small${k}.txt`), `${tag} ${i} ${k}\n`);
+    await fs.writeFile(
+      path.join(dir, `d${i}/big.csv`),
+      Array.from({ length: 500_000 }, (_, j) => `${tag},${i},${j},${(j * 7919) % 10007}`).join('\n'),
+    );
+    for (let k = 0; k < 50; k++)
+      await fs.writeFile(path.join(dir, `d${i}/small${k}.txt`), `${tag} ${i} ${k}\n`);
   }
 }
 
@@ -73,13 +87,20 @@ describe('crash safety', () => {
     await bulkyRun(runDir, 'old');
     await fs.writeFile(path.join(runDir, 'archives/keep.zip'), 'x');
     const before = await treeState(runDir, { mtimes: true });
-    await killMidway(root, 'restore', { runDir, archivePath: snap.path, preRestoreSnapshot: false }, 'extracting');
+    await killMidway(
+      root,
+      'restore',
+      { runDir, archivePath: snap.path, preRestoreSnapshot: false },
+      'extracting',
+    );
     expect(await treeState(runDir, { mtimes: true })).toEqual(before);
     // Staging leftovers live beside the run (hidden), never inside it; the next restore sweeps them.
     const leftovers = (await fs.readdir(root)).filter((n) => n.startsWith('.victim.restore-'));
     expect(leftovers.length).toBeGreaterThan(0);
     await restoreArchive({ runDir, archivePath: snap.path, preRestoreSnapshot: false });
-    expect(await treeState(runDir, { skipTop: ['archives'] })).toEqual(await treeState(source, { skipTop: ['archives'] }));
+    expect(await treeState(runDir, { skipTop: ['archives'] })).toEqual(
+      await treeState(source, { skipTop: ['archives'] }),
+    );
     expect(await fs.readFile(path.join(runDir, 'archives/keep.zip'), 'utf8')).toBe('x');
     expect((await fs.readdir(root)).filter((n) => n.startsWith('.victim.'))).toEqual([]);
   }, 120_000);

@@ -6,7 +6,14 @@ import { CancelledError, PermanentError } from '../errors';
 import { ARCHIVES_DIR } from '../runs';
 import { DeflatePool } from './deflate-pool';
 import { AsyncQueue, Budget, noop } from './flow';
-import { MANIFEST_FORMAT, MANIFEST_NAME, slugLabel, timestampName, type ArchiveComment, type ManifestEntry } from './manifest';
+import {
+  MANIFEST_FORMAT,
+  MANIFEST_NAME,
+  slugLabel,
+  timestampName,
+  type ArchiveComment,
+  type ManifestEntry,
+} from './manifest';
 import { ArchiveOutput } from './output';
 import type { ArchiveProgress, CreateSnapshotOptions, SnapshotResult } from './types';
 import { walkRun, type WalkEntry } from './walk';
@@ -35,8 +42,19 @@ const ZIP64_LOCAL_THRESHOLD = 0xffff0000 - CHUNK;
 type Job =
   | { kind: 'dir'; e: WalkEntry }
   | { kind: 'symlink'; e: WalkEntry }
-  | { kind: 'small'; e: WalkEntry; result: Promise<{ out: Buffer; stored: boolean; crc: number; sha256: string; size: number }>; cost: number }
-  | { kind: 'big'; e: WalkEntry; method: number; chunks: AsyncQueue<Chunk>; done: Promise<{ crc: number; sha256: string; size: number }> };
+  | {
+      kind: 'small';
+      e: WalkEntry;
+      result: Promise<{ out: Buffer; stored: boolean; crc: number; sha256: string; size: number }>;
+      cost: number;
+    }
+  | {
+      kind: 'big';
+      e: WalkEntry;
+      method: number;
+      chunks: AsyncQueue<Chunk>;
+      done: Promise<{ crc: number; sha256: string; size: number }>;
+    };
 
 /** One piece of a large file; `recycle` is the read buffer to reuse once the piece is written (stored data). */
 interface Chunk {
@@ -62,7 +80,10 @@ export function defaultArchiveName(label?: string, prefix = ''): string {
 
 function checkName(name: string): void {
   if (!/^[^/\\\0]+\.zip$/.test(name) || name.startsWith('.')) {
-    throw new PermanentError(`Invalid archive name ${JSON.stringify(name)}: a plain file name ending in .zip`, 'ARCHIVE_BAD_NAME');
+    throw new PermanentError(
+      `Invalid archive name ${JSON.stringify(name)}: a plain file name ending in .zip`,
+      'ARCHIVE_BAD_NAME',
+    );
   }
 }
 
@@ -78,12 +99,24 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
   checkName(name);
   await fs.mkdir(outDir, { recursive: true });
   const finalPath = path.join(outDir, name);
-  if (await fs.lstat(finalPath).then(() => true, () => false)) throw new PermanentError(`Archive ${name} already exists`, 'ARCHIVE_EXISTS');
+  if (
+    await fs.lstat(finalPath).then(
+      () => true,
+      () => false,
+    )
+  )
+    throw new PermanentError(`Archive ${name} already exists`, 'ARCHIVE_EXISTS');
   const tmpPath = path.join(outDir, `.${name}.partial-${randomBytes(4).toString('hex')}`);
   const signal = opts.signal;
   signal?.throwIfAborted?.();
 
-  const progress: ArchiveProgress = { stage: 'scanning', bytesDone: 0, bytesTotal: 0, filesDone: 0, filesTotal: 0 };
+  const progress: ArchiveProgress = {
+    stage: 'scanning',
+    bytesDone: 0,
+    bytesTotal: 0,
+    filesDone: 0,
+    filesTotal: 0,
+  };
   let lastEmit = 0;
   const emit = (force = false) => {
     if (!opts.onProgress) return;
@@ -96,7 +129,10 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
 
   const walked = await walkRun(runDir, [tmpPath, finalPath], signal);
   if (walked.entries.some((e) => e.rel === MANIFEST_NAME)) {
-    throw new PermanentError(`The run contains ${MANIFEST_NAME}, a name Arkive reserves for its manifest`, 'ARCHIVE_RESERVED_NAME');
+    throw new PermanentError(
+      `The run contains ${MANIFEST_NAME}, a name Arkive reserves for its manifest`,
+      'ARCHIVE_RESERVED_NAME',
+    );
   }
   const fileCount = walked.entries.filter((e) => e.type === 'file').length;
   progress.stage = 'compressing';
@@ -131,12 +167,48 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
     const createdAt = new Date().toISOString();
     manifest.push(JSON.stringify({ format: MANIFEST_FORMAT, version: 1, createdAt, label, kind }));
 
-    const writeWhole = async (rel: string, isDir: boolean, mode: number, mtimeSec: number, method: number, crc: number, size: number, data: Buffer) => {
+    const writeWhole = async (
+      rel: string,
+      isDir: boolean,
+      mode: number,
+      mtimeSec: number,
+      method: number,
+      crc: number,
+      size: number,
+      data: Buffer,
+    ) => {
       const nameBuf = Buffer.from(isDir ? `${rel}/` : rel, 'utf8');
       const offset = out.offset;
-      await out.write(localHeader({ name: nameBuf, method, mtimeSec, crc, compressedSize: data.length, size, descriptor: false, zip64: false }));
+      await out.write(
+        localHeader({
+          name: nameBuf,
+          method,
+          mtimeSec,
+          crc,
+          compressedSize: data.length,
+          size,
+          descriptor: false,
+          zip64: false,
+        }),
+      );
       await out.write(data);
-      central.push(centralHeader({ name: nameBuf, flags: FLAG_UTF8, method, mtimeSec, crc, compressedSize: data.length, size, offset, mode, isDir }, false));
+      central.push(
+        centralHeader(
+          {
+            name: nameBuf,
+            flags: FLAG_UTF8,
+            method,
+            mtimeSec,
+            crc,
+            compressedSize: data.length,
+            size,
+            offset,
+            mode,
+            isDir,
+          },
+          false,
+        ),
+      );
     };
 
     for await (const job of jobs) {
@@ -145,24 +217,73 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
       progress.currentPath = e.rel;
       if (job.kind === 'dir') {
         await writeWhole(e.rel, true, S_IFDIR | e.mode, mtimeSec, METHOD_STORE, 0, 0, Buffer.alloc(0));
-        manifest.push(JSON.stringify({ p: e.rel, t: 'd', s: 0, m: e.mode, mt: e.mtimeMs } satisfies ManifestEntry));
+        manifest.push(
+          JSON.stringify({ p: e.rel, t: 'd', s: 0, m: e.mode, mt: e.mtimeMs } satisfies ManifestEntry),
+        );
       } else if (job.kind === 'symlink') {
         const data = Buffer.from(e.target!, 'utf8');
-        await writeWhole(e.rel, false, S_IFLNK | 0o777, mtimeSec, METHOD_STORE, zlib.crc32(data), data.length, data);
-        manifest.push(JSON.stringify({ p: e.rel, t: 'l', s: data.length, m: 0o777, mt: e.mtimeMs, l: e.target } satisfies ManifestEntry));
+        await writeWhole(
+          e.rel,
+          false,
+          S_IFLNK | 0o777,
+          mtimeSec,
+          METHOD_STORE,
+          zlib.crc32(data),
+          data.length,
+          data,
+        );
+        manifest.push(
+          JSON.stringify({
+            p: e.rel,
+            t: 'l',
+            s: data.length,
+            m: 0o777,
+            mt: e.mtimeMs,
+            l: e.target,
+          } satisfies ManifestEntry),
+        );
       } else if (job.kind === 'small') {
         const r = await job.result;
-        await writeWhole(e.rel, false, S_IFREG | e.mode, mtimeSec, r.stored ? METHOD_STORE : METHOD_DEFLATE, r.crc, r.size, r.out);
+        await writeWhole(
+          e.rel,
+          false,
+          S_IFREG | e.mode,
+          mtimeSec,
+          r.stored ? METHOD_STORE : METHOD_DEFLATE,
+          r.crc,
+          r.size,
+          r.out,
+        );
         budget.release(job.cost);
         slots.release(1);
-        manifest.push(JSON.stringify({ p: e.rel, t: 'f', s: r.size, m: e.mode, mt: e.mtimeMs, h: r.sha256 } satisfies ManifestEntry));
+        manifest.push(
+          JSON.stringify({
+            p: e.rel,
+            t: 'f',
+            s: r.size,
+            m: e.mode,
+            mt: e.mtimeMs,
+            h: r.sha256,
+          } satisfies ManifestEntry),
+        );
         progress.bytesDone += r.size;
         progress.filesDone++;
       } else {
         const nameBuf = Buffer.from(e.rel, 'utf8');
         const offset = out.offset;
         const zip64 = e.size >= ZIP64_LOCAL_THRESHOLD;
-        await out.write(localHeader({ name: nameBuf, method: job.method, mtimeSec, crc: 0, compressedSize: 0, size: 0, descriptor: true, zip64 }));
+        await out.write(
+          localHeader({
+            name: nameBuf,
+            method: job.method,
+            mtimeSec,
+            crc: 0,
+            compressedSize: 0,
+            size: 0,
+            descriptor: true,
+            zip64,
+          }),
+        );
         let compressedSize = 0;
         for await (const c of job.chunks) {
           const buf = await c.out;
@@ -175,12 +296,39 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
         }
         const d = await job.done;
         const useZip64 = zip64 || d.size >= 0xffffffff || compressedSize >= 0xffffffff;
-        if (useZip64 && !zip64) throw new PermanentError(`File ${e.rel} grew past 4 GiB while being archived`, 'ARCHIVE_SOURCE_CHANGED');
+        if (useZip64 && !zip64)
+          throw new PermanentError(
+            `File ${e.rel} grew past 4 GiB while being archived`,
+            'ARCHIVE_SOURCE_CHANGED',
+          );
         await out.write(dataDescriptor(d.crc, compressedSize, d.size, zip64));
         central.push(
-          centralHeader({ name: nameBuf, flags: FLAG_UTF8 | FLAG_DESCRIPTOR, method: job.method, mtimeSec, crc: d.crc, compressedSize, size: d.size, offset, mode: S_IFREG | e.mode, isDir: false }, zip64),
+          centralHeader(
+            {
+              name: nameBuf,
+              flags: FLAG_UTF8 | FLAG_DESCRIPTOR,
+              method: job.method,
+              mtimeSec,
+              crc: d.crc,
+              compressedSize,
+              size: d.size,
+              offset,
+              mode: S_IFREG | e.mode,
+              isDir: false,
+            },
+            zip64,
+          ),
         );
-        manifest.push(JSON.stringify({ p: e.rel, t: 'f', s: d.size, m: e.mode, mt: e.mtimeMs, h: d.sha256 } satisfies ManifestEntry));
+        manifest.push(
+          JSON.stringify({
+            p: e.rel,
+            t: 'f',
+            s: d.size,
+            m: e.mode,
+            mt: e.mtimeMs,
+            h: d.sha256,
+          } satisfies ManifestEntry),
+        );
         progress.filesDone++;
       }
       emit();
@@ -191,23 +339,55 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
     progress.stage = 'finalizing';
     progress.currentPath = undefined;
     emit(true);
-    manifest.push(JSON.stringify({ end: true, fileCount, entryCount: manifest.length - 1, totalBytes: progress.bytesDone }));
+    manifest.push(
+      JSON.stringify({
+        end: true,
+        fileCount,
+        entryCount: manifest.length - 1,
+        totalBytes: progress.bytesDone,
+      }),
+    );
     const manifestBuf = Buffer.from(manifest.join('\n') + '\n', 'utf8');
     const manifestSha256 = createHash('sha256').update(manifestBuf).digest('hex');
     const manifestDeflated = zlib.deflateRawSync(manifestBuf, { level: 6 });
-    await writeWhole(MANIFEST_NAME, false, S_IFREG | 0o444, Math.floor(Date.now() / 1000), METHOD_DEFLATE, zlib.crc32(manifestBuf), manifestBuf.length, manifestDeflated);
+    await writeWhole(
+      MANIFEST_NAME,
+      false,
+      S_IFREG | 0o444,
+      Math.floor(Date.now() / 1000),
+      METHOD_DEFLATE,
+      zlib.crc32(manifestBuf),
+      manifestBuf.length,
+      manifestDeflated,
+    );
 
     const cdOffset = out.offset;
     for (const c of central) await out.write(c);
     const cdSize = out.offset - cdOffset;
-    const comment: ArchiveComment = { arkive: 1, kind, createdAt, label, fileCount, totalBytes: progress.bytesDone, manifestSha256 };
-    await out.write(endOfCentralDirectory(central.length, cdSize, cdOffset, Buffer.from(JSON.stringify(comment), 'utf8')));
+    const comment: ArchiveComment = {
+      arkive: 1,
+      kind,
+      createdAt,
+      label,
+      fileCount,
+      totalBytes: progress.bytesDone,
+      manifestSha256,
+    };
+    await out.write(
+      endOfCentralDirectory(central.length, cdSize, cdOffset, Buffer.from(JSON.stringify(comment), 'utf8')),
+    );
     await out.flush();
     signal?.throwIfAborted?.();
     await fh.sync();
     await fh.close();
     fhClosed = true;
-    if (await fs.lstat(finalPath).then(() => true, () => false)) throw new PermanentError(`Archive ${name} already exists`, 'ARCHIVE_EXISTS');
+    if (
+      await fs.lstat(finalPath).then(
+        () => true,
+        () => false,
+      )
+    )
+      throw new PermanentError(`Archive ${name} already exists`, 'ARCHIVE_EXISTS');
     await fs.rename(tmpPath, finalPath);
     await syncDir(outDir);
     progress.stage = 'done';
@@ -245,7 +425,14 @@ export async function syncDir(dir: string): Promise<void> {
 }
 
 /** Reads files in archive order and hands them to the pool; memory bounded by the budgets. */
-async function produce(entries: WalkEntry[], pool: DeflatePool, budget: Budget, slots: Budget, jobs: AsyncQueue<Job>, buffers: BufferCache): Promise<void> {
+async function produce(
+  entries: WalkEntry[],
+  pool: DeflatePool,
+  budget: Budget,
+  slots: Budget,
+  jobs: AsyncQueue<Job>,
+  buffers: BufferCache,
+): Promise<void> {
   for (const e of entries) {
     if (e.type !== 'file') {
       jobs.push(e.type === 'dir' ? { kind: 'dir', e } : { kind: 'symlink', e });
@@ -265,11 +452,19 @@ async function produce(entries: WalkEntry[], pool: DeflatePool, budget: Budget, 
   jobs.end();
 }
 
-async function produceBig(e: WalkEntry, pool: DeflatePool, budget: Budget, jobs: AsyncQueue<Job>, buffers: BufferCache): Promise<void> {
+async function produceBig(
+  e: WalkEntry,
+  pool: DeflatePool,
+  budget: Budget,
+  jobs: AsyncQueue<Job>,
+  buffers: BufferCache,
+): Promise<void> {
   const chunks = new AsyncQueue<Chunk>();
   let settle!: (v: { crc: number; sha256: string; size: number }) => void;
   let reject!: (err: unknown) => void;
-  const done = new Promise<{ crc: number; sha256: string; size: number }>((res, rej) => ((settle = res), (reject = rej)));
+  const done = new Promise<{ crc: number; sha256: string; size: number }>(
+    (res, rej) => ((settle = res), (reject = rej)),
+  );
   done.catch(noop);
   const fh = await fs.open(e.abs, 'r');
   try {
@@ -312,7 +507,8 @@ async function produceBig(e: WalkEntry, pool: DeflatePool, budget: Budget, jobs:
         break;
       }
     }
-    if (!finalSent && method === METHOD_DEFLATE) chunks.push({ out: Promise.resolve(zlib.deflateRawSync(Buffer.alloc(0))), cost: 0 });
+    if (!finalSent && method === METHOD_DEFLATE)
+      chunks.push({ out: Promise.resolve(zlib.deflateRawSync(Buffer.alloc(0))), cost: 0 });
     chunks.end();
     settle({ crc, sha256: hash.digest('hex'), size: pos });
   } catch (err) {

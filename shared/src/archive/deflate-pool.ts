@@ -124,21 +124,46 @@ export class DeflatePool {
   /** Compress a whole file (the buffer is transferred: do not use it afterwards). */
   async whole(buf: Buffer): Promise<WholeResult> {
     const size = buf.length;
-    const r = await this.run<{ out: Uint8Array; stored: boolean; crc: number; sha256: string }>({ kind: 'whole', level: this.level, storeRatio: this.storeRatio }, buf);
-    return { out: Buffer.from(r.out.buffer, r.out.byteOffset, r.out.byteLength), stored: r.stored, crc: r.crc, sha256: r.sha256, size };
+    const r = await this.run<{ out: Uint8Array; stored: boolean; crc: number; sha256: string }>(
+      { kind: 'whole', level: this.level, storeRatio: this.storeRatio },
+      buf,
+    );
+    return {
+      out: Buffer.from(r.out.buffer, r.out.byteOffset, r.out.byteLength),
+      stored: r.stored,
+      crc: r.crc,
+      sha256: r.sha256,
+      size,
+    };
   }
 
   /** Read (up to `size` bytes of) a small file in the worker, then as `whole`. */
   async file(path: string, size: number): Promise<WholeResult> {
-    const r = await this.run<{ out: Uint8Array; stored: boolean; crc: number; sha256: string; size: number }>({ kind: 'file', path, size, level: this.level, storeRatio: this.storeRatio }, null);
-    return { out: Buffer.from(r.out.buffer, r.out.byteOffset, r.out.byteLength), stored: r.stored, crc: r.crc, sha256: r.sha256, size: r.size };
+    const r = await this.run<{ out: Uint8Array; stored: boolean; crc: number; sha256: string; size: number }>(
+      { kind: 'file', path, size, level: this.level, storeRatio: this.storeRatio },
+      null,
+    );
+    return {
+      out: Buffer.from(r.out.buffer, r.out.byteOffset, r.out.byteLength),
+      stored: r.stored,
+      crc: r.crc,
+      sha256: r.sha256,
+      size: r.size,
+    };
   }
 
   /** Deflate one chunk of a large file; `buf` (from allocUnsafeSlow, offset 0) is transferred and handed back whole as `input`. */
   async chunk(buf: Buffer, final: boolean): Promise<{ out: Buffer; input: Buffer }> {
     if (buf.byteOffset !== 0) throw new Error('chunk buffers must start at offset 0');
-    const r = await this.run<{ out: Uint8Array; input: Uint8Array }>({ kind: 'chunk', level: this.level, final }, buf, true);
-    return { out: Buffer.from(r.out.buffer, r.out.byteOffset, r.out.byteLength), input: Buffer.from(r.input.buffer, 0, r.input.buffer.byteLength) };
+    const r = await this.run<{ out: Uint8Array; input: Uint8Array }>(
+      { kind: 'chunk', level: this.level, final },
+      buf,
+      true,
+    );
+    return {
+      out: Buffer.from(r.out.buffer, r.out.byteOffset, r.out.byteLength),
+      input: Buffer.from(r.input.buffer, 0, r.input.buffer.byteLength),
+    };
   }
 
   async close(): Promise<void> {

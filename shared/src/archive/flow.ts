@@ -71,7 +71,11 @@ export class Budget {
 }
 
 /** Run `fn` over items with at most `limit` in flight; stops at the first error. */
-export async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+export async function mapLimit<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   let failed = false;
   async function lane(): Promise<void> {

@@ -7,13 +7,45 @@ import { treeState } from './tree-state';
 type Spec = Parameters<typeof pythonZip>[1];
 
 /** Each hostile archive must be refused with the run (and its surroundings) left exactly as before. */
-const cases: Array<{ title: string; code: string; entries: Spec; limits?: Parameters<typeof restoreArchive>[0]['limits']; mentions?: string }> = [
-  { title: 'absolute path', code: 'ARCHIVE_UNSAFE_PATH', entries: [{ name: 'ok.txt', data: 'x' }, { name: '/tmp/evil.txt', data: 'x' }], mentions: '/tmp/evil.txt' },
-  { title: 'parent traversal', code: 'ARCHIVE_UNSAFE_PATH', entries: [{ name: 'a/../../evil.txt', data: 'x' }], mentions: 'a/../../evil.txt' },
-  { title: 'backslash traversal', code: 'ARCHIVE_UNSAFE_PATH', entries: [{ name: '..\\evil.txt', data: 'x' }] },
+const cases: Array<{
+  title: string;
+  code: string;
+  entries: Spec;
+  limits?: Parameters<typeof restoreArchive>[0]['limits'];
+  mentions?: string;
+}> = [
+  {
+    title: 'absolute path',
+    code: 'ARCHIVE_UNSAFE_PATH',
+    entries: [
+      { name: 'ok.txt', data: 'x' },
+      { name: '/tmp/evil.txt', data: 'x' },
+    ],
+    mentions: '/tmp/evil.txt',
+  },
+  {
+    title: 'parent traversal',
+    code: 'ARCHIVE_UNSAFE_PATH',
+    entries: [{ name: 'a/../../evil.txt', data: 'x' }],
+    mentions: 'a/../../evil.txt',
+  },
+  {
+    title: 'backslash traversal',
+    code: 'ARCHIVE_UNSAFE_PATH',
+    entries: [{ name: '..\\evil.txt', data: 'x' }],
+  },
   { title: 'drive letter', code: 'ARCHIVE_UNSAFE_PATH', entries: [{ name: 'C:/evil.txt', data: 'x' }] },
-  { title: 'symlink pointing outside (absolute)', code: 'ARCHIVE_SYMLINK_ESCAPE', entries: [{ name: 'link', data: '/etc', symlink: true }], mentions: 'link' },
-  { title: 'symlink pointing outside (relative)', code: 'ARCHIVE_SYMLINK_ESCAPE', entries: [{ name: 'd/link', data: '../../outside', symlink: true }] },
+  {
+    title: 'symlink pointing outside (absolute)',
+    code: 'ARCHIVE_SYMLINK_ESCAPE',
+    entries: [{ name: 'link', data: '/etc', symlink: true }],
+    mentions: 'link',
+  },
+  {
+    title: 'symlink pointing outside (relative)',
+    code: 'ARCHIVE_SYMLINK_ESCAPE',
+    entries: [{ name: 'd/link', data: '../../outside', symlink: true }],
+  },
   {
     title: 'symlink chain escaping through another link',
     code: 'ARCHIVE_SYMLINK_ESCAPE',
@@ -42,12 +74,50 @@ const cases: Array<{ title: string; code: string; entries: Spec; limits?: Parame
     ],
     mentions: 'link/evil.txt',
   },
-  { title: 'targets archives/', code: 'ARCHIVE_TARGETS_ARCHIVES', entries: [{ name: 'archives/evil.zip', data: 'x' }], mentions: 'archives/evil.zip' },
-  { title: 'replaces archives itself', code: 'ARCHIVE_TARGETS_ARCHIVES', entries: [{ name: 'archives', data: '/', symlink: true }] },
-  { title: 'encrypted entry', code: 'ARCHIVE_ENCRYPTED', entries: [{ name: 'ok.txt', data: 'x' }, { name: 'locked.txt', data: 'ciphertext', flags: 1, deflate: false }], mentions: 'locked.txt' },
-  { title: 'duplicate entry', code: 'ARCHIVE_DUPLICATE_ENTRY', entries: [{ name: 'twice.txt', data: 'a' }, { name: 'twice.txt', data: 'b' }], mentions: 'twice.txt' },
-  { title: 'file and directory with one name', code: 'ARCHIVE_DUPLICATE_ENTRY', entries: [{ name: 'x', data: 'a' }, { name: 'x/y', data: 'b' }] },
-  { title: 'compression ratio bomb', code: 'ARCHIVE_TOO_LARGE', entries: [{ name: 'zeros.bin', zeros: 20 << 20 }], limits: { maxRatio: 100 }, mentions: 'zeros.bin' },
+  {
+    title: 'targets archives/',
+    code: 'ARCHIVE_TARGETS_ARCHIVES',
+    entries: [{ name: 'archives/evil.zip', data: 'x' }],
+    mentions: 'archives/evil.zip',
+  },
+  {
+    title: 'replaces archives itself',
+    code: 'ARCHIVE_TARGETS_ARCHIVES',
+    entries: [{ name: 'archives', data: '/', symlink: true }],
+  },
+  {
+    title: 'encrypted entry',
+    code: 'ARCHIVE_ENCRYPTED',
+    entries: [
+      { name: 'ok.txt', data: 'x' },
+      { name: 'locked.txt', data: 'ciphertext', flags: 1, deflate: false },
+    ],
+    mentions: 'locked.txt',
+  },
+  {
+    title: 'duplicate entry',
+    code: 'ARCHIVE_DUPLICATE_ENTRY',
+    entries: [
+      { name: 'twice.txt', data: 'a' },
+      { name: 'twice.txt', data: 'b' },
+    ],
+    mentions: 'twice.txt',
+  },
+  {
+    title: 'file and directory with one name',
+    code: 'ARCHIVE_DUPLICATE_ENTRY',
+    entries: [
+      { name: 'x', data: 'a' },
+      { name: 'x/y', data: 'b' },
+    ],
+  },
+  {
+    title: 'compression ratio bomb',
+    code: 'ARCHIVE_TOO_LARGE',
+    entries: [{ name: 'zeros.bin', zeros: 20 << 20 }],
+    limits: { maxRatio: 100 },
+    mentions: 'zeros.bin',
+  },
   {
     title: 'total size bomb',
     code: 'ARCHIVE_TOO_LARGE',
@@ -57,7 +127,16 @@ const cases: Array<{ title: string; code: string; entries: Spec; limits?: Parame
     ],
     limits: { maxTotalBytes: 5 << 20 },
   },
-  { title: 'too many entries', code: 'ARCHIVE_TOO_LARGE', entries: [{ name: 'a', data: '' }, { name: 'b', data: '' }, { name: 'c', data: '' }], limits: { maxEntries: 2 } },
+  {
+    title: 'too many entries',
+    code: 'ARCHIVE_TOO_LARGE',
+    entries: [
+      { name: 'a', data: '' },
+      { name: 'b', data: '' },
+      { name: 'c', data: '' },
+    ],
+    limits: { maxEntries: 2 },
+  },
 ];
 
 describe('restore refuses hostile archives before touching anything', () => {

@@ -15,7 +15,12 @@ export async function listArchives(runDir: string): Promise<ArchiveListing[]> {
     const p = path.join(dir, name);
     const st = await fs.stat(p).catch(() => null);
     if (!st?.isFile()) continue;
-    const item: ArchiveListing = { name, size: st.size, createdAt: st.mtime.toISOString(), kind: name.startsWith('pre-restore-') ? 'pre-restore' : 'snapshot' };
+    const item: ArchiveListing = {
+      name,
+      size: st.size,
+      createdAt: st.mtime.toISOString(),
+      kind: name.startsWith('pre-restore-') ? 'pre-restore' : 'snapshot',
+    };
     const reader = await ZipReader.open(p).catch(() => null);
     if (reader) {
       const c = parseComment(reader.comment);

@@ -55,13 +55,15 @@ export function parseManifest(text: string): ParsedManifest {
   const lines = text.split('\n').filter((l) => l.length > 0);
   if (lines.length < 2) throw new Error('manifest is truncated');
   const header = JSON.parse(lines[0]) as ManifestHeader;
-  if (header.format !== MANIFEST_FORMAT || header.version !== 1) throw new Error('manifest has an unknown format');
+  if (header.format !== MANIFEST_FORMAT || header.version !== 1)
+    throw new Error('manifest has an unknown format');
   const summary = JSON.parse(lines[lines.length - 1]) as ManifestSummary;
   if (summary.end !== true) throw new Error('manifest is truncated');
   const entries = new Map<string, ManifestEntry>();
   for (let i = 1; i < lines.length - 1; i++) {
     const e = JSON.parse(lines[i]) as ManifestEntry;
-    if (typeof e.p !== 'string' || entries.has(e.p)) throw new Error(`manifest entry ${i} is invalid or duplicated`);
+    if (typeof e.p !== 'string' || entries.has(e.p))
+      throw new Error(`manifest entry ${i} is invalid or duplicated`);
     entries.set(e.p, e);
   }
   if (entries.size !== summary.entryCount) throw new Error('manifest entry count does not match its summary');

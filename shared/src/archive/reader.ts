@@ -22,10 +22,25 @@ import {
   dosToUnix,
 } from './zip-format';
 
-const inflateRawAsync = promisify(zlib.inflateRaw) as (buf: Buffer, opts: zlib.ZlibOptions) => Promise<Buffer>;
+const inflateRawAsync = promisify(zlib.inflateRaw) as (
+  buf: Buffer,
+  opts: zlib.ZlibOptions,
+) => Promise<Buffer>;
 const READ_PIECE = 1 << 20;
 /** entries up to this compressed/uncompressed size are inflated in one call (libuv thread pool) */
 const SMALL_ENTRY = 4 << 20;
+
+/** Entries small enough to be checked/extracted whole in an ExtractPool worker. */
+export function pooled(e: ZipEntry): boolean {
+  return (
+    !e.isDir &&
+    !e.isSymlink &&
+    !e.encrypted &&
+    (e.method === METHOD_STORE || e.method === METHOD_DEFLATE) &&
+    e.size <= SMALL_ENTRY &&
+    e.compressedSize <= SMALL_ENTRY
+  );
+}
 
 export interface ZipEntry {
   index: number;
@@ -47,7 +62,11 @@ export interface ZipEntry {
 }
 
 export function corrupt(what: string, entry?: string): PermanentError {
-  return new PermanentError(entry ? `Archive is corrupt at entry ${JSON.stringify(entry)}: ${what}` : `Archive is corrupt: ${what}`, 'ARCHIVE_CORRUPT', entry ? { entry } : undefined);
+  return new PermanentError(
+    entry ? `Archive is corrupt at entry ${JSON.stringify(entry)}: ${what}` : `Archive is corrupt: ${what}`,
+    'ARCHIVE_CORRUPT',
+    entry ? { entry } : undefined,
+  );
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -74,7 +93,10 @@ export class ZipReader {
 
   static async open(file: string): Promise<ZipReader> {
     const fh = await fs.open(file, 'r').catch((err: NodeJS.ErrnoException) => {
-      throw new PermanentError(`Cannot open archive ${file}: ${err.code ?? err.message}`, err.code === 'ENOENT' ? 'ARCHIVE_NOT_FOUND' : 'ARCHIVE_UNREADABLE');
+      throw new PermanentError(
+        `Cannot open archive ${file}: ${err.code ?? err.message}`,
+        err.code === 'ENOENT' ? 'ARCHIVE_NOT_FOUND' : 'ARCHIVE_UNREADABLE',
+      );
     });
     try {
       const st = await fh.stat();
@@ -92,7 +114,8 @@ export class ZipReader {
   }
 
   async read(pos: number, len: number): Promise<Buffer> {
-    if (pos < 0 || pos + len > this.fileSize) throw corrupt(`read past end of file (offset ${pos}, ${len} bytes)`);
+    if (pos < 0 || pos + len > this.fileSize)
+      throw corrupt(`read past end of file (offset ${pos}, ${len} bytes)`);
     const buf = Buffer.allocUnsafe(len);
     let got = 0;
     while (got < len) {
@@ -116,7 +139,8 @@ export class ZipReader {
       }
     }
     if (eocd < 0) throw corrupt('end of central directory not found (not a ZIP file, or truncated)');
-    if (tail.readUInt16LE(eocd + 4) !== 0 || tail.readUInt16LE(eocd + 6) !== 0) throw corrupt('multi-disk archives are not supported');
+    if (tail.readUInt16LE(eocd + 4) !== 0 || tail.readUInt16LE(eocd + 6) !== 0)
+      throw corrupt('multi-disk archives are not supported');
     let count = tail.readUInt16LE(eocd + 10);
     let cdSize = tail.readUInt32LE(eocd + 12);
     let cdOffset = tail.readUInt32LE(eocd + 16);
@@ -128,7 +152,8 @@ export class ZipReader {
       if (loc.readUInt32LE(0) === SIG_EOCD64_LOCATOR) {
         const recPos = Number(loc.readBigUInt64LE(8));
         const rec = await this.read(recPos, 56);
-        if (rec.readUInt32LE(0) !== SIG_EOCD64) throw corrupt('ZIP64 end of central directory record not found');
+        if (rec.readUInt32LE(0) !== SIG_EOCD64)
+          throw corrupt('ZIP64 end of central directory record not found');
         count = Number(rec.readBigUInt64LE(32));
         cdSize = Number(rec.readBigUInt64LE(40));
         cdOffset = Number(rec.readBigUInt64LE(48));
@@ -155,7 +180,8 @@ export class ZipReader {
     for (let i = 0; i < count; i++) {
       await ensure(46);
       let o = pos - bufPos;
-      if (buf.readUInt32LE(o) !== SIG_CENTRAL) throw corrupt(`central directory record ${i} has a bad signature`);
+      if (buf.readUInt32LE(o) !== SIG_CENTRAL)
+        throw corrupt(`central directory record ${i} has a bad signature`);
       const nameLen = buf.readUInt16LE(o + 28);
       const extraLen = buf.readUInt16LE(o + 30);
       const commentLen = buf.readUInt16LE(o + 32);
@@ -176,7 +202,7 @@ export class ZipReader {
       const extra = buf.subarray(o + 46 + nameLen, o + 46 + nameLen + extraLen);
       const { name, lossy } = decodeName(rawName, flags);
       let mtimeSec = dosToUnix(dosTime, dosDate);
-      for (let x = 0; x + 4 <= extra.length; ) {
+      for (let x = 0; x + 4 <= extra.length;) {
         const id = extra.readUInt16LE(x);
         const len = extra.readUInt16LE(x + 2);
         const body = extra.subarray(x + 4, x + 4 + len);
@@ -236,11 +262,14 @@ export class ZipReader {
     const method = h.readUInt16LE(8);
     const nameLen = h.readUInt16LE(26);
     const extraLen = h.readUInt16LE(28);
-    if (method !== e.method) throw corrupt('local header and central directory disagree on the method', e.name);
+    if (method !== e.method)
+      throw corrupt('local header and central directory disagree on the method', e.name);
     const name = await this.read(e.localOffset + 30, nameLen);
-    if (decodeName(name, h.readUInt16LE(6)).name !== e.name) throw corrupt('local header and central directory disagree on the name', e.name);
+    if (decodeName(name, h.readUInt16LE(6)).name !== e.name)
+      throw corrupt('local header and central directory disagree on the name', e.name);
     const start = e.localOffset + 30 + nameLen + extraLen;
-    if (start + e.compressedSize > this.cdOffset) throw corrupt('entry data runs into the central directory', e.name);
+    if (start + e.compressedSize > this.cdOffset)
+      throw corrupt('entry data runs into the central directory', e.name);
     return start;
   }
 
@@ -248,10 +277,19 @@ export class ZipReader {
    * Stream an entry's uncompressed bytes to `onData`, checking the declared size and the CRC32.
    * Throws ARCHIVE_CORRUPT naming the entry on any mismatch.
    */
-  async readEntry(e: ZipEntry, onData: (buf: Buffer) => void | Promise<void>, signal?: AbortSignal): Promise<void> {
-    if (e.encrypted) throw new PermanentError(`Entry ${JSON.stringify(e.name)} is encrypted`, 'ARCHIVE_ENCRYPTED', { entry: e.name });
-    if (e.method !== METHOD_STORE && e.method !== METHOD_DEFLATE) throw corrupt(`unsupported compression method ${e.method}`, e.name);
-    if (e.method === METHOD_STORE && e.compressedSize !== e.size) throw corrupt('stored entry sizes disagree', e.name);
+  async readEntry(
+    e: ZipEntry,
+    onData: (buf: Buffer) => void | Promise<void>,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    if (e.encrypted)
+      throw new PermanentError(`Entry ${JSON.stringify(e.name)} is encrypted`, 'ARCHIVE_ENCRYPTED', {
+        entry: e.name,
+      });
+    if (e.method !== METHOD_STORE && e.method !== METHOD_DEFLATE)
+      throw corrupt(`unsupported compression method ${e.method}`, e.name);
+    if (e.method === METHOD_STORE && e.compressedSize !== e.size)
+      throw corrupt('stored entry sizes disagree', e.name);
     const start = await this.dataOffset(e);
     let crc = 0;
     let total = 0;
@@ -293,7 +331,12 @@ export class ZipReader {
       } catch (err) {
         source.destroy();
         inflate.destroy();
-        if ((err as { code?: string }).code === 'ARCHIVE_CORRUPT' || (err as Error).name === 'AbortError' || (err as Error).name === 'CancelledError') throw err;
+        if (
+          (err as { code?: string }).code === 'ARCHIVE_CORRUPT' ||
+          (err as Error).name === 'AbortError' ||
+          (err as Error).name === 'CancelledError'
+        )
+          throw err;
         throw corrupt(`deflate data is invalid (${(err as Error).message})`, e.name);
       }
     }

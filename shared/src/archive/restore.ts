@@ -6,13 +6,14 @@ import { CancelledError, PermanentError } from '../errors';
 import { ARCHIVES_DIR } from '../runs';
 import { createSnapshot, syncDir } from './create';
 import { mapLimit, noop } from './flow';
-import { ZipReader } from './reader';
+import { ExtractPool } from './extract-pool';
+import { ZipReader, pooled } from './reader';
 import { planRestore, type PlannedEntry } from './safety';
 import type { ArchiveProgress, RestoreOptions, RestoreResult, SnapshotResult } from './types';
 import { checkManifestEntry, dataEntries, loadManifest, toCancelled } from './verify';
 import type { ParsedManifest } from './manifest';
 
-const WRITE_CONCURRENCY = 8;
+const WRITE_CONCURRENCY = 16;
 
 interface Journal {
   runDir: string;
@@ -20,7 +21,8 @@ interface Journal {
   old: string;
 }
 
-const journalPath = (runDir: string) => path.join(path.dirname(runDir), `.${path.basename(runDir)}.restore-journal.json`);
+const journalPath = (runDir: string) =>
+  path.join(path.dirname(runDir), `.${path.basename(runDir)}.restore-journal.json`);
 
 async function exists(p: string): Promise<boolean> {
   return fs.lstat(p).then(
@@ -33,7 +35,9 @@ async function exists(p: string): Promise<boolean> {
  * Finish or roll back a restore interrupted during its swap (crash between renames), using the
  * journal written next to the run. Safe to call any time; restoreArchive calls it first.
  */
-export async function recoverInterruptedRestore(runDirIn: string): Promise<'none' | 'rolled-back' | 'completed'> {
+export async function recoverInterruptedRestore(
+  runDirIn: string,
+): Promise<'none' | 'rolled-back' | 'completed'> {
   const runDir = path.resolve(runDirIn);
   const jp = journalPath(runDir);
   let j: Journal;
@@ -50,7 +54,8 @@ export async function recoverInterruptedRestore(runDirIn: string): Promise<'none
     outcome = 'rolled-back';
   } else if (runThere && oldThere) {
     const oldArchives = path.join(j.old, ARCHIVES_DIR);
-    if ((await exists(oldArchives)) && !(await exists(path.join(runDir, ARCHIVES_DIR)))) await fs.rename(oldArchives, path.join(runDir, ARCHIVES_DIR));
+    if ((await exists(oldArchives)) && !(await exists(path.join(runDir, ARCHIVES_DIR))))
+      await fs.rename(oldArchives, path.join(runDir, ARCHIVES_DIR));
     outcome = 'completed';
   }
   await syncDir(path.dirname(runDir));
@@ -65,7 +70,8 @@ async function sweepStaleStaging(runDir: string): Promise<void> {
   const parent = path.dirname(runDir);
   const prefix = `.${path.basename(runDir)}.restore-`;
   for (const n of await fs.readdir(parent).catch(() => [] as string[])) {
-    if (n.startsWith(prefix) && !n.endsWith('journal.json')) await fs.rm(path.join(parent, n), { recursive: true, force: true }).catch(noop);
+    if (n.startsWith(prefix) && !n.endsWith('journal.json'))
+      await fs.rm(path.join(parent, n), { recursive: true, force: true }).catch(noop);
   }
 }
 
@@ -92,20 +98,46 @@ export async function restoreArchive(opts: RestoreOptions): Promise<RestoreResul
 
     staging = path.join(parent, `.${path.basename(runDir)}.restore-${randomBytes(6).toString('hex')}`);
     await fs.mkdir(staging, { mode: 0o700 });
-    const filesRestored = await extract(reader, plan.entries, plan.totalBytes, manifest, staging, opts);
+    const filesRestored = await extract(
+      reader,
+      path.resolve(opts.archivePath),
+      plan.entries,
+      plan.totalBytes,
+      manifest,
+      staging,
+      opts,
+    );
     signal?.throwIfAborted();
     await fs.chmod(staging, st.mode & 0o7777);
 
     let preRestoreArchive: SnapshotResult | undefined;
     if (opts.preRestoreSnapshot !== false) {
-      opts.onProgress?.({ stage: 'pre-restore-snapshot', bytesDone: 0, bytesTotal: 0, filesDone: 0, filesTotal: 0 });
+      opts.onProgress?.({
+        stage: 'pre-restore-snapshot',
+        bytesDone: 0,
+        bytesTotal: 0,
+        filesDone: 0,
+        filesTotal: 0,
+      });
       preRestoreArchive = await createSnapshot({ runDir, kind: 'pre-restore', signal });
     }
     signal?.throwIfAborted();
-    opts.onProgress?.({ stage: 'swapping', bytesDone: plan.totalBytes, bytesTotal: plan.totalBytes, filesDone: filesRestored, filesTotal: filesRestored });
+    opts.onProgress?.({
+      stage: 'swapping',
+      bytesDone: plan.totalBytes,
+      bytesTotal: plan.totalBytes,
+      filesDone: filesRestored,
+      filesTotal: filesRestored,
+    });
     await swapIn(runDir, staging);
     staging = null;
-    opts.onProgress?.({ stage: 'done', bytesDone: plan.totalBytes, bytesTotal: plan.totalBytes, filesDone: filesRestored, filesTotal: filesRestored });
+    opts.onProgress?.({
+      stage: 'done',
+      bytesDone: plan.totalBytes,
+      bytesTotal: plan.totalBytes,
+      filesDone: filesRestored,
+      filesTotal: filesRestored,
+    });
     return { filesRestored, entries: entries.length, manifest: manifest !== null, preRestoreArchive };
   } catch (err) {
     throw toCancelled(err, signal);
@@ -134,7 +166,8 @@ async function swapIn(runDir: string, staging: string): Promise<void> {
     await fs.rm(jp, { force: true });
     throw err;
   }
-  if (await exists(path.join(old, ARCHIVES_DIR))) await fs.rename(path.join(old, ARCHIVES_DIR), path.join(runDir, ARCHIVES_DIR));
+  if (await exists(path.join(old, ARCHIVES_DIR)))
+    await fs.rename(path.join(old, ARCHIVES_DIR), path.join(runDir, ARCHIVES_DIR));
   await syncDir(parent);
   await fs.rm(jp, { force: true });
   await fs.rm(old, { recursive: true, force: true }).catch(noop);
@@ -146,7 +179,15 @@ function fileMode(e: PlannedEntry): number {
   return m & ~0o6000; // strip setuid/setgid
 }
 
-async function extract(reader: ZipReader, plan: PlannedEntry[], totalBytes: number, manifest: ParsedManifest | null, staging: string, opts: RestoreOptions): Promise<number> {
+async function extract(
+  reader: ZipReader,
+  archivePath: string,
+  plan: PlannedEntry[],
+  totalBytes: number,
+  manifest: ParsedManifest | null,
+  staging: string,
+  opts: RestoreOptions,
+): Promise<number> {
   const signal = opts.signal;
   const mtimeOf = (pe: PlannedEntry) => {
     const line = manifest?.entries.get(pe.path);
@@ -162,38 +203,63 @@ async function extract(reader: ZipReader, plan: PlannedEntry[], totalBytes: numb
   for (const d of [...dirs].sort()) await fs.mkdir(path.join(staging, d), { mode: 0o700 });
 
   const files = plan.filter((p) => p.type === 'file');
-  const progress: ArchiveProgress = { stage: 'extracting', bytesDone: 0, bytesTotal: totalBytes, filesDone: 0, filesTotal: files.length };
+  const progress: ArchiveProgress = {
+    stage: 'extracting',
+    bytesDone: 0,
+    bytesTotal: totalBytes,
+    filesDone: 0,
+    filesTotal: files.length,
+  };
   const flags = C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW;
-  await mapLimit(files, WRITE_CONCURRENCY, async (pe) => {
-    if (signal?.aborted) throw new CancelledError('Restore cancelled');
-    const fh = await fs.open(path.join(staging, pe.path), flags, 0o600);
-    try {
-      const hash = createHash('sha256');
-      let pos = 0;
-      await reader.readEntry(
-        pe.entry,
-        async (buf) => {
-          hash.update(buf);
-          let done = 0;
-          while (done < buf.length) {
-            const { bytesWritten } = await fh.write(buf, done, buf.length - done, pos + done);
-            done += bytesWritten;
-          }
-          pos += buf.length;
-        },
-        signal,
-      );
-      if (manifest) checkManifestEntry(manifest, pe.entry, hash.digest('hex'));
-      await fh.chmod(fileMode(pe));
-      const t = mtimeOf(pe);
-      await fh.utimes(t, t);
-    } finally {
-      await fh.close();
-    }
-    progress.filesDone++;
-    progress.bytesDone += pe.entry.size;
-    opts.onProgress?.({ ...progress, currentPath: pe.path });
-  });
+  const pool = new ExtractPool(archivePath, reader.cdOffset);
+  try {
+    await mapLimit(files, WRITE_CONCURRENCY, async (pe) => {
+      if (signal?.aborted) throw new CancelledError('Restore cancelled');
+      if (pooled(pe.entry)) {
+        const sha = await pool.run({
+          entry: pe.entry,
+          target: path.join(staging, pe.path),
+          mode: fileMode(pe),
+          mtime: mtimeOf(pe),
+          expectSha256: manifest?.entries.get(pe.path)?.h,
+        });
+        if (manifest) checkManifestEntry(manifest, pe.entry, sha);
+        progress.filesDone++;
+        progress.bytesDone += pe.entry.size;
+        opts.onProgress?.({ ...progress, currentPath: pe.path });
+        return;
+      }
+      const fh = await fs.open(path.join(staging, pe.path), flags, 0o600);
+      try {
+        const hash = createHash('sha256');
+        let pos = 0;
+        await reader.readEntry(
+          pe.entry,
+          async (buf) => {
+            hash.update(buf);
+            let done = 0;
+            while (done < buf.length) {
+              const { bytesWritten } = await fh.write(buf, done, buf.length - done, pos + done);
+              done += bytesWritten;
+            }
+            pos += buf.length;
+          },
+          signal,
+        );
+        if (manifest) checkManifestEntry(manifest, pe.entry, hash.digest('hex'));
+        await fh.chmod(fileMode(pe));
+        const t = mtimeOf(pe);
+        await fh.utimes(t, t);
+      } finally {
+        await fh.close();
+      }
+      progress.filesDone++;
+      progress.bytesDone += pe.entry.size;
+      opts.onProgress?.({ ...progress, currentPath: pe.path });
+    });
+  } finally {
+    await pool.close();
+  }
   for (const pe of plan) {
     if (pe.type !== 'symlink') continue;
     const p = path.join(staging, pe.path);

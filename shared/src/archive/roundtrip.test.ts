@@ -19,7 +19,10 @@ async function trickyRun(root: string): Promise<string> {
   await w('secret.txt', 'private', 0o600);
   await w('data/random.bin', randomBytes(3 * 1024 * 1024 + 17)); // multi-chunk, stored
   await w('data/nibbles.bin', Buffer.from(randomBytes(3 * 1024 * 1024).map((b) => b & 0x0f))); // deflated chunks > 512 KiB
-  await w('data/text.csv', Array.from({ length: 200_000 }, (_, i) => `${i},${i * 7 % 13},value`).join('\n')); // multi-chunk, deflated
+  await w(
+    'data/text.csv',
+    Array.from({ length: 200_000 }, (_, i) => `${i},${(i * 7) % 13},value`).join('\n'),
+  ); // multi-chunk, deflated
   await w('unicode/ünïcödé 文件 🎉.txt', 'unicode\n');
   await w(`long/${'n'.repeat(200)}/${'f'.repeat(240)}.txt`, 'long names\n');
   await w('sub/archives/kept.txt', 'a nested archives/ folder is ordinary data\n');
@@ -50,7 +53,11 @@ describe('snapshot → verify → restore round trip', () => {
     const runDir = await trickyRun(root);
     const before = await treeState(runDir, { skipTop: ['archives'], mtimes: true });
     const progress: string[] = [];
-    const snap = await createSnapshot({ runDir, label: 'Before the big change!', onProgress: (p) => progress.push(p.stage) });
+    const snap = await createSnapshot({
+      runDir,
+      label: 'Before the big change!',
+      onProgress: (p) => progress.push(p.stage),
+    });
     expect(snap.name).toMatch(/^\d{4}-\d\d-\d\dT[\d-]+Z_Before-the-big-change\.zip$/);
     expect(snap.path).toBe(path.join(runDir, 'archives', snap.name));
     expect(snap.sha256).toMatch(/^[0-9a-f]{64}$/);
@@ -62,14 +69,22 @@ describe('snapshot → verify → restore round trip', () => {
     expect(listing).toContain('sub/archives/kept.txt');
     expect(listing.some((n) => n.startsWith('archives/'))).toBe(false);
 
-    expect(await verifyArchive(snap.path)).toEqual({ ok: true, entries: Object.keys(before).length, manifest: true });
+    expect(await verifyArchive(snap.path)).toEqual({
+      ok: true,
+      entries: Object.keys(before).length,
+      manifest: true,
+    });
 
     // Change the run, then restore: extra files vanish, archives/ is kept, content equals the snapshot.
     await fs.writeFile(path.join(runDir, 'readme.txt'), 'changed');
     await fs.writeFile(path.join(runDir, 'new-file.txt'), 'should disappear');
     await fs.rm(path.join(runDir, 'data'), { recursive: true });
     const restoredPaths: string[] = [];
-    const res = await restoreArchive({ runDir, archivePath: snap.path, onProgress: (p) => p.currentPath && restoredPaths.push(p.currentPath) });
+    const res = await restoreArchive({
+      runDir,
+      archivePath: snap.path,
+      onProgress: (p) => p.currentPath && restoredPaths.push(p.currentPath),
+    });
     expect(res.filesRestored).toBe(snap.fileCount);
     expect(restoredPaths).toContain('data/random.bin');
     const after = await treeState(runDir, { skipTop: ['archives'], mtimes: true });
@@ -85,10 +100,18 @@ describe('snapshot → verify → restore round trip', () => {
         [res.preRestoreArchive!.name, 'pre-restore'],
       ].sort(),
     );
-    expect(list.find((a) => a.name === snap.name)).toMatchObject({ label: 'Before the big change!', fileCount: snap.fileCount, size: snap.size });
+    expect(list.find((a) => a.name === snap.name)).toMatchObject({
+      label: 'Before the big change!',
+      fileCount: snap.fileCount,
+      size: snap.size,
+    });
     const pre = path.join(root, 'pre');
     await fs.mkdir(pre);
-    await restoreArchive({ runDir: pre, archivePath: res.preRestoreArchive!.path, preRestoreSnapshot: false });
+    await restoreArchive({
+      runDir: pre,
+      archivePath: res.preRestoreArchive!.path,
+      preRestoreSnapshot: false,
+    });
     expect(await fs.readFile(path.join(pre, 'new-file.txt'), 'utf8')).toBe('should disappear');
     expect(await fs.readFile(path.join(pre, 'readme.txt'), 'utf8')).toBe('changed');
   });
@@ -102,7 +125,11 @@ describe('snapshot → verify → restore round trip', () => {
     expect(t1.status).toBe(0);
     const t2 = run('7z', ['t', snap.path]);
     expect(t2.stdout).toContain('Everything is Ok');
-    const t3 = run('python3', ['-c', 'import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); print(z.testzip())', snap.path]);
+    const t3 = run('python3', [
+      '-c',
+      'import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); print(z.testzip())',
+      snap.path,
+    ]);
     expect(t3.stdout.trim()).toBe('None');
     const dest = path.join(root, 'interop-unzip');
     expect(run('unzip', ['-q', snap.path, '-d', dest]).status).toBe(0);
@@ -126,7 +153,11 @@ describe('snapshot → verify → restore round trip', () => {
     expect(snap.entryCount).toBe(70 + 70_000 + 1);
     expect(run('unzip', ['-tq', snap.path]).stdout).toContain('No errors detected');
     expect(run('7z', ['t', snap.path]).stdout).toContain('Everything is Ok');
-    const py = run('python3', ['-c', 'import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); print(len(z.infolist()), z.testzip())', snap.path]);
+    const py = run('python3', [
+      '-c',
+      'import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); print(len(z.infolist()), z.testzip())',
+      snap.path,
+    ]);
     expect(py.stdout.trim()).toBe(`${70_071} None`);
     expect((await verifyArchive(snap.path)).entries).toBe(70_070);
   }, 180_000);
@@ -142,7 +173,8 @@ describe('snapshot → verify → restore round trip', () => {
     const res = await restoreArchive({ runDir: target, archivePath: zipPath, preRestoreSnapshot: false });
     expect(res.manifest).toBe(false);
     const after = await treeState(target, { skipTop: ['archives'] });
-    for (const [p, node] of Object.entries(before)) if (node.type !== 'dir') expect([p, after[p]]).toEqual([p, node]);
+    for (const [p, node] of Object.entries(before))
+      if (node.type !== 'dir') expect([p, after[p]]).toEqual([p, node]);
   });
 
   it('reports the first corrupt entry by name', async () => {
@@ -158,23 +190,35 @@ describe('snapshot → verify → restore round trip', () => {
     buf[at] ^= 0xff;
     const bad = path.join(root, 'corrupt-out/bad.zip');
     await fs.writeFile(bad, buf);
-    await expect(verifyArchive(bad)).rejects.toMatchObject({ code: 'ARCHIVE_CORRUPT', message: expect.stringContaining('victim.bin') });
+    await expect(verifyArchive(bad)).rejects.toMatchObject({
+      code: 'ARCHIVE_CORRUPT',
+      message: expect.stringContaining('victim.bin'),
+    });
     // A run restored from it stays untouched.
     const before = await treeState(runDir);
-    await expect(restoreArchive({ runDir, archivePath: bad })).rejects.toMatchObject({ code: 'ARCHIVE_CORRUPT' });
+    await expect(restoreArchive({ runDir, archivePath: bad })).rejects.toMatchObject({
+      code: 'ARCHIVE_CORRUPT',
+    });
     expect(await treeState(runDir)).toEqual(before);
     // A tampered manifest hash is caught too.
     const buf2 = await fs.readFile(snap.path);
     const c = buf2.lastIndexOf(Buffer.from('"manifestSha256":"'));
     buf2[c + 18] = buf2[c + 18] === 0x30 ? 0x31 : 0x30;
     await fs.writeFile(bad, buf2);
-    await expect(verifyArchive(bad)).rejects.toMatchObject({ code: 'ARCHIVE_CORRUPT', message: expect.stringContaining('manifest') });
+    await expect(verifyArchive(bad)).rejects.toMatchObject({
+      code: 'ARCHIVE_CORRUPT',
+      message: expect.stringContaining('manifest'),
+    });
   });
 
   it('stops promptly when cancelled and leaves no temp files', async () => {
     const runDir = path.join(root, 'cancel');
     await fs.mkdir(runDir);
-    for (let i = 0; i < 8; i++) await fs.writeFile(path.join(runDir, `f${i}.csv`), Array.from({ length: 600_000 }, (_, j) => `${j},${i},x${j % 97}`).join('\n'));
+    for (let i = 0; i < 8; i++)
+      await fs.writeFile(
+        path.join(runDir, `f${i}.csv`),
+        Array.from({ length: 600_000 }, (_, j) => `${j},${i},x${j % 97}`).join('\n'),
+      );
     const outDir = path.join(root, 'cancel-out');
     const ac = new AbortController();
     let abortedAt = 0;

@@ -32,7 +32,8 @@ function unsafe(code: string, what: string, name: string): PermanentError {
 
 /** Normalize an entry name to a run-relative path, or throw if it is absolute, escapes or targets archives/. */
 export function safeEntryPath(name: string): string {
-  if (name === '' || name.includes('\0')) throw unsafe('ARCHIVE_UNSAFE_PATH', 'has an empty or invalid name', name);
+  if (name === '' || name.includes('\0'))
+    throw unsafe('ARCHIVE_UNSAFE_PATH', 'has an empty or invalid name', name);
   if (name.includes('\\')) throw unsafe('ARCHIVE_UNSAFE_PATH', 'contains a backslash', name);
   if (name.startsWith('/')) throw unsafe('ARCHIVE_UNSAFE_PATH', 'is an absolute path', name);
   if (/^[A-Za-z]:/.test(name)) throw unsafe('ARCHIVE_UNSAFE_PATH', 'starts with a drive letter', name);
@@ -40,9 +41,11 @@ export function safeEntryPath(name: string): string {
   const parts = trimmed.split('/');
   for (const p of parts) {
     if (p === '..') throw unsafe('ARCHIVE_UNSAFE_PATH', 'escapes the run (..)', name);
-    if (p === '' || p === '.') throw unsafe('ARCHIVE_UNSAFE_PATH', 'has an empty or "." path component', name);
+    if (p === '' || p === '.')
+      throw unsafe('ARCHIVE_UNSAFE_PATH', 'has an empty or "." path component', name);
   }
-  if (parts[0] === ARCHIVES_DIR) throw unsafe('ARCHIVE_TARGETS_ARCHIVES', `targets the run's ${ARCHIVES_DIR}/ folder`, name);
+  if (parts[0] === ARCHIVES_DIR)
+    throw unsafe('ARCHIVE_TARGETS_ARCHIVES', `targets the run's ${ARCHIVES_DIR}/ folder`, name);
   return trimmed;
 }
 
@@ -53,7 +56,8 @@ export function safeEntryPath(name: string): string {
 export function linkStaysInRun(linkPath: string, links: Map<string, string>): boolean {
   let hops = 0;
   const walk = (base: string[], rel: string): string[] | null => {
-    if (rel.startsWith('/') || rel.includes('\\') || rel.includes('\0') || /^[A-Za-z]:/.test(rel)) return null;
+    if (rel.startsWith('/') || rel.includes('\\') || rel.includes('\0') || /^[A-Za-z]:/.test(rel))
+      return null;
     const stack = [...base];
     for (const c of rel.split('/')) {
       if (c === '' || c === '.') continue;
@@ -83,10 +87,19 @@ export function linkStaysInRun(linkPath: string, links: Map<string, string>): bo
  * Check every entry before anything is written: unsafe paths, archives/, encryption, duplicates,
  * paths through links, links escaping the run, bombs (entry count, total size, ratio, free space).
  */
-export async function planRestore(reader: ZipReader, entries: ZipEntry[], manifest: ParsedManifest | null, limitsIn: RestoreLimits | undefined, freeBytes: number): Promise<RestorePlan> {
+export async function planRestore(
+  reader: ZipReader,
+  entries: ZipEntry[],
+  manifest: ParsedManifest | null,
+  limitsIn: RestoreLimits | undefined,
+  freeBytes: number,
+): Promise<RestorePlan> {
   const limits = { ...DEFAULT_LIMITS, ...limitsIn };
   if (entries.length > limits.maxEntries) {
-    throw new PermanentError(`Refusing archive: ${entries.length} entries exceed the limit of ${limits.maxEntries}`, 'ARCHIVE_TOO_LARGE');
+    throw new PermanentError(
+      `Refusing archive: ${entries.length} entries exceed the limit of ${limits.maxEntries}`,
+      'ARCHIVE_TOO_LARGE',
+    );
   }
   const planned: PlannedEntry[] = [];
   const byPath = new Map<string, PlannedEntry>();
@@ -94,26 +107,39 @@ export async function planRestore(reader: ZipReader, entries: ZipEntry[], manife
   for (const e of entries) {
     if (e.encrypted) throw unsafe('ARCHIVE_ENCRYPTED', 'is encrypted', e.name);
     const p = safeEntryPath(e.name);
-    if (e.method !== METHOD_STORE && e.method !== METHOD_DEFLATE) throw corrupt(`unsupported compression method ${e.method}`, e.name);
+    if (e.method !== METHOD_STORE && e.method !== METHOD_DEFLATE)
+      throw corrupt(`unsupported compression method ${e.method}`, e.name);
     if (byPath.has(p)) throw unsafe('ARCHIVE_DUPLICATE_ENTRY', 'appears more than once', e.name);
     totalBytes += e.size;
     if (totalBytes > limits.maxTotalBytes) {
-      throw new PermanentError(`Refusing archive: it expands to more than ${limits.maxTotalBytes} bytes (at entry ${JSON.stringify(e.name)})`, 'ARCHIVE_TOO_LARGE', { entry: e.name });
+      throw new PermanentError(
+        `Refusing archive: it expands to more than ${limits.maxTotalBytes} bytes (at entry ${JSON.stringify(e.name)})`,
+        'ARCHIVE_TOO_LARGE',
+        { entry: e.name },
+      );
     }
     if (e.size > limits.ratioMinBytes && e.size / Math.max(1, e.compressedSize) > limits.maxRatio) {
-      throw unsafe('ARCHIVE_TOO_LARGE', `expands ${Math.round(e.size / Math.max(1, e.compressedSize))}:1, over the limit of ${limits.maxRatio}:1 (zip bomb?)`, e.name);
+      throw unsafe(
+        'ARCHIVE_TOO_LARGE',
+        `expands ${Math.round(e.size / Math.max(1, e.compressedSize))}:1, over the limit of ${limits.maxRatio}:1 (zip bomb?)`,
+        e.name,
+      );
     }
     const pe: PlannedEntry = { entry: e, path: p, type: e.isDir ? 'dir' : e.isSymlink ? 'symlink' : 'file' };
     byPath.set(p, pe);
     planned.push(pe);
   }
   if (totalBytes > freeBytes) {
-    throw new PermanentError(`Refusing archive: it expands to ${totalBytes} bytes but only ${freeBytes} are free`, 'ARCHIVE_TOO_LARGE');
+    throw new PermanentError(
+      `Refusing archive: it expands to ${totalBytes} bytes but only ${freeBytes} are free`,
+      'ARCHIVE_TOO_LARGE',
+    );
   }
   const links = new Map<string, string>();
   for (const pe of planned) {
     if (pe.type !== 'symlink') continue;
-    if (pe.entry.size > MAX_LINK_TARGET) throw unsafe('ARCHIVE_SYMLINK_ESCAPE', 'is a symlink with an oversized target', pe.entry.name);
+    if (pe.entry.size > MAX_LINK_TARGET)
+      throw unsafe('ARCHIVE_SYMLINK_ESCAPE', 'is a symlink with an oversized target', pe.entry.name);
     pe.target = (await reader.readSmallEntry(pe.entry, MAX_LINK_TARGET)).toString('utf8');
     links.set(pe.path, pe.target);
   }
@@ -121,18 +147,36 @@ export async function planRestore(reader: ZipReader, entries: ZipEntry[], manife
     const parts = pe.path.split('/');
     for (let i = 1; i < parts.length; i++) {
       const anc = byPath.get(parts.slice(0, i).join('/'));
-      if (anc?.type === 'symlink') throw unsafe('ARCHIVE_SYMLINK_ESCAPE', `passes through the symlink ${JSON.stringify(anc.path)}`, pe.entry.name);
-      if (anc?.type === 'file') throw unsafe('ARCHIVE_DUPLICATE_ENTRY', `is inside ${JSON.stringify(anc.path)}, which is also a file`, pe.entry.name);
+      if (anc?.type === 'symlink')
+        throw unsafe(
+          'ARCHIVE_SYMLINK_ESCAPE',
+          `passes through the symlink ${JSON.stringify(anc.path)}`,
+          pe.entry.name,
+        );
+      if (anc?.type === 'file')
+        throw unsafe(
+          'ARCHIVE_DUPLICATE_ENTRY',
+          `is inside ${JSON.stringify(anc.path)}, which is also a file`,
+          pe.entry.name,
+        );
     }
-    if (pe.type === 'symlink' && !linkStaysInRun(pe.path, links)) throw unsafe('ARCHIVE_SYMLINK_ESCAPE', `is a symlink pointing outside the run (${JSON.stringify(pe.target)})`, pe.entry.name);
+    if (pe.type === 'symlink' && !linkStaysInRun(pe.path, links))
+      throw unsafe(
+        'ARCHIVE_SYMLINK_ESCAPE',
+        `is a symlink pointing outside the run (${JSON.stringify(pe.target)})`,
+        pe.entry.name,
+      );
     if (pe.type === 'symlink' && manifest) {
       const line = manifest.entries.get(pe.path);
-      if (line && line.l !== pe.target) throw corrupt('symlink target does not match the manifest', pe.entry.name);
+      if (line && line.l !== pe.target)
+        throw corrupt('symlink target does not match the manifest', pe.entry.name);
     }
   }
   if (manifest) {
-    if (manifest.entries.size !== planned.length) throw corrupt(`manifest lists ${manifest.entries.size} entries, archive has ${planned.length}`);
-    for (const pe of planned) if (!manifest.entries.has(pe.path)) throw corrupt('not listed in the manifest', pe.entry.name);
+    if (manifest.entries.size !== planned.length)
+      throw corrupt(`manifest lists ${manifest.entries.size} entries, archive has ${planned.length}`);
+    for (const pe of planned)
+      if (!manifest.entries.has(pe.path)) throw corrupt('not listed in the manifest', pe.entry.name);
   }
   return { entries: planned, totalBytes };
 }

@@ -8,7 +8,11 @@ export async function tempDir(prefix = 'arkive-archive-'): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), prefix));
 }
 
-export function run(cmd: string, args: string[], opts: { cwd?: string; input?: string } = {}): { status: number; stdout: string; stderr: string } {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; input?: string } = {},
+): { status: number; stdout: string; stderr: string } {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 256 << 20, ...opts });
   return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
@@ -16,7 +20,15 @@ export function run(cmd: string, args: string[], opts: { cwd?: string; input?: s
 /** Build a ZIP with Python's zipfile from a list of entries (for hostile and foreign archives). */
 export function pythonZip(
   out: string,
-  entries: Array<{ name: string; data?: string; zeros?: number; mode?: number; symlink?: boolean; flags?: number; deflate?: boolean }>,
+  entries: Array<{
+    name: string;
+    data?: string;
+    zeros?: number;
+    mode?: number;
+    symlink?: boolean;
+    flags?: number;
+    deflate?: boolean;
+  }>,
 ): void {
   const script = `
 import json, sys, zipfile, warnings

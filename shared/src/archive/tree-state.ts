@@ -15,7 +15,10 @@ export interface TreeNode {
  * A full listing of a directory (path → type, mode, size, SHA-256, link target, mtime), used to
  * compare trees before/after an operation. Never follows links. `skipTop` names are left out.
  */
-export async function treeState(root: string, opts: { skipTop?: string[]; mtimes?: boolean } = {}): Promise<Record<string, TreeNode>> {
+export async function treeState(
+  root: string,
+  opts: { skipTop?: string[]; mtimes?: boolean } = {},
+): Promise<Record<string, TreeNode>> {
   const out: Record<string, TreeNode> = {};
   async function walk(dir: string, rel: string): Promise<void> {
     for (const name of (await fs.readdir(dir)).sort()) {
@@ -34,7 +37,9 @@ export async function treeState(root: string, opts: { skipTop?: string[]; mtimes
       if (st.isFile()) {
         node.type = 'file';
         node.size = st.size;
-        node.sha256 = createHash('sha256').update(await fs.readFile(abs)).digest('hex');
+        node.sha256 = createHash('sha256')
+          .update(await fs.readFile(abs))
+          .digest('hex');
       } else if (st.isSymbolicLink()) {
         node.type = 'symlink';
         node.target = await fs.readlink(abs);

@@ -1,6 +1,15 @@
 import type { ArchiveKind } from './manifest';
 
-export type ArchiveStage = 'scanning' | 'compressing' | 'finalizing' | 'reading' | 'verifying' | 'extracting' | 'swapping' | 'pre-restore-snapshot' | 'done';
+export type ArchiveStage =
+  | 'scanning'
+  | 'compressing'
+  | 'finalizing'
+  | 'reading'
+  | 'verifying'
+  | 'extracting'
+  | 'swapping'
+  | 'pre-restore-snapshot'
+  | 'done';
 
 export interface ArchiveProgress {
   stage: ArchiveStage;

@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { CancelledError, PermanentError } from '../errors';
 import { mapLimit } from './flow';
 import { MANIFEST_NAME, parseComment, parseManifest, type ParsedManifest } from './manifest';
-import { ZipReader, corrupt, type ZipEntry } from './reader';
+import { ExtractPool } from './extract-pool';
+import { ZipReader, corrupt, pooled, type ZipEntry } from './reader';
 import type { ArchiveProgress, VerifyOptions, VerifyResult } from './types';
 
 const MAX_MANIFEST = 512 << 20;
-export const ENTRY_CONCURRENCY = 4;
+export const ENTRY_CONCURRENCY = 16;
 
 /** The manifest of an Arkive archive (null for a ZIP made elsewhere), checked against the comment's hash. */
 export async function loadManifest(reader: ZipReader): Promise<ParsedManifest | null> {
@@ -17,7 +18,8 @@ export async function loadManifest(reader: ZipReader): Promise<ParsedManifest | 
     return null;
   }
   const buf = await reader.readSmallEntry(last, MAX_MANIFEST);
-  if (createHash('sha256').update(buf).digest('hex') !== comment.manifestSha256) throw corrupt('manifest hash mismatch', MANIFEST_NAME);
+  if (createHash('sha256').update(buf).digest('hex') !== comment.manifestSha256)
+    throw corrupt('manifest hash mismatch', MANIFEST_NAME);
   try {
     return parseManifest(buf.toString('utf8'));
   } catch (err) {
@@ -41,7 +43,8 @@ export function dataEntries(reader: ZipReader, manifest: ParsedManifest | null):
 }
 
 export function toCancelled(err: unknown, signal?: AbortSignal): unknown {
-  if (signal?.aborted && !(err instanceof PermanentError && err.code !== 'ARCHIVE_CORRUPT')) return new CancelledError();
+  if (signal?.aborted && !(err instanceof PermanentError && err.code !== 'ARCHIVE_CORRUPT'))
+    return new CancelledError();
   return err;
 }
 
@@ -52,23 +55,41 @@ export async function verifyArchive(archivePath: string, opts: VerifyOptions = {
     const manifest = await loadManifest(reader);
     const entries = dataEntries(reader, manifest);
     const files = entries.filter((e) => !e.isDir && !e.isSymlink);
-    const progress: ArchiveProgress = { stage: 'verifying', bytesDone: 0, bytesTotal: files.reduce((a, e) => a + e.size, 0), filesDone: 0, filesTotal: files.length };
+    const progress: ArchiveProgress = {
+      stage: 'verifying',
+      bytesDone: 0,
+      bytesTotal: files.reduce((a, e) => a + e.size, 0),
+      filesDone: 0,
+      filesTotal: files.length,
+    };
     let last = 0;
-    await mapLimit(entries, ENTRY_CONCURRENCY, async (e) => {
-      opts.signal?.throwIfAborted();
-      const hash = e.isDir || e.isSymlink ? null : createHash('sha256');
-      await reader.readEntry(e, (b) => void hash?.update(b), opts.signal);
-      if (manifest) checkManifestEntry(manifest, e, hash ? hash.digest('hex') : null);
-      if (hash) {
-        progress.filesDone++;
-        progress.bytesDone += e.size;
-      }
-      if (opts.onProgress && Date.now() - last > 100) {
-        last = Date.now();
-        opts.onProgress({ ...progress, currentPath: e.name });
-      }
-    });
-    if (manifest && manifest.entries.size !== entries.length) throw corrupt(`manifest lists ${manifest.entries.size} entries, archive has ${entries.length}`);
+    const pool = new ExtractPool(archivePath, reader.cdOffset);
+    try {
+      await mapLimit(entries, ENTRY_CONCURRENCY, async (e) => {
+        opts.signal?.throwIfAborted();
+        const isFile = !e.isDir && !e.isSymlink;
+        if (pooled(e)) {
+          const sha = await pool.run({ entry: e });
+          if (manifest) checkManifestEntry(manifest, e, sha);
+        } else {
+          const hash = isFile ? createHash('sha256') : null;
+          await reader.readEntry(e, (b) => void hash?.update(b), opts.signal);
+          if (manifest) checkManifestEntry(manifest, e, hash ? hash.digest('hex') : null);
+        }
+        if (isFile) {
+          progress.filesDone++;
+          progress.bytesDone += e.size;
+        }
+        if (opts.onProgress && Date.now() - last > 100) {
+          last = Date.now();
+          opts.onProgress({ ...progress, currentPath: e.name });
+        }
+      });
+    } finally {
+      await pool.close();
+    }
+    if (manifest && manifest.entries.size !== entries.length)
+      throw corrupt(`manifest lists ${manifest.entries.size} entries, archive has ${entries.length}`);
     opts.onProgress?.({ ...progress, stage: 'done' });
     return { ok: true, entries: entries.length, manifest: manifest !== null };
   } catch (err) {

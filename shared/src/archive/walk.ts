@@ -23,7 +23,8 @@ export interface WalkResult {
 
 /** True when a link target stays inside the run when read relative to the link's own folder. */
 export function linkStaysInside(rel: string, target: string): boolean {
-  if (target === '' || path.posix.isAbsolute(target) || target.includes('\\') || target.includes('\0')) return false;
+  if (target === '' || path.posix.isAbsolute(target) || target.includes('\\') || target.includes('\0'))
+    return false;
   const joined = path.posix.normalize(path.posix.join(path.posix.dirname(rel), target));
   return joined !== '..' && !joined.startsWith('../');
 }
@@ -33,7 +34,11 @@ export function linkStaysInside(rel: string, target: string): boolean {
  * skipping the run's top-level `archives/` (a nested `x/archives/` is ordinary data) and any
  * `excludeAbs` path. Other file types (sockets, fifos, devices) are skipped.
  */
-export async function walkRun(runDir: string, excludeAbs: string[] = [], signal?: AbortSignal): Promise<WalkResult> {
+export async function walkRun(
+  runDir: string,
+  excludeAbs: string[] = [],
+  signal?: AbortSignal,
+): Promise<WalkResult> {
   const entries: WalkEntry[] = [];
   const skipped: string[] = [];
   let totalBytes = 0;
@@ -58,7 +63,8 @@ export async function walkRun(runDir: string, excludeAbs: string[] = [], signal?
         totalBytes += st.size;
       } else if (st.isSymbolicLink()) {
         const target = await fs.readlink(items[i].abs);
-        if (linkStaysInside(r, target)) entries.push({ ...base, type: 'symlink', size: Buffer.byteLength(target), target });
+        if (linkStaysInside(r, target))
+          entries.push({ ...base, type: 'symlink', size: Buffer.byteLength(target), target });
         else skipped.push(r);
       }
     }

@@ -49,7 +49,14 @@ export function dosDateTime(sec: number): { time: number; date: number } {
 }
 
 export function dosToUnix(time: number, date: number): number {
-  const d = new Date(((date >> 9) & 0x7f) + 1980, ((date >> 5) & 0xf) - 1, date & 0x1f, (time >> 11) & 0x1f, (time >> 5) & 0x3f, (time & 0x1f) * 2);
+  const d = new Date(
+    ((date >> 9) & 0x7f) + 1980,
+    ((date >> 5) & 0xf) - 1,
+    date & 0x1f,
+    (time >> 11) & 0x1f,
+    (time >> 5) & 0x3f,
+    (time & 0x1f) * 2,
+  );
   return Math.floor(d.getTime() / 1000);
 }
 
@@ -153,7 +160,12 @@ export function centralHeader(r: CentralRecord, localZip64: boolean): Buffer {
 }
 
 /** End of central directory (with ZIP64 record + locator when needed). */
-export function endOfCentralDirectory(entries: number, cdSize: number, cdOffset: number, comment: Buffer): Buffer {
+export function endOfCentralDirectory(
+  entries: number,
+  cdSize: number,
+  cdOffset: number,
+  comment: Buffer,
+): Buffer {
   const parts: Buffer[] = [];
   const zip64 = entries >= U16_MAX || cdSize >= U32_MAX || cdOffset >= U32_MAX;
   if (zip64) {
