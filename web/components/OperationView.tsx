@@ -116,7 +116,7 @@ export function OperationView({ id, extra, title }: { id: string; extra?: (op: O
           <dd>
             {op.attempt} of {op.maxAttempts}
           </dd>
-          {typeof result.size === 'number' && (
+          {!extra && typeof result.size === 'number' && (
             <>
               <dt className="font-medium text-slate-600">Archive size</dt>
               <dd>{formatBytes(result.size)}</dd>

@@ -183,3 +183,61 @@ test('archive, watch progress, restore, history; viewer is read-only', async () 
 async function expectVisible(_p: Page, loc: ReturnType<Page['getByRole']>) {
   await loc.waitFor({ state: 'visible' });
 }
+
+test('folder browser → queue with live step progress → history → job detail', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const p = await login(ctx, sys.adminUsername, sys.adminPassword);
+  const src = sys.world.config.sourceRoot;
+  // Big enough (incompressible) that the queue page sees Project_Big running while the others wait.
+  const big = path.join(src, 'Production', '2025', 'Project_Big');
+  await fs.mkdir(big, { recursive: true });
+  const { randomBytes } = await import('node:crypto');
+  for (let i = 0; i < 4; i++) await fs.writeFile(path.join(big, `blob-${i}.bin`), randomBytes(16 * 1024 * 1024));
+  await fs.writeFile(path.join(big, 'notes.txt'), 'big project\n');
+  for (const f of ['Project_Gamma', 'Project_Delta']) {
+    await fs.mkdir(path.join(src, 'Production', '2025', f), { recursive: true });
+    await fs.writeFile(path.join(src, 'Production', '2025', f, 'a.csv'), 'x,y\n'.repeat(3000));
+    await fs.writeFile(path.join(src, 'Production', '2025', f, 'b.txt'), `${f}\n`);
+  }
+
+  for (const name of ['Project_Big', 'Project_Gamma', 'Project_Delta']) {
+    await p.goto(`${sys.webUrl}/folders`);
+    await p.getByRole('button', { name: 'Refresh folders' }).click();
+    await p.getByRole('button', { name: 'Refresh folders' }).waitFor();
+    await p.getByRole('button', { name: `Archive ${name}` }).click();
+    await p.waitForURL(/\/queue$/);
+  }
+  await p.getByRole('heading', { name: /Queue \(\d+ jobs?\)/ }).waitFor();
+  const step = p.getByText(/Step \d\/3: /).first();
+  await step.waitFor({ timeout: 60000 });
+  await shot(p, '16-queue-running');
+  // Live: without a reload the page follows the jobs through upload until the queue drains.
+  await p.getByText(/Uploading|Verifying upload|Deleting source/).first().waitFor({ timeout: 120000 });
+  await shot(p, '16b-queue-uploading');
+  await p.getByText('The queue is empty').waitFor({ timeout: 240000 });
+  await p.getByText('Nothing is running').waitFor({ timeout: 240000 });
+
+  const deadline = Date.now() + 120000;
+  for (;;) {
+    await p.goto(`${sys.webUrl}/history`);
+    await p.getByRole('heading', { name: 'History' }).waitFor();
+    await p.waitForLoadState('networkidle');
+    const done = await Promise.all(['Project_Big', 'Project_Gamma', 'Project_Delta'].map((n) => p.getByRole('row').filter({ hasText: `${n} — folder-archive` }).getByText('succeeded').count()));
+    if (done.every((c) => c === 1)) break;
+    if (Date.now() > deadline) {
+      await shot(p, '17-history-folders-FAILED');
+      throw new Error(`folder jobs did not all succeed: ${JSON.stringify(done)}`);
+    }
+    await p.waitForTimeout(2000);
+  }
+  await shot(p, '17-history-folders');
+  await p.getByRole('link', { name: 'Project_Big — folder-archive' }).click();
+  await p.waitForURL(/\/jobs\//);
+  await p.getByRole('heading', { name: 'Job: Project_Big' }).waitFor();
+  await p.getByText('Destination').waitFor();
+  await shot(p, '18-job-detail');
+  const txt = await ctx.request.get(p.url().replace(/\/jobs\/([^/]+)$/, '/api/operations/$1/logs?format=txt'));
+  expect(txt.status()).toBe(200);
+  expect(txt.headers()['content-disposition']).toMatch(/attachment; filename=".*\.txt"/);
+  await ctx.close();
+});

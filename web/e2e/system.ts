@@ -5,8 +5,8 @@ import path from 'node:path';
 import { createTestWorld, type TestWorld } from '../../shared/src/test-support/harness';
 
 /**
- * The whole Arkive system for browser tests, in a fresh test world: API, compress and restore
- * services and the web server (Next + proxy + socket.io relay) as child processes on free ports.
+ * The whole Arkive system for browser tests, in a fresh test world: API, compress, restore and
+ * upload-verify services and the web server (Next + proxy + socket.io relay) as child processes on free ports.
  * Children run from TypeScript sources through tsx with @arkive/shared mapped to shared/src, so
  * nothing but the Next bundle (.next) is needed; it is built once if missing.
  */
@@ -96,6 +96,7 @@ export async function startSystem(): Promise<ArkiveSystem> {
   const api = run('api', 'services/api/src/index.ts');
   run('compress', 'services/compress/src/index.ts');
   run('restore', 'services/restore/src/index.ts');
+  run('upload-verify', 'services/upload-verify/src/index.ts');
   const web = run('web', path.join(WEB, 'server', 'index.ts'), [], WEB);
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const webUrl = `http://127.0.0.1:${webPort}`;

@@ -34,8 +34,8 @@ const LABELS: Record<string, string> = {
   upload_verifying: 'Verifying upload',
   deleting_source: 'Deleting source',
 };
-/** Stages whose tools give no real progress: shown with a pulsing bar. */
-const INDETERMINATE = new Set(['compressing', 'verifying', 'upload_verifying', 'deleting_source']);
+/** Stages whose tools may give no real progress, with the percent they start at (PRD §6.7). */
+const INDETERMINATE: Record<string, number> = { compressing: 33, verifying: 66, upload_verifying: 75, deleting_source: 90 };
 
 export function stageLabel(stage?: string | null): string {
   if (!stage) return 'Working';
@@ -53,13 +53,15 @@ export function stepIndicator(op: Pick<Operation, 'stage' | 'status'>): string {
   return `${stageLabel(stage)}…`;
 }
 
-export function isIndeterminate(op: Pick<Operation, 'stage' | 'status'>): boolean {
-  return op.status === 'running' && INDETERMINATE.has(op.stage ?? '');
+/** A pulsing bar while such a stage has not reported any progress of its own yet. */
+export function isIndeterminate(op: Pick<Operation, 'stage' | 'status' | 'progressPercent'>): boolean {
+  const start = INDETERMINATE[op.stage ?? ''];
+  return op.status === 'running' && start !== undefined && Math.round(op.progressPercent) <= start;
 }
 
 export function operationTitle(op: Pick<Operation, 'kind' | 'scopeId' | 'input'>): string {
   const input = op.input ?? {};
-  const folder = (input.folder_name ?? input.folderName ?? input.folder_path ?? input.folderPath) as string | undefined;
+  const folder = (input.folder ?? input.folder_name ?? input.folderName ?? input.folder_path ?? input.folderPath) as string | undefined;
   const name = folder ? String(folder).split('/').filter(Boolean).pop() : op.scopeId;
   return `${name} — ${op.kind}`;
 }

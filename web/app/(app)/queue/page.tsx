@@ -7,6 +7,8 @@ import { isIndeterminate, operationLink, operationTitle, stepIndicator, type Ope
 import { useChannel } from '@/lib/socket';
 import { Empty, ErrorBanner, Loading, PageHeader, ProgressBar } from '@/components/ui';
 
+const QUEUE_LABELS: Record<string, string> = { 'compress-folder': 'Copy / Compress', 'upload-verify': 'Upload', compress: 'Run snapshots', restore: 'Restores' };
+
 interface QueueInfo {
   queued_jobs?: { job_id: string; folder_name: string; position: number }[];
 }
@@ -105,7 +107,7 @@ export default function QueuePage() {
               <div className="grid gap-4 md:grid-cols-2">
                 {[...byQueue.entries()].map(([queue, list]) => (
                   <div key={queue} className="card space-y-4">
-                    <h3 className="text-sm font-semibold uppercase tracking-wide text-slate-500">{queue}</h3>
+                    <h3 className="text-sm font-semibold uppercase tracking-wide text-slate-500">{QUEUE_LABELS[queue] ?? queue}</h3>
                     {list.map((o) => (
                       <div key={o.id} className="space-y-1">
                         <div className="flex flex-wrap items-baseline justify-between gap-2">
