@@ -5,7 +5,9 @@ const { ZipArchive } = require('archiver');
 const [dir, out] = process.argv.slice(2);
 const zip = new ZipArchive({ zlib: { level: 1 } });
 const output = fs.createWriteStream(out);
-output.on('close', () => process.stdout.write(JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS }) + '\n'));
+output.on('close', () =>
+  process.stdout.write(JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS }) + '\n'),
+);
 zip.on('error', (e) => {
   console.error(e);
   process.exit(1);

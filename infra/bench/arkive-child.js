@@ -9,8 +9,15 @@ const engine = require(process.env.ARKIVE_ENGINE || path.resolve(__dirname, '../
 async function main() {
   const [op, a, b, c] = process.argv.slice(2);
   const t0 = process.hrtime.bigint();
-  if (op === 'snapshot') await engine.createSnapshot({ runDir: a, outDir: b, name: c, level: Number(process.env.ARKIVE_LEVEL || 1) });
-  else if (op === 'restore') await engine.restoreArchive({ runDir: a, archivePath: b, preRestoreSnapshot: false });
+  if (op === 'snapshot')
+    await engine.createSnapshot({
+      runDir: a,
+      outDir: b,
+      name: c,
+      level: Number(process.env.ARKIVE_LEVEL || 1),
+    });
+  else if (op === 'restore')
+    await engine.restoreArchive({ runDir: a, archivePath: b, preRestoreSnapshot: false });
   else throw new Error(`unknown op ${op}`);
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   process.stdout.write(JSON.stringify({ ms, maxRssKb: process.resourceUsage().maxRSS }) + '\n');

@@ -24,12 +24,29 @@ function randomBytes(next, n) {
 }
 
 function makeTokens(next) {
-  const syll = ['ka', 'lo', 'mi', 'ne', 'ru', 'ta', 'po', 'si', 'we', 'do', 'fa', 'gi', 'hu', 'je', 'zo', 'ba'];
+  const syll = [
+    'ka',
+    'lo',
+    'mi',
+    'ne',
+    'ru',
+    'ta',
+    'po',
+    'si',
+    'we',
+    'do',
+    'fa',
+    'gi',
+    'hu',
+    'je',
+    'zo',
+    'ba',
+  ];
   const tokens = [];
   for (let i = 0; i < 4096; i++) {
     const r = next();
     if (r % 3 === 0) tokens.push(syll[r & 15] + syll[(r >>> 4) & 15] + syll[(r >>> 8) & 15]);
-    else tokens.push(((r >>> 3) % 100000 / 100).toFixed(2));
+    else tokens.push((((r >>> 3) % 100000) / 100).toFixed(2));
   }
   return tokens;
 }
@@ -92,9 +109,12 @@ function ensureRun(root, seed, sizeMb, log = console.error) {
   }
   const avgBin = Math.floor(p.binaries.bytes / p.binaries.count);
   for (let i = 0; i < p.binaries.count; i++) {
-    const size = Math.max(1, Math.floor(avgBin * (0.5 + ((next() % 1000) / 1000))));
+    const size = Math.max(1, Math.floor(avgBin * (0.5 + (next() % 1000) / 1000)));
     const incompressible = i % 2 === 0;
-    write(`bin/${incompressible ? 'r' : 's'}${i}.dat`, incompressible ? randomBytes(next, size) : structuredBinary(next, size));
+    write(
+      `bin/${incompressible ? 'r' : 's'}${i}.dat`,
+      incompressible ? randomBytes(next, size) : structuredBinary(next, size),
+    );
   }
   const avgLarge = Math.floor(p.large.bytes / p.large.count);
   const kinds = ['text', 'random', 'structured', 'text'];
@@ -102,9 +122,14 @@ function ensureRun(root, seed, sizeMb, log = console.error) {
     const f = path.join(dir, `large/big${i}.${kinds[i] === 'text' ? 'csv' : 'bin'}`);
     fs.mkdirSync(path.dirname(f), { recursive: true });
     const fd = fs.openSync(f, 'w');
-    for (let done = 0; done < avgLarge; ) {
+    for (let done = 0; done < avgLarge;) {
       const n = Math.min(8 << 20, avgLarge - done);
-      const buf = kinds[i] === 'text' ? textBytes(next, tokens, n) : kinds[i] === 'random' ? randomBytes(next, n) : structuredBinary(next, n);
+      const buf =
+        kinds[i] === 'text'
+          ? textBytes(next, tokens, n)
+          : kinds[i] === 'random'
+            ? randomBytes(next, n)
+            : structuredBinary(next, n);
       fs.writeSync(fd, buf);
       done += n;
     }

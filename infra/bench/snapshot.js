@@ -29,9 +29,14 @@ function parseArgs(args) {
 /** Run a command under /usr/bin/time; returns wall seconds and max RSS (MB). */
 function timed(cmd, argv, opts = {}) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '__TIME__ %e %M', cmd, ...argv], { encoding: 'utf8', maxBuffer: 64 << 20, ...opts });
+  const r = spawnSync('/usr/bin/time', ['-f', '__TIME__ %e %M', cmd, ...argv], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    ...opts,
+  });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed (${r.status}): ${(r.stderr || '').slice(-2000)}`);
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${argv.join(' ')} failed (${r.status}): ${(r.stderr || '').slice(-2000)}`);
   const m = /__TIME__ ([\d.]+) (\d+)/.exec(r.stderr);
   return { seconds: wall, maxRssMb: m ? Number(m[2]) / 1024 : NaN, stdout: r.stdout };
 }
@@ -61,12 +66,28 @@ function arkiveCommand() {
   spawnSync('npx', ['tsc', '-p', 'shared'], { cwd: ROOT, encoding: 'utf8' });
   const src = path.join(ROOT, 'shared/src/archive');
   const dist = path.join(ROOT, 'shared/dist/archive');
-  const newest = Math.max(...fs.readdirSync(src).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).map((f) => fs.statSync(path.join(src, f)).mtimeMs));
-  const fresh = fs.existsSync(path.join(dist, 'index.js')) && fs.readdirSync(dist).filter((f) => f.endsWith('.js')).every((f) => fs.statSync(path.join(dist, f)).mtimeMs >= newest);
+  const newest = Math.max(
+    ...fs
+      .readdirSync(src)
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+      .map((f) => fs.statSync(path.join(src, f)).mtimeMs),
+  );
+  const fresh =
+    fs.existsSync(path.join(dist, 'index.js')) &&
+    fs
+      .readdirSync(dist)
+      .filter((f) => f.endsWith('.js'))
+      .every((f) => fs.statSync(path.join(dist, f)).mtimeMs >= newest);
   const child = path.join(__dirname, 'arkive-child.js');
   if (fresh) return { argv: [child], env: process.env, engine: 'shared/dist (compiled)' };
-  console.error('shared/dist/archive is stale or missing (does shared compile?): running the sources through tsx');
-  return { argv: ['--import', 'tsx', child], env: { ...process.env, ARKIVE_ENGINE: path.join(src, 'index.ts') }, engine: 'shared/src via tsx' };
+  console.error(
+    'shared/dist/archive is stale or missing (does shared compile?): running the sources through tsx',
+  );
+  return {
+    argv: ['--import', 'tsx', child],
+    env: { ...process.env, ARKIVE_ENGINE: path.join(src, 'index.ts') },
+    engine: 'shared/src via tsx',
+  };
 }
 
 function tools(runDir, work, ark) {
@@ -79,19 +100,31 @@ function tools(runDir, work, ark) {
   };
   return {
     arkive: {
-      snapshot: (out) => timed(process.execPath, [...tsxNode, 'snapshot', runDir, path.dirname(out), path.basename(out)], { cwd: ROOT, env: ark.env }),
-      restore: (zip) => timed(process.execPath, [...tsxNode, 'restore', fresh('restore-arkive'), zip], { cwd: ROOT, env: ark.env }),
+      snapshot: (out) =>
+        timed(process.execPath, [...tsxNode, 'snapshot', runDir, path.dirname(out), path.basename(out)], {
+          cwd: ROOT,
+          env: ark.env,
+        }),
+      restore: (zip) =>
+        timed(process.execPath, [...tsxNode, 'restore', fresh('restore-arkive'), zip], {
+          cwd: ROOT,
+          env: ark.env,
+        }),
     },
     zip: have('zip') && {
       snapshot: (out) => timed('zip', ['-r', '-1', '-q', out, '.', '-x', 'archives/*'], { cwd: runDir }),
       restore: (zip) => timed('unzip', ['-q', zip, '-d', fresh('restore-unzip')]),
     },
     '7z': have('7z') && {
-      snapshot: (out) => timed('7z', ['a', '-tzip', '-mx1', '-mmt=on', '-bd', '-bso0', out, '.', '-xr!archives'], { cwd: runDir }),
+      snapshot: (out) =>
+        timed('7z', ['a', '-tzip', '-mx1', '-mmt=on', '-bd', '-bso0', out, '.', '-xr!archives'], {
+          cwd: runDir,
+        }),
       restore: (zip) => timed('7z', ['x', '-bd', '-bso0', '-y', `-o${fresh('restore-7z')}`, zip]),
     },
     archiver: fs.existsSync(path.join(ROOT, 'node_modules/archiver')) && {
-      snapshot: (out) => timed(process.execPath, [path.join(__dirname, 'archiver-child.js'), runDir, out], { cwd: ROOT }),
+      snapshot: (out) =>
+        timed(process.execPath, [path.join(__dirname, 'archiver-child.js'), runDir, out], { cwd: ROOT }),
       restore: null,
     },
   };
@@ -129,13 +162,24 @@ async function main(args) {
       }
       fs.rmSync(out, { force: true });
     }
-    const sum = (xs) => xs.length && { seconds: median(xs.map((x) => x.seconds)), maxRssMb: Math.max(...xs.map((x) => x.maxRssMb)) };
-    results[name] = { outputBytes: size, snapshot: sum(snaps), restore: restores.length ? sum(restores) : null };
+    const sum = (xs) =>
+      xs.length && {
+        seconds: median(xs.map((x) => x.seconds)),
+        maxRssMb: Math.max(...xs.map((x) => x.maxRssMb)),
+      };
+    results[name] = {
+      outputBytes: size,
+      snapshot: sum(snaps),
+      restore: restores.length ? sum(restores) : null,
+    };
     for (const k of ['snapshot', 'restore']) {
       const r = results[name][k];
       if (r) r.mbPerSec = bytes / 1e6 / r.seconds;
     }
-    fs.rmSync(path.join(work, `restore-${name === 'zip' ? 'unzip' : name}`), { recursive: true, force: true });
+    fs.rmSync(path.join(work, `restore-${name === 'zip' ? 'unzip' : name}`), {
+      recursive: true,
+      force: true,
+    });
   }
   const a = results.arkive;
   const ratios = {};
@@ -149,13 +193,26 @@ async function main(args) {
       };
     }
   }
-  const report = { date: new Date().toISOString(), host: { cpus: os.availableParallelism(), node: process.version, loadavg: os.loadavg() }, engine: ark.engine, run: { dir: runDir, bytes, seed: o.seed, sizeMb: o.sizeMb }, repeat: o.repeat, results, ratios };
+  const report = {
+    date: new Date().toISOString(),
+    host: { cpus: os.availableParallelism(), node: process.version, loadavg: os.loadavg() },
+    engine: ark.engine,
+    run: { dir: runDir, bytes, seed: o.seed, sizeMb: o.sizeMb },
+    repeat: o.repeat,
+    results,
+    ratios,
+  };
   const outDir = path.join(ROOT, 'bench-results');
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'snapshot.json'), JSON.stringify(report, null, 2) + '\n');
 
   const f = (x, d = 1) => (x == null || Number.isNaN(x) ? '-' : x.toFixed(d));
-  console.log(`run: ${(bytes / 1e6).toFixed(0)} MB, ${o.repeat} repeat(s), medians; engine ${ark.engine}; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  console.log(
+    `run: ${(bytes / 1e6).toFixed(0)} MB, ${o.repeat} repeat(s), medians; engine ${ark.engine}; load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  );
   console.log('tool       snap s   snap MB/s  snap RSS MB  restore s  rest MB/s  rest RSS MB  output MB');
   for (const [name, r] of Object.entries(results)) {
     console.log(
@@ -163,7 +220,9 @@ async function main(args) {
     );
   }
   for (const [name, r] of Object.entries(ratios)) {
-    console.log(`arkive vs ${name}: snapshot ${f(r.snapshotSpeedup, 2)}x faster, restore ${f(r.restoreSpeedup, 2)}x faster, output ${f((r.outputSizeRatio - 1) * 100, 1)}% ${r.outputSizeRatio >= 1 ? 'larger' : 'smaller'}`);
+    console.log(
+      `arkive vs ${name}: snapshot ${f(r.snapshotSpeedup, 2)}x faster, restore ${f(r.restoreSpeedup, 2)}x faster, output ${f((r.outputSizeRatio - 1) * 100, 1)}% ${r.outputSizeRatio >= 1 ? 'larger' : 'smaller'}`,
+    );
   }
   console.log(`written ${path.relative(ROOT, path.join(outDir, 'snapshot.json'))}`);
 }

@@ -30,14 +30,22 @@ describe('arkive CLI (compiled, spawned)', () => {
 
   it('has the shebang and bin entry', async () => {
     expect((await fs.readFile(CLI, 'utf8')).startsWith('#!/usr/bin/env node\n')).toBe(true);
-    const pkg = JSON.parse(await fs.readFile(path.join(ROOT, 'services/cli/package.json'), 'utf8')) as { bin: Record<string, string> };
+    const pkg = JSON.parse(await fs.readFile(path.join(ROOT, 'services/cli/package.json'), 'utf8')) as {
+      bin: Record<string, string>;
+    };
     expect(pkg.bin).toEqual({ arkive: 'dist/index.js' });
   });
 
   it('snapshot, verify, list and restore with --json', async () => {
     const snap = arkive('--json', 'snapshot', runDir, '--label', 'first one');
     expect(snap.status).toBe(0);
-    const s = JSON.parse(snap.stdout) as { ok: boolean; path: string; name: string; sha256: string; fileCount: number };
+    const s = JSON.parse(snap.stdout) as {
+      ok: boolean;
+      path: string;
+      name: string;
+      sha256: string;
+      fileCount: number;
+    };
     expect(s).toMatchObject({ ok: true, fileCount: 2 });
     expect(s.name).toMatch(/_first-one\.zip$/);
     expect(s.path).toBe(path.join(runDir, 'archives', s.name));
@@ -54,7 +62,11 @@ describe('arkive CLI (compiled, spawned)', () => {
     expect(await fs.readFile(path.join(runDir, 'b.txt'), 'utf8')).toBe('beta\n');
     await expect(fs.stat(path.join(runDir, 'extra.txt'))).rejects.toThrow();
 
-    const l1 = JSON.parse(arkive('--json', 'list', runDir).stdout) as Array<{ name: string; kind: string; label?: string }>;
+    const l1 = JSON.parse(arkive('--json', 'list', runDir).stdout) as Array<{
+      name: string;
+      kind: string;
+      label?: string;
+    }>;
     expect(l1).toEqual([expect.objectContaining({ name: s.name, kind: 'snapshot', label: 'first one' })]);
 
     const r2 = arkive('restore', runDir, s.path);
@@ -78,7 +90,10 @@ describe('arkive CLI (compiled, spawned)', () => {
     await fs.writeFile(notZip, 'definitely not a zip');
     const bad = arkive('--json', 'verify', notZip);
     expect(bad.status).toBe(1);
-    expect(JSON.parse(bad.stdout)).toEqual({ ok: false, error: { code: 'ARCHIVE_CORRUPT', message: expect.any(String) } });
+    expect(JSON.parse(bad.stdout)).toEqual({
+      ok: false,
+      error: { code: 'ARCHIVE_CORRUPT', message: expect.any(String) },
+    });
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
 
     const debug = arkive('--debug', 'verify', notZip);
@@ -86,7 +101,10 @@ describe('arkive CLI (compiled, spawned)', () => {
     expect(debug.stderr).toContain('    at ');
 
     const hostile = path.join(root, 'hostile.zip');
-    const py = spawnSync('python3', ['-c', `import zipfile; z=zipfile.ZipFile(${JSON.stringify(hostile)},'w'); z.writestr('../escape.txt','x'); z.close()`]);
+    const py = spawnSync('python3', [
+      '-c',
+      `import zipfile; z=zipfile.ZipFile(${JSON.stringify(hostile)},'w'); z.writestr('../escape.txt','x'); z.close()`,
+    ]);
     expect(py.status).toBe(0);
     const before = await fs.readdir(runDir);
     const h = arkive('restore', runDir, hostile);

@@ -8,7 +8,10 @@ export interface GlobalOptions {
 }
 
 /** Progress on stderr: a bar on a TTY, nothing otherwise (scripts use --json). */
-export function progressReporter(opts: GlobalOptions): { onProgress(p: ArchiveProgress): void; stop(): void } {
+export function progressReporter(opts: GlobalOptions): {
+  onProgress(p: ArchiveProgress): void;
+  stop(): void;
+} {
   if (opts.json || !process.stderr.isTTY) return { onProgress: () => undefined, stop: () => undefined };
   const bar = new SingleBar({
     stream: process.stderr,
@@ -64,7 +67,9 @@ export function reportFailure(opts: GlobalOptions, err: unknown): number {
   const code = errorCode(err);
   const message = errorMessage(err).split('\n')[0];
   if (opts.json) process.stdout.write(JSON.stringify({ ok: false, error: { code, message } }) + '\n');
-  process.stderr.write(`arkive: ${message}${code && code !== 'INTERNAL' && err instanceof AppError ? ` [${code}]` : ''}\n`);
+  process.stderr.write(
+    `arkive: ${message}${code && code !== 'INTERNAL' && err instanceof AppError ? ` [${code}]` : ''}\n`,
+  );
   if (opts.debug && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
   return cancelled ? 130 : 1;
 }

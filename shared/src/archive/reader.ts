@@ -314,12 +314,12 @@ export class ZipReader {
       }
       await take(out);
     } else {
-      const self = this;
+      const read = (pos: number, len: number) => this.read(pos, len);
       const source = Readable.from(
         (async function* () {
           for (let p = 0; p < e.compressedSize; p += READ_PIECE) {
             signal?.throwIfAborted();
-            yield await self.read(start + p, Math.min(READ_PIECE, e.compressedSize - p));
+            yield await read(start + p, Math.min(READ_PIECE, e.compressedSize - p));
           }
         })(),
       );

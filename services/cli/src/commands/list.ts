@@ -10,7 +10,10 @@ export function registerList(program: Program, run: Runner): void {
       run(async (g) => {
         const items = await listArchives(runDir);
         const lines = items.length
-          ? items.map((a) => `${a.createdAt}  ${a.kind.padEnd(11)}  ${humanBytes(a.size).padStart(9)}  ${String(a.fileCount ?? '-').padStart(7)} files  ${a.name}${a.label ? `  "${a.label}"` : ''}`)
+          ? items.map(
+              (a) =>
+                `${a.createdAt}  ${a.kind.padEnd(11)}  ${humanBytes(a.size).padStart(9)}  ${String(a.fileCount ?? '-').padStart(7)} files  ${a.name}${a.label ? `  "${a.label}"` : ''}`,
+            )
           : ['No archives.'];
         printResult(g, items, lines);
       }),

@@ -11,10 +11,19 @@ export function registerRestore(program: Program, run: Runner): void {
       run(async (g) => {
         const progress = progressReporter(g);
         try {
-          const r = await restoreArchive({ runDir, archivePath: archive, preRestoreSnapshot: cmd.preRestoreSnapshot !== false, signal: interruptSignal(), onProgress: progress.onProgress });
+          const r = await restoreArchive({
+            runDir,
+            archivePath: archive,
+            preRestoreSnapshot: cmd.preRestoreSnapshot !== false,
+            signal: interruptSignal(),
+            onProgress: progress.onProgress,
+          });
           progress.stop();
-          const lines = [`Restored ${r.filesRestored} files into ${runDir} (${r.manifest ? 'manifest hashes' : 'CRCs'} verified)`];
-          if (r.preRestoreArchive) lines.push(`  previous content saved as archives/${r.preRestoreArchive.name}`);
+          const lines = [
+            `Restored ${r.filesRestored} files into ${runDir} (${r.manifest ? 'manifest hashes' : 'CRCs'} verified)`,
+          ];
+          if (r.preRestoreArchive)
+            lines.push(`  previous content saved as archives/${r.preRestoreArchive.name}`);
           printResult(g, { ok: true, ...r }, lines);
         } finally {
           progress.stop();

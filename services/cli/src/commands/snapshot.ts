@@ -5,16 +5,25 @@ import { humanBytes, interruptSignal, printResult, progressReporter } from '../o
 export function registerSnapshot(program: Program, run: Runner): void {
   program
     .command('snapshot <runDir>')
-    .description("archive a run directory (everything except its top-level archives/) into a ZIP")
+    .description('archive a run directory (everything except its top-level archives/) into a ZIP')
     .option('--label <label>', 'label stored in the manifest and used in the file name')
     .option('--out <dir>', 'output folder (default: <runDir>/archives)')
     .action((runDir: string, cmd: { label?: string; out?: string }) =>
       run(async (g) => {
         const progress = progressReporter(g);
         try {
-          const r = await createSnapshot({ runDir, label: cmd.label, outDir: cmd.out, signal: interruptSignal(), onProgress: progress.onProgress });
+          const r = await createSnapshot({
+            runDir,
+            label: cmd.label,
+            outDir: cmd.out,
+            signal: interruptSignal(),
+            onProgress: progress.onProgress,
+          });
           progress.stop();
-          const lines = [`Created ${r.path}`, `  ${humanBytes(r.size)}, ${r.fileCount} files (${humanBytes(r.totalBytes)}), sha256 ${r.sha256}`];
+          const lines = [
+            `Created ${r.path}`,
+            `  ${humanBytes(r.size)}, ${r.fileCount} files (${humanBytes(r.totalBytes)}), sha256 ${r.sha256}`,
+          ];
           for (const l of r.skippedLinks) lines.push(`  skipped symlink pointing outside the run: ${l}`);
           printResult(g, { ok: true, ...r }, lines);
         } finally {

@@ -10,9 +10,14 @@ export function registerVerify(program: Program, run: Runner): void {
       run(async (g) => {
         const progress = progressReporter(g);
         try {
-          const r = await verifyArchive(archive, { signal: interruptSignal(), onProgress: progress.onProgress });
+          const r = await verifyArchive(archive, {
+            signal: interruptSignal(),
+            onProgress: progress.onProgress,
+          });
           progress.stop();
-          printResult(g, { ...r, path: archive }, [`OK ${archive}: ${r.entries} entries, ${r.manifest ? 'CRCs and manifest SHA-256 checked' : 'CRCs checked (no Arkive manifest)'}`]);
+          printResult(g, { ...r, path: archive }, [
+            `OK ${archive}: ${r.entries} entries, ${r.manifest ? 'CRCs and manifest SHA-256 checked' : 'CRCs checked (no Arkive manifest)'}`,
+          ]);
         } finally {
           progress.stop();
         }
