@@ -77,7 +77,7 @@ export async function applyMigrations(databaseUrl: string, dir = defaultMigratio
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK');
-        throw new Error(`Migration ${m.name} failed: ${(err as Error).message}`);
+        throw new Error(`Migration ${m.name} failed: ${(err as Error).message}`, { cause: err });
       }
       log(`applied migration ${m.name}`);
       result.applied.push(m.name);
