@@ -31,7 +31,13 @@ export function createApp(deps: AppDeps): Express {
       genReqId: (req) => (req as express.Request).requestId ?? randomUUID(),
       autoLogging: { ignore: (req) => req.url === '/api/health' || req.url === '/metrics' },
       // The URL without its query: signed-link tokens must not reach the log.
-      serializers: { req: (req: { method: string; url: string; id: string }) => ({ id: req.id, method: req.method, url: req.url.split('?')[0] }) },
+      serializers: {
+        req: (req: { method: string; url: string; id: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: req.url.split('?')[0],
+        }),
+      },
     }),
   );
   const metrics = createMetrics(deps);

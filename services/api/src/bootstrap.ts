@@ -9,7 +9,8 @@ async function main(): Promise<void> {
     const result = await ensureFirstAdmin(prisma, config);
     const message = firstAdminMessage(result);
     if (message) console.log(message);
-    else if (result.created) console.log(`First admin: ${result.username} (password from ARKIVE_ADMIN_PASSWORD)`);
+    else if (result.created)
+      console.log(`First admin: ${result.username} (password from ARKIVE_ADMIN_PASSWORD)`);
   } finally {
     await prisma.$disconnect();
   }

@@ -55,13 +55,22 @@ export async function runMaintenance(deps: AppDeps): Promise<Record<string, Duty
 
 /** Queued operations whose expiresAt passed before a worker took them end `expired`. */
 export async function expireOperations(deps: AppDeps): Promise<string[]> {
-  const due = await deps.prisma.operation.findMany({ where: { status: 'queued', expiresAt: { lt: new Date() } }, take: 500 });
+  const due = await deps.prisma.operation.findMany({
+    where: { status: 'queued', expiresAt: { lt: new Date() } },
+    take: 500,
+  });
   const expired: string[] = [];
   for (const op of due) {
-    const done = await finishOperation(deps.prisma, op.id, 'expired', { error: 'Expired before a worker started it', errorCode: 'EXPIRED' });
+    const done = await finishOperation(deps.prisma, op.id, 'expired', {
+      error: 'Expired before a worker started it',
+      errorCode: 'EXPIRED',
+    });
     if (!done) continue;
     expired.push(op.id);
-    const job = await deps.queues.get(op.queue).getJob(op.id).catch(() => undefined);
+    const job = await deps.queues
+      .get(op.queue)
+      .getJob(op.id)
+      .catch(() => undefined);
     if (job && (await job.getState()) !== 'active') await job.remove().catch(() => undefined);
     await appendLog(deps.prisma, op.id, 'WARNING', done.error ?? 'Expired');
     await publishOperationEvent(deps, done, channelFor(op), 'EXCEPTION', done.error ?? 'Expired');
@@ -69,7 +78,9 @@ export async function expireOperations(deps: AppDeps): Promise<string[]> {
   return expired;
 }
 
-registerMaintenanceDuty('reap-stale-operations', async (deps) => ({ reaped: await reapStaleOperations(deps, deps.config.staleSeconds) }));
+registerMaintenanceDuty('reap-stale-operations', async (deps) => ({
+  reaped: await reapStaleOperations(deps, deps.config.staleSeconds),
+}));
 registerMaintenanceDuty('expire-operations', async (deps) => ({ expired: await expireOperations(deps) }));
 // Revoked session ids and login-failure counters live in Redis with a TTL equal to their
 // lifetime, and signed links are stateless: nothing of theirs needs purging here.
@@ -81,12 +92,23 @@ export interface MaintenanceScheduler {
 }
 
 /** Schedules the duties every minute (one job scheduler shared by every API process) and processes them. */
-export async function startMaintenance(deps: AppDeps, everyMs = MAINTENANCE_EVERY_MS): Promise<MaintenanceScheduler> {
+export async function startMaintenance(
+  deps: AppDeps,
+  everyMs = MAINTENANCE_EVERY_MS,
+): Promise<MaintenanceScheduler> {
   const prefix = bullPrefix(deps.config.redisPrefix);
   const queue = deps.queues.get(MAINTENANCE_QUEUE);
-  await queue.upsertJobScheduler('maintenance-tick', { every: everyMs }, { name: 'tick', opts: { removeOnComplete: { count: 50 }, removeOnFail: { count: 50 } } });
+  await queue.upsertJobScheduler(
+    'maintenance-tick',
+    { every: everyMs },
+    { name: 'tick', opts: { removeOnComplete: { count: 50 }, removeOnFail: { count: 50 } } },
+  );
   const connection = createWorkerRedis(deps.config.redisUrl);
-  const worker = new Worker(MAINTENANCE_QUEUE, async () => runMaintenance(deps), { connection, prefix, concurrency: 1 });
+  const worker = new Worker(MAINTENANCE_QUEUE, async () => runMaintenance(deps), {
+    connection,
+    prefix,
+    concurrency: 1,
+  });
   worker.on('error', (err) => deps.logger.warn({ err }, 'maintenance worker error'));
   return {
     queue,

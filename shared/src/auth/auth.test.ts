@@ -34,8 +34,19 @@ test('verifySessionToken: valid, revoked, deleted user, fresh flags from the dat
   // Without prisma: the token's own claims.
   expect(await verifySessionToken(config, redis, s.token)).toMatchObject({ id: user.id, isAdmin: true });
   // With prisma: the database decides (the user is not an admin).
-  expect(await verifySessionToken(config, redis, s.token, prisma)).toMatchObject({ id: user.id, isAdmin: false, mustChangePassword: false });
-  expect(await verifySessionToken(config, redis, sessionTokenFrom({ cookie: `a=b; arkive_session=${s.token}` }), prisma)).not.toBeNull();
+  expect(await verifySessionToken(config, redis, s.token, prisma)).toMatchObject({
+    id: user.id,
+    isAdmin: false,
+    mustChangePassword: false,
+  });
+  expect(
+    await verifySessionToken(
+      config,
+      redis,
+      sessionTokenFrom({ cookie: `a=b; arkive_session=${s.token}` }),
+      prisma,
+    ),
+  ).not.toBeNull();
   expect(sessionTokenFrom({ authorization: `Bearer ${s.token}` })).toBe(s.token);
   await revokeSessionToken(config, redis, s.jti, s.expiresAt.getTime());
   expect(await verifySessionToken(config, redis, s.token)).toBeNull();
@@ -50,7 +61,9 @@ test('runRoleOf: membership role, admins owner, strangers and unknown runs null'
   const { prisma } = world;
   const member = await prisma.user.create({ data: { username: 'member', passwordHash: 'x' } });
   const other = await prisma.user.create({ data: { username: 'other', passwordHash: 'x' } });
-  await prisma.run.create({ data: { id: 'rr', members: { create: { userId: member.id, role: 'collaborator' } } } });
+  await prisma.run.create({
+    data: { id: 'rr', members: { create: { userId: member.id, role: 'collaborator' } } },
+  });
   expect(await runRoleOf(prisma, { id: member.id, isAdmin: false }, 'rr')).toBe('collaborator');
   expect(await runRoleOf(prisma, { id: other.id, isAdmin: false }, 'rr')).toBeNull();
   expect(await runRoleOf(prisma, { id: other.id, isAdmin: true }, 'rr')).toBe('owner');

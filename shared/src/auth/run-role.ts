@@ -18,8 +18,15 @@ export interface RunAccess {
 }
 
 /** The caller's access to a run. Admins act as owners of every run. */
-export async function runAccessOf(prisma: PrismaClient, user: Pick<AuthUser, 'id' | 'isAdmin'>, runid: string): Promise<RunAccess> {
-  const run = await prisma.run.findUnique({ where: { id: runid }, select: { id: true, members: { where: { userId: user.id }, select: { role: true } } } });
+export async function runAccessOf(
+  prisma: PrismaClient,
+  user: Pick<AuthUser, 'id' | 'isAdmin'>,
+  runid: string,
+): Promise<RunAccess> {
+  const run = await prisma.run.findUnique({
+    where: { id: runid },
+    select: { id: true, members: { where: { userId: user.id }, select: { role: true } } },
+  });
   if (!run) return { exists: false, role: null, effectiveRole: null };
   const role = (run.members[0]?.role as RunRoleName | undefined) ?? null;
   return { exists: true, role, effectiveRole: user.isAdmin ? 'owner' : role };
@@ -30,6 +37,10 @@ export async function runAccessOf(prisma: PrismaClient, user: Pick<AuthUser, 'id
  * (also archive and restore), owner (also manage members); admins get 'owner' on every run;
  * null when the run does not exist or the user is not a member.
  */
-export async function runRoleOf(prisma: PrismaClient, user: Pick<AuthUser, 'id' | 'isAdmin'>, runid: string): Promise<RunRoleName | null> {
+export async function runRoleOf(
+  prisma: PrismaClient,
+  user: Pick<AuthUser, 'id' | 'isAdmin'>,
+  runid: string,
+): Promise<RunRoleName | null> {
   return (await runAccessOf(prisma, user, runid)).effectiveRole;
 }

@@ -25,7 +25,11 @@ export interface IssuedSession {
 }
 
 /** Signs an HS256 session token for a user, valid for config.jwtExpiresMinutes (override with `minutes`). */
-export async function issueSessionToken(config: SessionConfig, user: Pick<AuthUser, 'id' | 'username' | 'isAdmin'>, minutes = config.jwtExpiresMinutes): Promise<IssuedSession> {
+export async function issueSessionToken(
+  config: SessionConfig,
+  user: Pick<AuthUser, 'id' | 'username' | 'isAdmin'>,
+  minutes = config.jwtExpiresMinutes,
+): Promise<IssuedSession> {
   const jti = randomUUID();
   const now = Math.floor(Date.now() / 1000);
   const exp = now + Math.round(minutes * 60);
@@ -41,7 +45,8 @@ export async function issueSessionToken(config: SessionConfig, user: Pick<AuthUs
   return { token, jti, expiresAt: new Date(exp * 1000) };
 }
 
-export type SessionCheck = { ok: true; user: AuthUser } | { ok: false; reason: 'invalid' | 'expired' | 'revoked' };
+export type SessionCheck =
+  { ok: true; user: AuthUser } | { ok: false; reason: 'invalid' | 'expired' | 'revoked' };
 
 /**
  * Verifies a session token: signature, expiry, not revoked (Redis deny-list) and, when `prisma`
@@ -49,15 +54,25 @@ export type SessionCheck = { ok: true; user: AuthUser } | { ok: false; reason: '
  * admin flag and must-change-password flag then come from the database. Use this in every
  * process that accepts the session (API, web server socket relay).
  */
-export async function checkSessionToken(config: SessionConfig, redis: Redis, token: string, prisma?: PrismaClient): Promise<SessionCheck> {
+export async function checkSessionToken(
+  config: SessionConfig,
+  redis: Redis,
+  token: string,
+  prisma?: PrismaClient,
+): Promise<SessionCheck> {
   let payload;
   try {
-    ({ payload } = await jwtVerify(token, sessionKey(config), { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE }));
+    ({ payload } = await jwtVerify(token, sessionKey(config), {
+      algorithms: ['HS256'],
+      issuer: ISSUER,
+      audience: AUDIENCE,
+    }));
   } catch (err) {
     return { ok: false, reason: err instanceof joseErrors.JWTExpired ? 'expired' : 'invalid' };
   }
   const id = Number(payload.sub);
-  if (!Number.isInteger(id) || typeof payload.jti !== 'string' || typeof payload.exp !== 'number') return { ok: false, reason: 'invalid' };
+  if (!Number.isInteger(id) || typeof payload.jti !== 'string' || typeof payload.exp !== 'number')
+    return { ok: false, reason: 'invalid' };
   if (await redis.exists(revokedKey(config, payload.jti))) return { ok: false, reason: 'revoked' };
   let user: AuthUser = {
     id,
@@ -67,25 +82,47 @@ export async function checkSessionToken(config: SessionConfig, redis: Redis, tok
     tokenExpiresAt: payload.exp * 1000,
   };
   if (prisma) {
-    const row = await prisma.user.findUnique({ where: { id }, select: { username: true, isAdmin: true, mustChangePassword: true, passwordChangedAt: true } });
+    const row = await prisma.user.findUnique({
+      where: { id },
+      select: { username: true, isAdmin: true, mustChangePassword: true, passwordChangedAt: true },
+    });
     if (!row) return { ok: false, reason: 'revoked' };
-    if (row.passwordChangedAt && typeof payload.iat === 'number' && payload.iat < Math.floor(row.passwordChangedAt.getTime() / 1000)) {
+    if (
+      row.passwordChangedAt &&
+      typeof payload.iat === 'number' &&
+      payload.iat < Math.floor(row.passwordChangedAt.getTime() / 1000)
+    ) {
       return { ok: false, reason: 'revoked' };
     }
-    user = { ...user, username: row.username, isAdmin: row.isAdmin, mustChangePassword: row.mustChangePassword };
+    user = {
+      ...user,
+      username: row.username,
+      isAdmin: row.isAdmin,
+      mustChangePassword: row.mustChangePassword,
+    };
   }
   return { ok: true, user };
 }
 
 /** The session's user, or null for a missing, forged, expired or revoked token. */
-export async function verifySessionToken(config: SessionConfig, redis: Redis, token: string | undefined | null, prisma?: PrismaClient): Promise<AuthUser | null> {
+export async function verifySessionToken(
+  config: SessionConfig,
+  redis: Redis,
+  token: string | undefined | null,
+  prisma?: PrismaClient,
+): Promise<AuthUser | null> {
   if (!token) return null;
   const r = await checkSessionToken(config, redis, token, prisma);
   return r.ok ? r.user : null;
 }
 
 /** Puts a token id on the deny-list until the token would have expired anyway. */
-export async function revokeSessionToken(config: SessionConfig, redis: Redis, jti: string, expiresAtMs: number): Promise<void> {
+export async function revokeSessionToken(
+  config: SessionConfig,
+  redis: Redis,
+  jti: string,
+  expiresAtMs: number,
+): Promise<void> {
   const ttl = Math.ceil((expiresAtMs - Date.now()) / 1000);
   if (ttl > 0) await redis.set(revokedKey(config, jti), '1', 'EX', ttl);
 }

@@ -26,7 +26,9 @@ function sign(config: LinkConfig, body: string): string {
  * session (links in e-mails). Use it as `?token=` on that path (see signedUrl).
  */
 export function createSignedToken(config: LinkConfig, link: { path: string; expiresAt: Date }): string {
-  const body = Buffer.from(JSON.stringify({ p: canonicalLinkPath(link.path), e: Math.floor(link.expiresAt.getTime() / 1000) })).toString('base64url');
+  const body = Buffer.from(
+    JSON.stringify({ p: canonicalLinkPath(link.path), e: Math.floor(link.expiresAt.getTime() / 1000) }),
+  ).toString('base64url');
   return `${body}.${sign(config, body)}`;
 }
 
@@ -40,7 +42,11 @@ export function signedUrl(config: LinkConfig, path: string, ttlSeconds: number):
  * Checks a link token for the requested path; throws 401 LINK_INVALID (forged, tampered, other
  * path) or LINK_EXPIRED. Returns the expiry.
  */
-export function verifySignedToken(config: LinkConfig, token: string, requestPath: string): { path: string; expiresAt: Date } {
+export function verifySignedToken(
+  config: LinkConfig,
+  token: string,
+  requestPath: string,
+): { path: string; expiresAt: Date } {
   const invalid = () => new UnauthorizedError('This link is not valid', 'LINK_INVALID');
   const [body, mac, extra] = String(token).split('.');
   if (!body || !mac || extra !== undefined) throw invalid();
@@ -55,6 +61,7 @@ export function verifySignedToken(config: LinkConfig, token: string, requestPath
   }
   if (typeof claims.p !== 'string' || typeof claims.e !== 'number') throw invalid();
   if (claims.p !== canonicalLinkPath(requestPath)) throw invalid();
-  if (claims.e * 1000 <= Date.now()) throw new UnauthorizedError('This link has expired; ask for a new one', 'LINK_EXPIRED');
+  if (claims.e * 1000 <= Date.now())
+    throw new UnauthorizedError('This link has expired; ask for a new one', 'LINK_EXPIRED');
   return { path: claims.p, expiresAt: new Date(claims.e * 1000) };
 }

@@ -29,7 +29,8 @@ export function accessProblems(routes: RouteDef[]): string[] {
         if (!r.path.includes(':runid')) problems.push(`${name}: run access needs a :runid path parameter`);
         break;
       case 'operation':
-        if (a.action !== 'read' && a.action !== 'write') problems.push(`${name}: operation access needs action read|write`);
+        if (a.action !== 'read' && a.action !== 'write')
+          problems.push(`${name}: operation access needs action read|write`);
         if (!r.path.includes(':id')) problems.push(`${name}: operation access needs an :id path parameter`);
         break;
       default:
@@ -41,5 +42,6 @@ export function accessProblems(routes: RouteDef[]): string[] {
 
 export function assertAccessRules(routes: RouteDef[]): void {
   const problems = accessProblems(routes);
-  if (problems.length) throw new Error(`Route table access rules are incomplete:\n  - ${problems.join('\n  - ')}`);
+  if (problems.length)
+    throw new Error(`Route table access rules are incomplete:\n  - ${problems.join('\n  - ')}`);
 }

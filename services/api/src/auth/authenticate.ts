@@ -1,5 +1,11 @@
 import type { Request, RequestHandler } from 'express';
-import { checkSessionToken, ForbiddenError, SESSION_COOKIE, TransientError, UnauthorizedError } from '@arkive/shared';
+import {
+  checkSessionToken,
+  ForbiddenError,
+  SESSION_COOKIE,
+  TransientError,
+  UnauthorizedError,
+} from '@arkive/shared';
 import type { AppDeps } from '../deps';
 
 /** The session token of a request: `Authorization: Bearer` first, else the `arkive_session` cookie. */
@@ -33,14 +39,17 @@ export function authenticate(deps: AppDeps): RequestHandler {
 export function unauthenticated(req: Request): UnauthorizedError | TransientError {
   switch (req.authFailure) {
     case 'unavailable':
-      return new TransientError('Sessions cannot be checked right now (Redis or PostgreSQL unreachable); try again shortly', 'AUTH_UNAVAILABLE');
+      return new TransientError(
+        'Sessions cannot be checked right now (Redis or PostgreSQL unreachable); try again shortly',
+        'AUTH_UNAVAILABLE',
+      );
     case 'expired':
       return new UnauthorizedError('Your session has expired; sign in again', 'SESSION_EXPIRED');
     case 'revoked':
       return new UnauthorizedError('This session has ended; sign in again', 'SESSION_REVOKED');
     case 'invalid':
       return new UnauthorizedError('The session token is not valid; sign in again', 'SESSION_INVALID');
-    default:
+    case undefined:
       return new UnauthorizedError();
   }
 }
@@ -49,7 +58,10 @@ export function unauthenticated(req: Request): UnauthorizedError | TransientErro
 export function requireUser(req: Request, opts: { duringPasswordChange?: boolean } = {}) {
   if (!req.user) throw unauthenticated(req);
   if (req.user.mustChangePassword && !opts.duringPasswordChange) {
-    throw new ForbiddenError('Change your password first (POST /api/auth/password)', 'PASSWORD_CHANGE_REQUIRED');
+    throw new ForbiddenError(
+      'Change your password first (POST /api/auth/password)',
+      'PASSWORD_CHANGE_REQUIRED',
+    );
   }
   return req.user;
 }

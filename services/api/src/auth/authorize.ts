@@ -1,5 +1,12 @@
 import type { Request } from 'express';
-import { ForbiddenError, NotFoundError, roleAtLeast, runAccessOf, verifySignedToken, type RunRoleName } from '@arkive/shared';
+import {
+  ForbiddenError,
+  NotFoundError,
+  roleAtLeast,
+  runAccessOf,
+  verifySignedToken,
+  type RunRoleName,
+} from '@arkive/shared';
 import type { AppDeps } from '../deps';
 import type { Access } from '../http/route';
 import { requireAdmin, requireUser } from './authenticate';
@@ -8,7 +15,12 @@ import { requireCronSecret } from './cron-secret';
 const runNotFound = (runid: string) => new NotFoundError('RUN_NOT_FOUND', `Run ${runid} not found`);
 
 /** Enforces a route's access rule; throws 401/403/404/503 AppErrors. */
-export async function authorize(access: Access, req: Request, deps: AppDeps, params: Record<string, string>): Promise<void> {
+export async function authorize(
+  access: Access,
+  req: Request,
+  deps: AppDeps,
+  params: Record<string, string>,
+): Promise<void> {
   switch (access.kind) {
     case 'public':
       return;
@@ -32,7 +44,12 @@ export async function authorize(access: Access, req: Request, deps: AppDeps, par
   }
 }
 
-async function authorizeRun(access: { role: RunRoleName; allowSignedLink?: true }, req: Request, deps: AppDeps, params: Record<string, string>): Promise<void> {
+async function authorizeRun(
+  access: { role: RunRoleName; allowSignedLink?: true },
+  req: Request,
+  deps: AppDeps,
+  params: Record<string, string>,
+): Promise<void> {
   const runid = params.runid;
   const token = typeof req.query?.token === 'string' ? req.query.token : undefined;
   if (access.allowSignedLink && token !== undefined && (req.method === 'GET' || req.method === 'HEAD')) {
@@ -54,18 +71,31 @@ async function authorizeRun(access: { role: RunRoleName; allowSignedLink?: true 
  * get 404). Folder jobs are one shared queue (cold-storage PRD): every user may see, cancel and
  * retry them. Other scopes (gallery, host, system): everyone may read; the creator or an admin may write.
  */
-async function authorizeOperation(action: 'read' | 'write', req: Request, deps: AppDeps, params: Record<string, string>): Promise<void> {
+async function authorizeOperation(
+  action: 'read' | 'write',
+  req: Request,
+  deps: AppDeps,
+  params: Record<string, string>,
+): Promise<void> {
   const user = requireUser(req);
   const id = params.id ?? '';
   const notFound = new NotFoundError('OPERATION_NOT_FOUND', `Operation ${id} not found`);
-  const op = /^[0-9a-f-]{36}$/i.test(id) ? await deps.prisma.operation.findUnique({ where: { id }, select: { scopeType: true, scopeId: true, createdBy: true } }) : null;
+  const op = /^[0-9a-f-]{36}$/i.test(id)
+    ? await deps.prisma.operation.findUnique({
+        where: { id },
+        select: { scopeType: true, scopeId: true, createdBy: true },
+      })
+    : null;
   if (!op) throw notFound;
   if (user.isAdmin) return;
   if (op.scopeType === 'run') {
     const { effectiveRole } = await runAccessOf(deps.prisma, user, op.scopeId);
     if (!effectiveRole) throw notFound;
     const needed: RunRoleName = action === 'read' ? 'viewer' : 'collaborator';
-    if (!roleAtLeast(effectiveRole, needed)) throw new ForbiddenError(`This needs the ${needed} role on run ${op.scopeId}; you are ${effectiveRole}`);
+    if (!roleAtLeast(effectiveRole, needed))
+      throw new ForbiddenError(
+        `This needs the ${needed} role on run ${op.scopeId}; you are ${effectiveRole}`,
+      );
     return;
   }
   if (action === 'read' || op.scopeType === 'folder') return;

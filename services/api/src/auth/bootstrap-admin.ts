@@ -26,9 +26,13 @@ export function generatePassword(): string {
  * when set, otherwise with a generated password (returned, to print once) that must be changed
  * at first login. An existing non-admin account with that name is promoted instead.
  */
-export async function ensureFirstAdmin(prisma: PrismaClient, config: Pick<Config, 'adminUsername' | 'adminPassword'>): Promise<FirstAdminResult> {
+export async function ensureFirstAdmin(
+  prisma: PrismaClient,
+  config: Pick<Config, 'adminUsername' | 'adminPassword'>,
+): Promise<FirstAdminResult> {
   const username = config.adminUsername;
-  if (await prisma.user.findFirst({ where: { isAdmin: true }, select: { id: true } })) return { created: false, username };
+  if (await prisma.user.findFirst({ where: { isAdmin: true }, select: { id: true } }))
+    return { created: false, username };
   const existing = await prisma.user.findUnique({ where: { username } });
   if (existing) {
     await prisma.user.update({ where: { id: existing.id }, data: { isAdmin: true } });
@@ -37,7 +41,9 @@ export async function ensureFirstAdmin(prisma: PrismaClient, config: Pick<Config
   const generatedPassword = config.adminPassword ? undefined : generatePassword();
   const passwordHash = await hashPassword(config.adminPassword ?? generatedPassword!);
   try {
-    await prisma.user.create({ data: { username, passwordHash, isAdmin: true, mustChangePassword: !config.adminPassword } });
+    await prisma.user.create({
+      data: { username, passwordHash, isAdmin: true, mustChangePassword: !config.adminPassword },
+    });
   } catch (err) {
     // Another process created it at the same moment: theirs stands.
     if ((err as { code?: string }).code === 'P2002') return { created: false, username };
@@ -47,5 +53,7 @@ export async function ensureFirstAdmin(prisma: PrismaClient, config: Pick<Config
 }
 
 export function firstAdminMessage(r: FirstAdminResult): string | undefined {
-  return r.generatedPassword ? `First admin: ${r.username} / password: ${r.generatedPassword} (change it at first login)` : undefined;
+  return r.generatedPassword
+    ? `First admin: ${r.username} / password: ${r.generatedPassword} (change it at first login)`
+    : undefined;
 }

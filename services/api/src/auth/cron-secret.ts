@@ -18,6 +18,8 @@ export function hasCronSecret(req: Request, config: Pick<Config, 'cronSecret'>):
 
 /** 503 CRON_DISABLED when CRON_SECRET is unset; 401 CRON_UNAUTHORIZED when missing or wrong. */
 export function requireCronSecret(req: Request, config: Pick<Config, 'cronSecret'>): void {
-  if (!config.cronSecret) throw new AppError('CRON_DISABLED', 'Cron endpoints are disabled: set CRON_SECRET to enable them', 503);
-  if (!hasCronSecret(req, config)) throw new UnauthorizedError('Send Authorization: Bearer <CRON_SECRET>', 'CRON_UNAUTHORIZED');
+  if (!config.cronSecret)
+    throw new AppError('CRON_DISABLED', 'Cron endpoints are disabled: set CRON_SECRET to enable them', 503);
+  if (!hasCronSecret(req, config))
+    throw new UnauthorizedError('Send Authorization: Bearer <CRON_SECRET>', 'CRON_UNAUTHORIZED');
 }

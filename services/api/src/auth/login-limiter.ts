@@ -1,7 +1,10 @@
 import type { Redis } from 'ioredis';
 import { AppError, type Config } from '@arkive/shared';
 
-type LimiterConfig = Pick<Config, 'redisPrefix' | 'loginMaxFailures' | 'loginMaxFailuresPerIp' | 'loginWindowSeconds'>;
+type LimiterConfig = Pick<
+  Config,
+  'redisPrefix' | 'loginMaxFailures' | 'loginMaxFailuresPerIp' | 'loginWindowSeconds'
+>;
 
 /** Failed-login counters per username and per client IP (Redis, fixed window). */
 export class LoginLimiter {
@@ -18,12 +21,23 @@ export class LoginLimiter {
   /** Throws 429 TOO_MANY_ATTEMPTS (with retryAfter seconds in details) when either counter is full. */
   async check(username: string, ip: string): Promise<void> {
     const k = this.keys(username, ip);
-    const [[, u], [, i], [, uTtl], [, iTtl]] = (await this.redis.multi().get(k.user).get(k.ip).ttl(k.user).ttl(k.ip).exec()) as [unknown, string | number | null][];
+    const [[, u], [, i], [, uTtl], [, iTtl]] = (await this.redis
+      .multi()
+      .get(k.user)
+      .get(k.ip)
+      .ttl(k.user)
+      .ttl(k.ip)
+      .exec()) as [unknown, string | number | null][];
     const userFull = Number(u ?? 0) >= this.config.loginMaxFailures;
     const ipFull = Number(i ?? 0) >= this.config.loginMaxFailuresPerIp;
     if (userFull || ipFull) {
       const retryAfter = Math.max(1, Math.max(userFull ? Number(uTtl) : 0, ipFull ? Number(iTtl) : 0));
-      throw new AppError('TOO_MANY_ATTEMPTS', `Too many failed sign-in attempts; try again in ${Math.ceil(retryAfter / 60)} minute(s)`, 429, { retryAfter });
+      throw new AppError(
+        'TOO_MANY_ATTEMPTS',
+        `Too many failed sign-in attempts; try again in ${Math.ceil(retryAfter / 60)} minute(s)`,
+        429,
+        { retryAfter },
+      );
     }
   }
 

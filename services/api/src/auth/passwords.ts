@@ -22,7 +22,10 @@ export async function verifyPassword(password: string, hash: string | undefined)
 
 /** Refuses weak new passwords with a message a person can act on. */
 export function assertStrongPassword(password: string, username?: string): void {
-  if (password.length < MIN_PASSWORD_LENGTH) throw new ValidationError(`The password must be at least ${MIN_PASSWORD_LENGTH} characters long`);
-  if (Buffer.byteLength(password) > 72) throw new ValidationError('The password must be at most 72 bytes long');
-  if (username && password.toLowerCase() === username.toLowerCase()) throw new ValidationError('The password must not be the username');
+  if (password.length < MIN_PASSWORD_LENGTH)
+    throw new ValidationError(`The password must be at least ${MIN_PASSWORD_LENGTH} characters long`);
+  if (Buffer.byteLength(password) > 72)
+    throw new ValidationError('The password must be at most 72 bytes long');
+  if (username && password.toLowerCase() === username.toLowerCase())
+    throw new ValidationError('The password must not be the username');
 }

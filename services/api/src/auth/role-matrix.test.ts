@@ -26,7 +26,9 @@ beforeAll(async () => {
     { user: collaborator, role: 'collaborator' },
     { user: viewer, role: 'viewer' },
   ]);
-  const op = await api.world.prisma.operation.create({ data: { kind: 'run-snapshot', queue: 'compress', scopeType: 'run', scopeId: RUN, input: { runid: RUN } } });
+  const op = await api.world.prisma.operation.create({
+    data: { kind: 'run-snapshot', queue: 'compress', scopeType: 'run', scopeId: RUN, input: { runid: RUN } },
+  });
   runOpId = op.id;
 });
 afterAll(() => api.close());
@@ -48,20 +50,46 @@ function call(route: RouteDef, auth?: Record<string, string>) {
 
 const label = (r: RouteDef) => `${r.method.toUpperCase()} ${r.path} (${JSON.stringify(r.access)})`;
 const guarded = routes.filter((r) => r.access.kind !== 'public');
-const runRoutes = routes.filter((r): r is RouteDef & { access: Extract<Access, { kind: 'run' }> } => r.access.kind === 'run');
-const opRoutes = routes.filter((r): r is RouteDef & { access: Extract<Access, { kind: 'operation' }> } => r.access.kind === 'operation');
+const runRoutes = routes.filter(
+  (r): r is RouteDef & { access: Extract<Access, { kind: 'run' }> } => r.access.kind === 'run',
+);
+const opRoutes = routes.filter(
+  (r): r is RouteDef & { access: Extract<Access, { kind: 'operation' }> } => r.access.kind === 'operation',
+);
 
 test('every route of the table declares a valid access rule (also checked at start-up)', () => {
   expect(accessProblems(routes)).toEqual([]);
-  expect(() => assertAccessRules([...routes, { method: 'post', path: '/api/new-thing', summary: 'x', handler: async () => undefined } as unknown as RouteDef])).toThrow(/POST \/api\/new-thing: no access rule/);
-  expect(() => assertAccessRules([{ method: 'get', path: '/api/x', summary: 'x', access: { kind: 'run', role: 'viewer' }, handler: async () => undefined }])).toThrow(/:runid/);
+  expect(() =>
+    assertAccessRules([
+      ...routes,
+      {
+        method: 'post',
+        path: '/api/new-thing',
+        summary: 'x',
+        handler: async () => undefined,
+      } as unknown as RouteDef,
+    ]),
+  ).toThrow(/POST \/api\/new-thing: no access rule/);
+  expect(() =>
+    assertAccessRules([
+      {
+        method: 'get',
+        path: '/api/x',
+        summary: 'x',
+        access: { kind: 'run', role: 'viewer' },
+        handler: async () => undefined,
+      },
+    ]),
+  ).toThrow(/:runid/);
 });
 
 // A new public mutating route must be added here deliberately.
 const PUBLIC_MUTATING = ['POST /api/auth/login'];
 
 test('every mutating route is guarded, except the deliberate public ones', () => {
-  const publicMutating = routes.filter((r) => r.method !== 'get' && r.access.kind === 'public').map((r) => `${r.method.toUpperCase()} ${r.path}`);
+  const publicMutating = routes
+    .filter((r) => r.method !== 'get' && r.access.kind === 'public')
+    .map((r) => `${r.method.toUpperCase()} ${r.path}`);
   expect(publicMutating).toEqual(PUBLIC_MUTATING);
 });
 
@@ -71,41 +99,58 @@ test.each(guarded.map((r) => [label(r), r] as const))('anonymous → 401: %s', a
   expect(res.body.error.code).toBeTruthy();
 });
 
-test.each(runRoutes.map((r) => [label(r), r] as const))('run route: stranger → 404, too-low role → 403: %s', async (_l, route) => {
-  const s = await call(route, stranger.auth);
-  expect(s.status).toBe(404);
-  expect(s.body.error.code).toBe('RUN_NOT_FOUND');
-  const missing = await request(api.app)[route.method](concretePath(route).replace(RUN, 'no-such-run')).set(owner.auth);
-  expect(missing.status).toBe(404);
-  if (route.access.role !== 'viewer') {
+test.each(runRoutes.map((r) => [label(r), r] as const))(
+  'run route: stranger → 404, too-low role → 403: %s',
+  async (_l, route) => {
+    const s = await call(route, stranger.auth);
+    expect(s.status).toBe(404);
+    expect(s.body.error.code).toBe('RUN_NOT_FOUND');
+    const agent = request(api.app);
+    const missing = await agent[route.method](concretePath(route).replace(RUN, 'no-such-run')).set(
+      owner.auth,
+    );
+    expect(missing.status).toBe(404);
+    if (route.access.role !== 'viewer') {
+      const v = await call(route, viewer.auth);
+      expect(v.status).toBe(403);
+      expect(v.body.error.code).toBe('FORBIDDEN');
+    }
+    if (route.access.role === 'owner') expect((await call(route, collaborator.auth)).status).toBe(403);
+  },
+);
+
+test.each(opRoutes.map((r) => [label(r), r] as const))(
+  'operation route on a run operation: stranger → 404, viewer may only read: %s',
+  async (_l, route) => {
+    const s = await call(route, stranger.auth);
+    expect(s.status).toBe(404);
+    expect(s.body.error.code).toBe('OPERATION_NOT_FOUND');
     const v = await call(route, viewer.auth);
-    expect(v.status).toBe(403);
-    expect(v.body.error.code).toBe('FORBIDDEN');
-  }
-  if (route.access.role === 'owner') expect((await call(route, collaborator.auth)).status).toBe(403);
-});
+    if (route.access.action === 'write') expect(v.status).toBe(403);
+    else expect(v.status).toBe(200);
+  },
+);
 
-test.each(opRoutes.map((r) => [label(r), r] as const))('operation route on a run operation: stranger → 404, viewer may only read: %s', async (_l, route) => {
-  const s = await call(route, stranger.auth);
-  expect(s.status).toBe(404);
-  expect(s.body.error.code).toBe('OPERATION_NOT_FOUND');
-  const v = await call(route, viewer.auth);
-  if (route.access.action === 'write') expect(v.status).toBe(403);
-  else expect(v.status).toBe(200);
-});
+test.each(routes.filter((r) => r.access.kind === 'admin').map((r) => [label(r), r] as const))(
+  'admin route: a plain user → 403: %s',
+  async (_l, route) => {
+    const res = await call(route, owner.auth);
+    expect(res.status).toBe(403);
+  },
+);
 
-test.each(routes.filter((r) => r.access.kind === 'admin').map((r) => [label(r), r] as const))('admin route: a plain user → 403: %s', async (_l, route) => {
-  const res = await call(route, owner.auth);
-  expect(res.status).toBe(403);
-});
-
-test.each(routes.filter((r) => r.access.kind === 'cron').map((r) => [label(r), r] as const))('cron route: a session or a wrong secret → 401: %s', async (_l, route) => {
-  expect((await call(route, owner.auth)).status).toBe(401);
-  expect((await call(route, { Authorization: 'Bearer not-the-secret' })).status).toBe(401);
-});
+test.each(routes.filter((r) => r.access.kind === 'cron').map((r) => [label(r), r] as const))(
+  'cron route: a session or a wrong secret → 401: %s',
+  async (_l, route) => {
+    expect((await call(route, owner.auth)).status).toBe(401);
+    expect((await call(route, { Authorization: 'Bearer not-the-secret' })).status).toBe(401);
+  },
+);
 
 test.each(
-  guarded.filter((r) => r.access.kind !== 'cron' && !(r.access.kind === 'user' && r.access.duringPasswordChange)).map((r) => [label(r), r] as const),
+  guarded
+    .filter((r) => r.access.kind !== 'cron' && !(r.access.kind === 'user' && r.access.duringPasswordChange))
+    .map((r) => [label(r), r] as const),
 )('a user who must change their password → 403 PASSWORD_CHANGE_REQUIRED: %s', async (_l, route) => {
   const res = await call(route, pending.auth);
   expect(res.status).toBe(403);

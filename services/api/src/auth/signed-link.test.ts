@@ -24,17 +24,21 @@ beforeAll(async () => {
   app.use(cookieParser());
   app.use(authenticate(api.deps));
   const router = express.Router();
-  mountRoutes(router, [
-    defineRoute({
-      method: 'get',
-      path: '/api/runs/:runid/archives/:name/download',
-      summary: 'test',
-      access: { kind: 'run', role: 'viewer', allowSignedLink: true },
-      async handler({ req, params }) {
-        return { via: req.viaSignedLink ? 'link' : 'session', params };
-      },
-    }),
-  ], api.deps);
+  mountRoutes(
+    router,
+    [
+      defineRoute({
+        method: 'get',
+        path: '/api/runs/:runid/archives/:name/download',
+        summary: 'test',
+        access: { kind: 'run', role: 'viewer', allowSignedLink: true },
+        async handler({ req, params }) {
+          return { via: req.viaSignedLink ? 'link' : 'session', params };
+        },
+      }),
+    ],
+    api.deps,
+  );
   app.use(router);
   app.use(errorHandler(api.deps.logger));
 });
@@ -45,22 +49,38 @@ test('a valid signed link opens exactly its path without a session', async () =>
   const res = await request(app).get(url).expect(200);
   expect(res.body).toMatchObject({ via: 'link', params: { runid: 'linked', name: 'snap 1.zip' } });
   const token = new URL(url, 'http://x').searchParams.get('token')!;
-  const other = await request(app).get(`/api/runs/linked/archives/other.zip/download?token=${encodeURIComponent(token)}`).expect(401);
+  const other = await request(app)
+    .get(`/api/runs/linked/archives/other.zip/download?token=${encodeURIComponent(token)}`)
+    .expect(401);
   expect(other.body.error.code).toBe('LINK_INVALID');
 });
 
 test('tampered and expired links get 401 with distinct codes', async () => {
   const token = createSignedToken(api.deps.config, { path: PATH, expiresAt: new Date(Date.now() + 60_000) });
   const [body, mac] = token.split('.');
-  const forgedBody = Buffer.from(JSON.stringify({ p: '/api/runs/linked/archives/snap 1.zip/download', e: 9999999999 })).toString('base64url');
-  for (const bad of [`${forgedBody}.${mac}`, `${body}.${mac.slice(0, -2)}AA`, 'garbage', `${body}.${mac}.x`]) {
-    const res = await request(app).get(`${PATH}?token=${encodeURIComponent(bad)}`).expect(401);
+  const forgedBody = Buffer.from(
+    JSON.stringify({ p: '/api/runs/linked/archives/snap 1.zip/download', e: 9999999999 }),
+  ).toString('base64url');
+  for (const bad of [
+    `${forgedBody}.${mac}`,
+    `${body}.${mac.slice(0, -2)}AA`,
+    'garbage',
+    `${body}.${mac}.x`,
+  ]) {
+    const res = await request(app)
+      .get(`${PATH}?token=${encodeURIComponent(bad)}`)
+      .expect(401);
     expect(res.body.error.code).toBe('LINK_INVALID');
   }
   const expired = createSignedToken(api.deps.config, { path: PATH, expiresAt: new Date(Date.now() - 1000) });
-  const res = await request(app).get(`${PATH}?token=${encodeURIComponent(expired)}`).expect(401);
+  const res = await request(app)
+    .get(`${PATH}?token=${encodeURIComponent(expired)}`)
+    .expect(401);
   expect(res.body.error.code).toBe('LINK_EXPIRED');
-  const otherSecret = createSignedToken({ ...api.deps.config, jwtSecret: 'some-other-secret-0123456789' }, { path: PATH, expiresAt: new Date(Date.now() + 60_000) });
+  const otherSecret = createSignedToken(
+    { ...api.deps.config, jwtSecret: 'some-other-secret-0123456789' },
+    { path: PATH, expiresAt: new Date(Date.now() + 60_000) },
+  );
   expect(() => verifySignedToken(api.deps.config, otherSecret, PATH)).toThrow(/not valid/);
 });
 
@@ -71,6 +91,8 @@ test('without a token the run rule applies: members in, strangers 404, anonymous
 });
 
 test('a session token does not pass as a link token', async () => {
-  const res = await request(app).get(`${PATH}?token=${encodeURIComponent(owner.token)}`).expect(401);
+  const res = await request(app)
+    .get(`${PATH}?token=${encodeURIComponent(owner.token)}`)
+    .expect(401);
   expect(res.body.error.code).toBe('LINK_INVALID');
 });

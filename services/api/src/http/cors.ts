@@ -14,7 +14,10 @@ export function cors(origins: string[]): RequestHandler {
     res.append('Vary', 'Origin');
     if (req.method === 'OPTIONS' && req.header('access-control-request-method')) {
       res.setHeader('Access-Control-Allow-Methods', 'GET,POST,PUT,PATCH,DELETE');
-      res.setHeader('Access-Control-Allow-Headers', req.header('access-control-request-headers') ?? 'Authorization,Content-Type');
+      res.setHeader(
+        'Access-Control-Allow-Headers',
+        req.header('access-control-request-headers') ?? 'Authorization,Content-Type',
+      );
       res.setHeader('Access-Control-Max-Age', '600');
       res.status(204).end();
       return;

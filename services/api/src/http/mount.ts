@@ -31,7 +31,12 @@ export function mountRoutes(router: Router, routes: RouteDef[], deps: AppDeps): 
         if (checkResponses && route.response) {
           const checked = route.response.safeParse(json);
           if (!checked.success) {
-            throw new AppError('RESPONSE_INVALID', `${route.method.toUpperCase()} ${route.path} answered a body that does not match its response schema`, 500, checked.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+            throw new AppError(
+              'RESPONSE_INVALID',
+              `${route.method.toUpperCase()} ${route.path} answered a body that does not match its response schema`,
+              500,
+              checked.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+            );
           }
         }
         res.status(route.status ?? 200).json(json);

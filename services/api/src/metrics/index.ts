@@ -6,7 +6,15 @@ import { MAINTENANCE_QUEUE } from '../maintenance';
 import { requireAdmin } from '../auth/authenticate';
 import { hasCronSecret } from '../auth/cron-secret';
 
-const JOB_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized', 'waiting-children'] as const;
+const JOB_STATES = [
+  'waiting',
+  'active',
+  'delayed',
+  'failed',
+  'completed',
+  'prioritized',
+  'waiting-children',
+] as const;
 
 export interface ApiMetrics {
   registry: Registry;
@@ -74,7 +82,11 @@ export function createMetrics(deps: AppDeps): ApiMetrics {
     });
     for (const r of rows) {
       outcomes.inc({ kind: r.kind, status: r.status });
-      if (r.startedAt && r.finishedAt) durations.observe({ kind: r.kind, status: r.status }, Math.max(0, (r.finishedAt.getTime() - r.startedAt.getTime()) / 1000));
+      if (r.startedAt && r.finishedAt)
+        durations.observe(
+          { kind: r.kind, status: r.status },
+          Math.max(0, (r.finishedAt.getTime() - r.startedAt.getTime()) / 1000),
+        );
       if (r.finishedAt && r.finishedAt > watermark) watermark = r.finishedAt;
     }
   }

@@ -1,6 +1,9 @@
 /** A self-contained HTML rendering of the OpenAPI document (no scripts, no CDN: works offline). */
 const esc = (s: unknown) =>
-  String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  String(s ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 
 type Json = Record<string, unknown>;
 
@@ -18,11 +21,18 @@ export function renderDocsPage(doc: Json): string {
   for (const [p, methods] of Object.entries(paths)) {
     for (const [method, op] of Object.entries(methods)) {
       const id = `op${n++}`;
-      toc.push(`<li><a href="#${id}"><span class="m ${esc(method)}">${esc(method.toUpperCase())}</span> ${esc(p)}</a></li>`);
+      toc.push(
+        `<li><a href="#${id}"><span class="m ${esc(method)}">${esc(method.toUpperCase())}</span> ${esc(p)}</a></li>`,
+      );
       const params = ((op.parameters ?? []) as Json[])
-        .map((x) => `<tr><td><code>${esc(x.name)}</code></td><td>${esc(x.in)}</td><td>${x.required ? 'required' : ''}</td><td><code>${esc(JSON.stringify(x.schema ?? {}))}</code></td></tr>`)
+        .map(
+          (x) =>
+            `<tr><td><code>${esc(x.name)}</code></td><td>${esc(x.in)}</td><td>${x.required ? 'required' : ''}</td><td><code>${esc(JSON.stringify(x.schema ?? {}))}</code></td></tr>`,
+        )
         .join('');
-      const body = ((op.requestBody as Json | undefined)?.content as Json | undefined)?.['application/json'] as Json | undefined;
+      const body = ((op.requestBody as Json | undefined)?.content as Json | undefined)?.[
+        'application/json'
+      ] as Json | undefined;
       const responses = Object.entries((op.responses ?? {}) as Record<string, Json>)
         .map(([code, r]) => {
           const schema = ((r.content as Json | undefined)?.['application/json'] as Json | undefined)?.schema;

@@ -1,4 +1,9 @@
-import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import {
+  extendZodWithOpenApi,
+  OpenAPIRegistry,
+  OpenApiGeneratorV31,
+  type RouteConfig,
+} from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import type { Access, RouteDef } from '../http/route';
 
@@ -8,7 +13,9 @@ type Doc = ReturnType<OpenApiGeneratorV31['generateDocument']>;
 
 const errorBody = z
   .object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) })
-  .openapi('Error', { description: 'Every error: a stable code, a message a person can act on, optional details' });
+  .openapi('Error', {
+    description: 'Every error: a stable code, a message a person can act on, optional details',
+  });
 
 export function openApiPath(expressPath: string): string {
   return expressPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
@@ -25,8 +32,14 @@ function security(access: Access): Record<string, string[]>[] {
     case 'cron':
       return [{ cronSecret: [] }];
     case 'run':
-      return [{ bearerAuth: [] }, { sessionCookie: [] }, ...(access.allowSignedLink ? [{ signedLink: [] }] : [])];
-    default:
+      return [
+        { bearerAuth: [] },
+        { sessionCookie: [] },
+        ...(access.allowSignedLink ? [{ signedLink: [] }] : []),
+      ];
+    case 'user':
+    case 'admin':
+    case 'operation':
       return [{ bearerAuth: [] }, { sessionCookie: [] }];
   }
 }
@@ -44,16 +57,25 @@ function describeAccess(access: Access): string {
     case 'run':
       return `Run members with role ${access.role} or higher, and administrators (others get 404).${access.allowSignedLink ? ' Or a signed link: ?token= minted for exactly this path.' : ''}`;
     case 'operation':
-      return access.action === 'read' ? 'Anyone who may see the operation\'s scope.' : 'Anyone who may change the operation\'s scope (run operations: collaborators).';
+      return access.action === 'read'
+        ? "Anyone who may see the operation's scope."
+        : "Anyone who may change the operation's scope (run operations: collaborators).";
   }
 }
 
-const err = (description: string) => ({ description, content: { 'application/json': { schema: errorBody } } });
+const err = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: errorBody } },
+});
 
 function routeConfig(route: RouteDef, withSchemas: boolean): RouteConfig {
   const names = pathParamNames(route.path);
   const paramsSchema =
-    withSchemas && route.params instanceof z.ZodObject ? route.params : names.length ? z.object(Object.fromEntries(names.map((n) => [n, z.string()]))) : undefined;
+    withSchemas && route.params instanceof z.ZodObject
+      ? route.params
+      : names.length
+        ? z.object(Object.fromEntries(names.map((n) => [n, z.string()])))
+        : undefined;
   const status = route.status ?? (route.response || route.raw ? 200 : 204);
   const responses: RouteConfig['responses'] = {
     [status]:
@@ -63,8 +85,12 @@ function routeConfig(route: RouteDef, withSchemas: boolean): RouteConfig {
     400: err('Invalid request (VALIDATION_FAILED)'),
     500: err('Internal error (no details; a reference to the server log)'),
   };
-  if (route.access.kind !== 'public') responses[401] = err('Not signed in, session expired or revoked, wrong cron secret, or an invalid/expired signed link');
-  if (route.access.kind !== 'public' && route.access.kind !== 'cron') responses[403] = err('Signed in but not allowed (or PASSWORD_CHANGE_REQUIRED)');
+  if (route.access.kind !== 'public')
+    responses[401] = err(
+      'Not signed in, session expired or revoked, wrong cron secret, or an invalid/expired signed link',
+    );
+  if (route.access.kind !== 'public' && route.access.kind !== 'cron')
+    responses[403] = err('Signed in but not allowed (or PASSWORD_CHANGE_REQUIRED)');
   if (names.length) responses[404] = err('Not found, or not visible to you');
   if (route.method !== 'get') responses[409] = err('Conflicts with the current state');
   return {
@@ -77,7 +103,9 @@ function routeConfig(route: RouteDef, withSchemas: boolean): RouteConfig {
     request: {
       ...(paramsSchema ? { params: paramsSchema as z.ZodObject } : {}),
       ...(withSchemas && route.query instanceof z.ZodObject ? { query: route.query as z.ZodObject } : {}),
-      ...(withSchemas && route.body ? { body: { content: { 'application/json': { schema: route.body } }, required: true } } : {}),
+      ...(withSchemas && route.body
+        ? { body: { content: { 'application/json': { schema: route.body } }, required: true } }
+        : {}),
     },
     responses,
     'x-access': route.access,
@@ -87,17 +115,37 @@ function routeConfig(route: RouteDef, withSchemas: boolean): RouteConfig {
 function generate(configs: RouteConfig[]): Doc {
   const registry = new OpenAPIRegistry();
   registry.register('Error', errorBody);
-  registry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'access_token from POST /api/auth/login' });
-  registry.registerComponent('securitySchemes', 'sessionCookie', { type: 'apiKey', in: 'cookie', name: 'arkive_session', description: 'Set by POST /api/auth/login (the web app)' });
-  registry.registerComponent('securitySchemes', 'cronSecret', { type: 'http', scheme: 'bearer', description: 'CRON_SECRET' });
-  registry.registerComponent('securitySchemes', 'signedLink', { type: 'apiKey', in: 'query', name: 'token', description: 'Signed, expiring link token for exactly one path' });
+  registry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'access_token from POST /api/auth/login',
+  });
+  registry.registerComponent('securitySchemes', 'sessionCookie', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'arkive_session',
+    description: 'Set by POST /api/auth/login (the web app)',
+  });
+  registry.registerComponent('securitySchemes', 'cronSecret', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'CRON_SECRET',
+  });
+  registry.registerComponent('securitySchemes', 'signedLink', {
+    type: 'apiKey',
+    in: 'query',
+    name: 'token',
+    description: 'Signed, expiring link token for exactly one path',
+  });
   for (const c of configs) registry.registerPath(c);
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {
       title: 'Arkive API',
       version: '0.1.0',
-      description: 'Snapshot, archive, verify, restore, sync and migrate project directories. Errors: {error: {code, message, details?}}. Lists: ?limit=&offset= → {items, total, limit, offset}.',
+      description:
+        'Snapshot, archive, verify, restore, sync and migrate project directories. Errors: {error: {code, message, details?}}. Lists: ?limit=&offset= → {items, total, limit, offset}.',
     },
     servers: [{ url: '/' }],
   });

@@ -14,16 +14,43 @@ export interface TestUser {
 }
 
 /** Creates a user directly in the database and signs in through the API. */
-export async function makeUser(api: ApiWorld, username: string, opts: { isAdmin?: boolean; mustChangePassword?: boolean } = {}): Promise<TestUser> {
+export async function makeUser(
+  api: ApiWorld,
+  username: string,
+  opts: { isAdmin?: boolean; mustChangePassword?: boolean } = {},
+): Promise<TestUser> {
   const row = await api.world.prisma.user.create({
-    data: { username, passwordHash: fastHash, isAdmin: opts.isAdmin ?? false, mustChangePassword: opts.mustChangePassword ?? false },
+    data: {
+      username,
+      passwordHash: fastHash,
+      isAdmin: opts.isAdmin ?? false,
+      mustChangePassword: opts.mustChangePassword ?? false,
+    },
   });
-  const res = await request(api.app).post('/api/auth/login').send({ username, password: TEST_PASSWORD }).expect(200);
-  return { id: row.id, username, token: res.body.access_token, auth: { Authorization: `Bearer ${res.body.access_token}` } };
+  const res = await request(api.app)
+    .post('/api/auth/login')
+    .send({ username, password: TEST_PASSWORD })
+    .expect(200);
+  return {
+    id: row.id,
+    username,
+    token: res.body.access_token,
+    auth: { Authorization: `Bearer ${res.body.access_token}` },
+  };
 }
 
 /** Registers a run owned by `owner` and adds members with roles. */
-export async function makeRun(api: ApiWorld, runid: string, owner: TestUser, members: { user: TestUser; role: 'viewer' | 'collaborator' | 'owner' }[] = []): Promise<void> {
+export async function makeRun(
+  api: ApiWorld,
+  runid: string,
+  owner: TestUser,
+  members: { user: TestUser; role: 'viewer' | 'collaborator' | 'owner' }[] = [],
+): Promise<void> {
   await request(api.app).post('/api/runs').set(owner.auth).send({ runid }).expect(201);
-  for (const m of members) await request(api.app).post(`/api/runs/${runid}/members`).set(owner.auth).send({ username: m.user.username, role: m.role }).expect(200);
+  for (const m of members)
+    await request(api.app)
+      .post(`/api/runs/${runid}/members`)
+      .set(owner.auth)
+      .send({ username: m.user.username, role: m.role })
+      .expect(200);
 }

@@ -35,5 +35,7 @@ export function mountBullBoard(app: Express, deps: AppDeps): void {
     }
   };
   // The board's UI needs inline bootstrapping; it gets a CSP without script restrictions of its own.
-  app.use(BULL_BOARD_PATH, adminOnly, helmet({ contentSecurityPolicy: false }), (req, res, next) => (board ??= build())(req, res, next));
+  app.use(BULL_BOARD_PATH, adminOnly, helmet({ contentSecurityPolicy: false }), (req, res, next) =>
+    (board ??= build())(req, res, next),
+  );
 }

@@ -36,6 +36,11 @@ export const login = defineRoute({
     const session = await issueSessionToken(deps.config, user);
     setSessionCookie(req, res, session.token, session.expiresAt);
     deps.logger.info({ userId: user.id, username: user.username }, 'signed in');
-    return { access_token: session.token, token_type: 'bearer' as const, expires_at: session.expiresAt.toISOString(), user: presentSessionUser(user) };
+    return {
+      access_token: session.token,
+      token_type: 'bearer' as const,
+      expires_at: session.expiresAt.toISOString(),
+      user: presentSessionUser(user),
+    };
   },
 });

@@ -9,7 +9,8 @@ export const logout = defineRoute({
   tags: ['auth'],
   access: { kind: 'user', duringPasswordChange: true },
   async handler({ deps, user, req, res }) {
-    if (user?.jti && user.tokenExpiresAt) await revokeSessionToken(deps.config, deps.redis, user.jti, user.tokenExpiresAt);
+    if (user?.jti && user.tokenExpiresAt)
+      await revokeSessionToken(deps.config, deps.redis, user.jti, user.tokenExpiresAt);
     clearSessionCookie(req, res);
     return undefined;
   },

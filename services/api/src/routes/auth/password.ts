@@ -22,17 +22,28 @@ export const changePassword = defineRoute({
       throw new UnauthorizedError('The current password is wrong', 'INVALID_CREDENTIALS');
     }
     assertStrongPassword(b.new_password, row.username);
-    if (b.new_password === b.current_password) throw new ValidationError('The new password must differ from the current one');
+    if (b.new_password === b.current_password)
+      throw new ValidationError('The new password must differ from the current one');
     // Second precision: tokens carry iat in seconds; the new token below is issued after this instant.
     const changedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
     const updated = await deps.prisma.user.update({
       where: { id: row.id },
-      data: { passwordHash: await hashPassword(b.new_password), mustChangePassword: false, passwordChangedAt: changedAt },
+      data: {
+        passwordHash: await hashPassword(b.new_password),
+        mustChangePassword: false,
+        passwordChangedAt: changedAt,
+      },
     });
-    if (user!.jti && user!.tokenExpiresAt) await revokeSessionToken(deps.config, deps.redis, user!.jti, user!.tokenExpiresAt);
+    if (user!.jti && user!.tokenExpiresAt)
+      await revokeSessionToken(deps.config, deps.redis, user!.jti, user!.tokenExpiresAt);
     const session = await issueSessionToken(deps.config, updated);
     setSessionCookie(req, res, session.token, session.expiresAt);
     deps.logger.info({ userId: row.id }, 'password changed');
-    return { access_token: session.token, token_type: 'bearer' as const, expires_at: session.expiresAt.toISOString(), user: presentSessionUser(updated) };
+    return {
+      access_token: session.token,
+      token_type: 'bearer' as const,
+      expires_at: session.expiresAt.toISOString(),
+      user: presentSessionUser(updated),
+    };
   },
 });

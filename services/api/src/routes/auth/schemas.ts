@@ -2,7 +2,12 @@ import { z } from 'zod';
 import type { User } from '@arkive/shared';
 
 export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/;
-export const usernameSchema = z.string().regex(USERNAME_PATTERN, "username: 1-64 letters, digits, '_', '.', '@' or '-', starting with a letter or digit");
+export const usernameSchema = z
+  .string()
+  .regex(
+    USERNAME_PATTERN,
+    "username: 1-64 letters, digits, '_', '.', '@' or '-', starting with a letter or digit",
+  );
 
 export const sessionUserSchema = z.object({
   id: z.number().int(),
@@ -28,5 +33,9 @@ export function presentSessionUser(u: Pick<User, 'id' | 'username' | 'isAdmin' |
 }
 
 export function presentUser(u: User) {
-  return { ...presentSessionUser(u), created_at: u.createdAt.toISOString(), last_login: u.lastLogin?.toISOString() ?? null };
+  return {
+    ...presentSessionUser(u),
+    created_at: u.createdAt.toISOString(),
+    last_login: u.lastLogin?.toISOString() ?? null,
+  };
 }

@@ -18,17 +18,56 @@ beforeAll(async () => {
     { user: viewer, role: 'viewer' },
   ]);
   const p = api.world.prisma;
-  runOp = (await p.operation.create({ data: { kind: 'run-snapshot', queue: 'compress', scopeType: 'run', scopeId: 'op-run', input: { runid: 'op-run' }, status: 'failed' } })).id;
-  folderOp = (await p.operation.create({ data: { kind: 'folder-archive', queue: 'compress-folder', scopeType: 'folder', scopeId: 'f', input: {}, status: 'failed', createdBy: String(owner.id) } })).id;
-  systemOp = (await p.operation.create({ data: { kind: 'system-thing', queue: 'maintenance', scopeType: 'system', scopeId: 's', input: {}, status: 'failed', createdBy: String(owner.id) } })).id;
+  runOp = (
+    await p.operation.create({
+      data: {
+        kind: 'run-snapshot',
+        queue: 'compress',
+        scopeType: 'run',
+        scopeId: 'op-run',
+        input: { runid: 'op-run' },
+        status: 'failed',
+      },
+    })
+  ).id;
+  folderOp = (
+    await p.operation.create({
+      data: {
+        kind: 'folder-archive',
+        queue: 'compress-folder',
+        scopeType: 'folder',
+        scopeId: 'f',
+        input: {},
+        status: 'failed',
+        createdBy: String(owner.id),
+      },
+    })
+  ).id;
+  systemOp = (
+    await p.operation.create({
+      data: {
+        kind: 'system-thing',
+        queue: 'maintenance',
+        scopeType: 'system',
+        scopeId: 's',
+        input: {},
+        status: 'failed',
+        createdBy: String(owner.id),
+      },
+    })
+  ).id;
 });
 afterAll(() => api.close());
 
 const ids = (res: request.Response) => res.body.items.map((o: { id: string }) => o.id).sort();
 
 test('the list shows run operations to members only; folder and system ones to everyone', async () => {
-  expect(ids(await request(api.app).get('/api/operations').set(viewer.auth).expect(200))).toEqual([runOp, folderOp, systemOp].sort());
-  expect(ids(await request(api.app).get('/api/operations').set(stranger.auth).expect(200))).toEqual([folderOp, systemOp].sort());
+  expect(ids(await request(api.app).get('/api/operations').set(viewer.auth).expect(200))).toEqual(
+    [runOp, folderOp, systemOp].sort(),
+  );
+  expect(ids(await request(api.app).get('/api/operations').set(stranger.auth).expect(200))).toEqual(
+    [folderOp, systemOp].sort(),
+  );
   expect((await request(api.app).get('/api/operations').set(admin.auth).expect(200)).body.total).toBe(3);
   await request(api.app).get('/api/operations').expect(401);
 });
@@ -36,11 +75,16 @@ test('the list shows run operations to members only; folder and system ones to e
 test('run operations: members read, collaborators act, strangers see nothing', async () => {
   await request(api.app).get(`/api/operations/${runOp}`).set(viewer.auth).expect(200);
   await request(api.app).get(`/api/operations/${runOp}/logs`).set(viewer.auth).expect(200);
-  expect((await request(api.app).get(`/api/operations/${runOp}`).set(stranger.auth).expect(404)).body.error.code).toBe('OPERATION_NOT_FOUND');
+  expect(
+    (await request(api.app).get(`/api/operations/${runOp}`).set(stranger.auth).expect(404)).body.error.code,
+  ).toBe('OPERATION_NOT_FOUND');
   await request(api.app).post(`/api/operations/${runOp}/retry`).set(viewer.auth).expect(403);
   await request(api.app).post(`/api/operations/${runOp}/retry`).set(collaborator.auth).expect(202);
   await request(api.app).post(`/api/operations/${runOp}/cancel`).set(collaborator.auth).expect(202);
-  await request(api.app).get('/api/operations/00000000-0000-0000-0000-000000000000').set(admin.auth).expect(404);
+  await request(api.app)
+    .get('/api/operations/00000000-0000-0000-0000-000000000000')
+    .set(admin.auth)
+    .expect(404);
 });
 
 test('folder jobs are a shared queue: any user may act; other scopes: creator or admin', async () => {

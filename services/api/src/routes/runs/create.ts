@@ -21,10 +21,15 @@ export const createRun = defineRoute({
     let run;
     try {
       run = await deps.prisma.run.create({
-        data: { id: body.runid, createdBy: user!.username, members: { create: { userId: user!.id, role: 'owner' } } },
+        data: {
+          id: body.runid,
+          createdBy: user!.username,
+          members: { create: { userId: user!.id, role: 'owner' } },
+        },
       });
     } catch (err) {
-      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') throw new ConflictError('RUN_EXISTS', `Run ${body.runid} is already registered`);
+      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002')
+        throw new ConflictError('RUN_EXISTS', `Run ${body.runid} is already registered`);
       throw err;
     }
     try {

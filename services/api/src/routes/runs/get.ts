@@ -10,7 +10,10 @@ export const getRun = defineRoute({
   params: runIdParams,
   response: runSchema,
   async handler({ deps, params, user }) {
-    const run = await deps.prisma.run.findUniqueOrThrow({ where: { id: params.runid }, include: { members: { where: { userId: user!.id }, select: { role: true } } } });
+    const run = await deps.prisma.run.findUniqueOrThrow({
+      where: { id: params.runid },
+      include: { members: { where: { userId: user!.id }, select: { role: true } } },
+    });
     const { members, ...rest } = run;
     return presentRun(deps, rest, members[0]?.role ?? null, user!.isAdmin);
   },

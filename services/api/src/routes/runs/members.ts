@@ -8,7 +8,12 @@ import { memberSchema, roleSchema, runIdParams } from './schemas';
 type Tx = Pick<PrismaClient, 'runMember' | '$executeRaw'>;
 
 function presentMember(m: { userId: number; role: string; createdAt: Date; user: { username: string } }) {
-  return { username: m.user.username, userId: m.userId, role: m.role as z.infer<typeof roleSchema>, createdAt: m.createdAt.toISOString() };
+  return {
+    username: m.user.username,
+    userId: m.userId,
+    role: m.role as z.infer<typeof roleSchema>,
+    createdAt: m.createdAt.toISOString(),
+  };
 }
 
 /** Serializes membership changes of one run, then refuses to leave it without an owner. */
@@ -17,7 +22,11 @@ async function assertKeepsAnOwner(tx: Tx, runid: string, userId: number): Promis
   const current = await tx.runMember.findUnique({ where: { runId_userId: { runId: runid, userId } } });
   if (current?.role !== 'owner') return;
   const owners = await tx.runMember.count({ where: { runId: runid, role: 'owner' } });
-  if (owners <= 1) throw new ConflictError('LAST_OWNER', `This is the last owner of run ${runid}; make someone else an owner first`);
+  if (owners <= 1)
+    throw new ConflictError(
+      'LAST_OWNER',
+      `This is the last owner of run ${runid}; make someone else an owner first`,
+    );
 }
 
 export const listMembers = defineRoute({
@@ -32,7 +41,13 @@ export const listMembers = defineRoute({
   async handler({ deps, params, query: q }) {
     const where = { runId: params.runid };
     const [rows, total] = await Promise.all([
-      deps.prisma.runMember.findMany({ where, include: { user: { select: { username: true } } }, orderBy: [{ createdAt: 'asc' }, { userId: 'asc' }], take: q.limit, skip: q.offset }),
+      deps.prisma.runMember.findMany({
+        where,
+        include: { user: { select: { username: true } } },
+        orderBy: [{ createdAt: 'asc' }, { userId: 'asc' }],
+        take: q.limit,
+        skip: q.offset,
+      }),
       deps.prisma.runMember.count({ where }),
     ]);
     return page(rows.map(presentMember), total, q);
@@ -49,7 +64,10 @@ export const addMember = defineRoute({
   body: z.object({ username: usernameSchema, role: roleSchema }),
   response: memberSchema,
   async handler({ deps, params, body, user }) {
-    const target = await deps.prisma.user.findUnique({ where: { username: body.username }, select: { id: true } });
+    const target = await deps.prisma.user.findUnique({
+      where: { username: body.username },
+      select: { id: true },
+    });
     if (!target) throw new NotFoundError('USER_NOT_FOUND', `User ${body.username} not found`);
     const member = await deps.prisma.$transaction(async (tx) => {
       if (body.role !== 'owner') await assertKeepsAnOwner(tx, params.runid, target.id);
@@ -60,7 +78,10 @@ export const addMember = defineRoute({
         include: { user: { select: { username: true } } },
       });
     });
-    deps.logger.info({ runid: params.runid, by: user!.id, member: body.username, role: body.role }, 'run member set');
+    deps.logger.info(
+      { runid: params.runid, by: user!.id, member: body.username, role: body.role },
+      'run member set',
+    );
     return presentMember(member);
   },
 });
@@ -73,8 +94,14 @@ export const removeMember = defineRoute({
   access: { kind: 'run', role: 'owner' },
   params: runIdParams.extend({ username: usernameSchema }),
   async handler({ deps, params, user }) {
-    const target = await deps.prisma.user.findUnique({ where: { username: params.username }, select: { id: true } });
-    const notMember = new NotFoundError('MEMBER_NOT_FOUND', `${params.username} is not a member of run ${params.runid}`);
+    const target = await deps.prisma.user.findUnique({
+      where: { username: params.username },
+      select: { id: true },
+    });
+    const notMember = new NotFoundError(
+      'MEMBER_NOT_FOUND',
+      `${params.username} is not a member of run ${params.runid}`,
+    );
     if (!target) throw notMember;
     await deps.prisma.$transaction(async (tx) => {
       await assertKeepsAnOwner(tx, params.runid, target.id);

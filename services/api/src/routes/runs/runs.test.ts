@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import request from 'supertest';
 import { createApiWorld, type ApiWorld } from '../../test-support/api-world';
-import { makeRun, makeUser, type TestUser } from '../../test-support/users';
+import { makeUser, type TestUser } from '../../test-support/users';
 
 let api: ApiWorld;
 let alice: TestUser, bob: TestUser, carol: TestUser, admin: TestUser;
@@ -17,7 +17,14 @@ afterAll(() => api.close());
 
 test('creating a run makes its directory and its creator the owner; a second registration is refused', async () => {
   const res = await request(api.app).post('/api/runs').set(alice.auth).send({ runid: 'run-1' }).expect(201);
-  expect(res.body).toMatchObject({ runid: 'run-1', role: 'owner', memberRole: 'owner', createdBy: 'alice', exists: true, lock: { locked: false } });
+  expect(res.body).toMatchObject({
+    runid: 'run-1',
+    role: 'owner',
+    memberRole: 'owner',
+    createdBy: 'alice',
+    exists: true,
+    lock: { locked: false },
+  });
   expect((await fs.stat(path.join(api.deps.config.runsRoot, 'run-1'))).isDirectory()).toBe(true);
   const again = await request(api.app).post('/api/runs').set(bob.auth).send({ runid: 'run-1' }).expect(409);
   expect(again.body.error.code).toBe('RUN_EXISTS');
@@ -38,12 +45,20 @@ test('lists show only your runs (admins: all), with your role', async () => {
   expect(a.body.items.map((r: { runid: string }) => r.runid)).toEqual(['run-1']);
   const all = await request(api.app).get('/api/runs?limit=10').set(admin.auth).expect(200);
   expect(all.body.total).toBe(2);
-  expect(all.body.items.every((r: { role: string; memberRole: string | null }) => r.role === 'owner' && r.memberRole === null)).toBe(true);
+  expect(
+    all.body.items.every(
+      (r: { role: string; memberRole: string | null }) => r.role === 'owner' && r.memberRole === null,
+    ),
+  ).toBe(true);
   await request(api.app).get('/api/runs/run-1').set(carol.auth).expect(404);
 });
 
 test('owners manage members; roles grant what they say; the last owner stays', async () => {
-  await request(api.app).post('/api/runs/run-1/members').set(alice.auth).send({ username: 'bob', role: 'viewer' }).expect(200);
+  await request(api.app)
+    .post('/api/runs/run-1/members')
+    .set(alice.auth)
+    .send({ username: 'bob', role: 'viewer' })
+    .expect(200);
   await request(api.app).get('/api/runs/run-1').set(bob.auth).expect(200);
   const members = await request(api.app).get('/api/runs/run-1/members').set(bob.auth).expect(200);
   expect(members.body.items.map((m: { username: string; role: string }) => [m.username, m.role])).toEqual([
@@ -51,16 +66,46 @@ test('owners manage members; roles grant what they say; the last owner stays', a
     ['bob', 'viewer'],
   ]);
   // A viewer may not manage members.
-  expect((await request(api.app).post('/api/runs/run-1/members').set(bob.auth).send({ username: 'carol', role: 'viewer' })).status).toBe(403);
+  expect(
+    (
+      await request(api.app)
+        .post('/api/runs/run-1/members')
+        .set(bob.auth)
+        .send({ username: 'carol', role: 'viewer' })
+    ).status,
+  ).toBe(403);
   // Upsert: bob becomes collaborator.
-  const up = await request(api.app).post('/api/runs/run-1/members').set(alice.auth).send({ username: 'bob', role: 'collaborator' }).expect(200);
+  const up = await request(api.app)
+    .post('/api/runs/run-1/members')
+    .set(alice.auth)
+    .send({ username: 'bob', role: 'collaborator' })
+    .expect(200);
   expect(up.body.role).toBe('collaborator');
-  await request(api.app).post('/api/runs/run-1/members').set(alice.auth).send({ username: 'nobody', role: 'viewer' }).expect(404);
+  await request(api.app)
+    .post('/api/runs/run-1/members')
+    .set(alice.auth)
+    .send({ username: 'nobody', role: 'viewer' })
+    .expect(404);
   // The last owner can neither be removed nor demoted.
-  expect((await request(api.app).delete('/api/runs/run-1/members/alice').set(alice.auth).expect(409)).body.error.code).toBe('LAST_OWNER');
-  expect((await request(api.app).post('/api/runs/run-1/members').set(alice.auth).send({ username: 'alice', role: 'viewer' }).expect(409)).body.error.code).toBe('LAST_OWNER');
+  expect(
+    (await request(api.app).delete('/api/runs/run-1/members/alice').set(alice.auth).expect(409)).body.error
+      .code,
+  ).toBe('LAST_OWNER');
+  expect(
+    (
+      await request(api.app)
+        .post('/api/runs/run-1/members')
+        .set(alice.auth)
+        .send({ username: 'alice', role: 'viewer' })
+        .expect(409)
+    ).body.error.code,
+  ).toBe('LAST_OWNER');
   // An admin can manage any run's members.
-  await request(api.app).post('/api/runs/run-1/members').set(admin.auth).send({ username: 'carol', role: 'owner' }).expect(200);
+  await request(api.app)
+    .post('/api/runs/run-1/members')
+    .set(admin.auth)
+    .send({ username: 'carol', role: 'owner' })
+    .expect(200);
   await request(api.app).delete('/api/runs/run-1/members/alice').set(carol.auth).expect(204);
   await request(api.app).get('/api/runs/run-1').set(alice.auth).expect(404);
   await request(api.app).delete('/api/runs/run-1/members/alice').set(carol.auth).expect(404);

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { isValidRunId, runExists, runLockStatus, runPath, type Run } from '@arkive/shared';
 import type { AppDeps } from '../../deps';
 
-export const runIdSchema = z.string().refine(isValidRunId, "runid: 1-128 letters, digits, '_', '.' or '-', starting with a letter or digit");
+export const runIdSchema = z
+  .string()
+  .refine(isValidRunId, "runid: 1-128 letters, digits, '_', '.' or '-', starting with a letter or digit");
 export const runIdParams = z.object({ runid: runIdSchema });
 export const roleSchema = z.enum(['viewer', 'collaborator', 'owner']);
 
@@ -18,9 +20,19 @@ export const runSchema = z.object({
   lock: z.object({ locked: z.boolean(), lockFiles: z.array(z.string()), redisLocks: z.array(z.string()) }),
 });
 
-export const memberSchema = z.object({ username: z.string(), userId: z.number().int(), role: roleSchema, createdAt: z.string() });
+export const memberSchema = z.object({
+  username: z.string(),
+  userId: z.number().int(),
+  role: roleSchema,
+  createdAt: z.string(),
+});
 
-export async function presentRun(deps: AppDeps, run: Run, memberRole: z.infer<typeof roleSchema> | null, isAdmin: boolean) {
+export async function presentRun(
+  deps: AppDeps,
+  run: Run,
+  memberRole: z.infer<typeof roleSchema> | null,
+  isAdmin: boolean,
+) {
   const exists = await runExists(deps.config.runsRoot, run.id);
   const lock = exists
     ? await runLockStatus(runPath(deps.config.runsRoot, run.id), deps.redis, deps.config.redisPrefix, run.id)

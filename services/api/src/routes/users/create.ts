@@ -25,12 +25,18 @@ export const createUser = defineRoute({
     assertStrongPassword(b.password, b.username);
     try {
       const row = await deps.prisma.user.create({
-        data: { username: b.username, passwordHash: await hashPassword(b.password), isAdmin: b.is_admin, mustChangePassword: b.must_change_password },
+        data: {
+          username: b.username,
+          passwordHash: await hashPassword(b.password),
+          isAdmin: b.is_admin,
+          mustChangePassword: b.must_change_password,
+        },
       });
       deps.logger.info({ by: user?.id, userId: row.id, isAdmin: row.isAdmin }, 'user created');
       return presentUser(row);
     } catch (err) {
-      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') throw new ConflictError('USER_EXISTS', `User ${b.username} already exists`);
+      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002')
+        throw new ConflictError('USER_EXISTS', `User ${b.username} already exists`);
       throw err;
     }
   },

@@ -10,7 +10,8 @@ export const deleteUser = defineRoute({
   access: { kind: 'admin' },
   params: userIdParams,
   async handler({ deps, params, user }) {
-    if (params.id === user!.id) throw new ConflictError('CANNOT_DELETE_SELF', 'You cannot delete your own account');
+    if (params.id === user!.id)
+      throw new ConflictError('CANNOT_DELETE_SELF', 'You cannot delete your own account');
     await deps.prisma.$transaction(async (tx) => {
       // Serialize admin removals so two concurrent deletes cannot both pass the last-admin check.
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(72707370)`;

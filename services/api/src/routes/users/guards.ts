@@ -13,5 +13,9 @@ export async function findUserOr404(prisma: Pick<PrismaClient, 'user'>, id: numb
 export async function assertNotLastAdmin(prisma: Pick<PrismaClient, 'user'>, target: User): Promise<void> {
   if (!target.isAdmin) return;
   const others = await prisma.user.count({ where: { isAdmin: true, id: { not: target.id } } });
-  if (others === 0) throw new ConflictError('LAST_ADMIN', `${target.username} is the last administrator; make someone else an administrator first`);
+  if (others === 0)
+    throw new ConflictError(
+      'LAST_ADMIN',
+      `${target.username} is the last administrator; make someone else an administrator first`,
+    );
 }

@@ -11,7 +11,10 @@ export const listUsers = defineRoute({
   query: paginationQuery,
   response: pageSchema(userSchema),
   async handler({ deps, query: q }) {
-    const [rows, total] = await Promise.all([deps.prisma.user.findMany({ orderBy: { id: 'asc' }, take: q.limit, skip: q.offset }), deps.prisma.user.count()]);
+    const [rows, total] = await Promise.all([
+      deps.prisma.user.findMany({ orderBy: { id: 'asc' }, take: q.limit, skip: q.offset }),
+      deps.prisma.user.count(),
+    ]);
     return page(rows.map(presentUser), total, q);
   },
 });

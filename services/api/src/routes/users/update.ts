@@ -33,12 +33,29 @@ export const updateUser = defineRoute({
         where: { id: target.id },
         data: {
           ...(b.is_admin !== undefined ? { isAdmin: b.is_admin } : {}),
-          ...(passwordHash ? { passwordHash, passwordChangedAt: new Date(), mustChangePassword: b.must_change_password ?? true } : {}),
-          ...(!passwordHash && b.must_change_password !== undefined ? { mustChangePassword: b.must_change_password } : {}),
+          ...(passwordHash
+            ? {
+                passwordHash,
+                passwordChangedAt: new Date(),
+                mustChangePassword: b.must_change_password ?? true,
+              }
+            : {}),
+          ...(!passwordHash && b.must_change_password !== undefined
+            ? { mustChangePassword: b.must_change_password }
+            : {}),
         },
       });
     });
-    deps.logger.info({ by: user!.id, userId: row.id, changed: Object.keys(b).filter((k) => k !== 'password').concat(b.password ? ['password'] : []) }, 'user updated');
+    deps.logger.info(
+      {
+        by: user!.id,
+        userId: row.id,
+        changed: Object.keys(b)
+          .filter((k) => k !== 'password')
+          .concat(b.password ? ['password'] : []),
+      },
+      'user updated',
+    );
     return presentUser(row);
   },
 });
