@@ -142,6 +142,24 @@ describe('run-restore processor', () => {
     expect(await tree(check)).toEqual(beforeRestore);
   });
 
+  test('a run with hundreds of files: Restored file lines are throttled but never silent, the last one names the last file', async () => {
+    const { runid, runDir } = await runWithSnapshot(world);
+    await fs.mkdir(path.join(runDir, 'many'));
+    for (let i = 0; i < 600; i++) await fs.writeFile(path.join(runDir, 'many', `m${String(i).padStart(4, '0')}.txt`), `${i}\n`);
+    const snap = await createSnapshot({ runDir, label: 'many' });
+    const { op, events } = await runJob({ runid, archiveName: snap.name, preRestoreSnapshot: true });
+    expect(op.status).toBe('succeeded');
+    const restored = events.filter((e) => e.message.startsWith('Restored file '));
+    expect(restored.length).toBeGreaterThan(0);
+    expect(restored.length).toBeLessThan(611);
+    const lastLine = restored.at(-1)!;
+    // the engine reports files in completion order; the last line sent is the last file restored
+    expect(lastLine.progress?.current).toBe(Math.max(...restored.map((e) => e.progress?.current ?? 0)));
+    expect(lastLine.progress!.current).toBeGreaterThan(lastLine.progress!.total - 100);
+    const snapshotting = events.findIndex((e) => e.stage === 'pre-restore-snapshot');
+    expect(events.indexOf(lastLine)).toBeLessThan(snapshotting);
+  });
+
   test('preRestoreSnapshot: false restores without keeping the old content', async () => {
     const { runid, runDir, archiveName, archived } = await runWithSnapshot(world);
     const { op } = await runJob({ runid, archiveName, preRestoreSnapshot: false });

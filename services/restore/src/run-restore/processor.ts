@@ -40,15 +40,35 @@ async function readyRunDir(ctx: ProcessorContext<Payload>): Promise<string> {
 
 /** Feeds the engine's synchronous progress callbacks to the reporter in order, percent never going back. */
 function progressPump(ctx: ProcessorContext<Payload>) {
-  let chain = Promise.resolve();
   let last = 0;
+  const queued: ProgressUpdate[] = [];
+  let running: Promise<void> | null = null;
+  let stage = ctx.report.currentStage;
+  const run = async () => {
+    for (let u = queued.shift(); u; u = queued.shift()) {
+      try {
+        // The last throttled line of a stage goes out before the next stage's first line.
+        if (u.stage !== stage) await ctx.report.flush();
+        stage = u.stage;
+        await ctx.report.progress(u);
+      } catch (err) {
+        ctx.logger.warn({ err }, 'progress report failed');
+      }
+    }
+    running = null;
+  };
   return {
     send(u: ProgressUpdate) {
       if (u.percent !== undefined) u.percent = last = Math.max(last, Math.min(100, u.percent));
-      chain = chain.then(() => ctx.report.progress(u)).catch((err: unknown) => ctx.logger.warn({ err }, 'progress report failed'));
+      // While a report is in flight, a newer update of the same stage replaces the waiting one
+      // (the reporter throttles lines anyway); stage changes are never dropped.
+      const tail = queued.at(-1);
+      if (tail && tail.stage === u.stage) queued[queued.length - 1] = u;
+      else queued.push(u);
+      running ??= run();
     },
     async drain() {
-      await chain;
+      while (running) await running;
       await ctx.report.flush();
     },
   };
