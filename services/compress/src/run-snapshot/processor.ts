@@ -103,7 +103,20 @@ export async function processRunSnapshot(ctx: ProcessorContext<Payload>): Promis
   const pump = progressPump(ctx);
   let snap;
   try {
-    snap = await createSnapshot({ runDir, label, kind: 'snapshot', signal: ctx.signal, onProgress: (p) => pump.send(snapshotUpdate(p)) });
+    let namedAFile = false;
+    snap = await createSnapshot({
+      runDir,
+      label,
+      kind: 'snapshot',
+      signal: ctx.signal,
+      onProgress: (p) => {
+        const u = snapshotUpdate(p);
+        if (p.currentPath) namedAFile = true;
+        // The engine reports at most every 100 ms: a run archived faster still gets a line.
+        else if (p.stage === 'finalizing' && !namedAFile) u.message = `Added ${p.filesDone} files (${p.bytesDone} bytes)`;
+        pump.send(u);
+      },
+    });
   } finally {
     await pump.drain();
   }
