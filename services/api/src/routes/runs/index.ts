@@ -2,6 +2,15 @@ import type { RouteDef } from '../../http/route';
 import { createRun } from './create';
 import { getRun } from './get';
 import { listRuns } from './list';
+import { createRunLink } from './links';
 import { addMember, listMembers, removeMember } from './members';
 
-export const runRoutes: RouteDef[] = [listRuns, createRun, getRun, listMembers, addMember, removeMember];
+export const runRoutes: RouteDef[] = [
+  listRuns,
+  createRun,
+  getRun,
+  listMembers,
+  addMember,
+  removeMember,
+  createRunLink,
+];

@@ -110,3 +110,30 @@ test('owners manage members; roles grant what they say; the last owner stays', a
   await request(api.app).get('/api/runs/run-1').set(alice.auth).expect(404);
   await request(api.app).delete('/api/runs/run-1/members/alice').set(carol.auth).expect(404);
 });
+
+test('collaborators mint signed links for linkable paths of their run only', async () => {
+  await request(api.app).post('/api/runs').set(alice.auth).send({ runid: 'linky' }).expect(201);
+  const good = await request(api.app)
+    .post('/api/runs/linky/links')
+    .set(alice.auth)
+    .send({ path: '/api/runs/linky/archives/snap.zip/download', ttl_seconds: 3600 })
+    .expect(201);
+  expect(good.body.url).toMatch(/^\/api\/runs\/linky\/archives\/snap\.zip\/download\?token=/);
+  // Anonymous with the link passes authorization (the archive itself does not exist here).
+  const opened = await request(api.app).get(good.body.url);
+  expect(opened.status).not.toBe(401);
+  expect(opened.status).not.toBe(403);
+  for (const path of [
+    '/api/runs/other/archives/x.zip/download',
+    '/api/runs/linky/members',
+    '/api/users',
+    '/api/runs/linky/archives/%2e%2e/download',
+  ]) {
+    const bad = await request(api.app)
+      .post('/api/runs/linky/links')
+      .set(alice.auth)
+      .send({ path })
+      .expect(400);
+    expect(bad.body.error.code).toBe('VALIDATION_FAILED');
+  }
+});
