@@ -11,14 +11,20 @@ void (async () => {
   const latencies: number[] = [];
   const sockets: Socket<ServerToClientEvents, ClientToServerEvents>[] = [];
   for (let i = 0; i < n; i++) {
-    const s: Socket<ServerToClientEvents, ClientToServerEvents> = connect(url, { transports: ['websocket'], extraHeaders: { cookie: 'arkive_session=bench' }, forceNew: true });
+    const s: Socket<ServerToClientEvents, ClientToServerEvents> = connect(url, {
+      transports: ['websocket'],
+      extraHeaders: { cookie: 'arkive_session=bench' },
+      forceNew: true,
+    });
     s.on('event', (e) => {
       const sent = (e.detail as { sentAt?: number } | undefined)?.sentAt;
       if (typeof sent === 'number') latencies.push(performance.timeOrigin + performance.now() - sent);
     });
     await new Promise<void>((resolve, reject) => {
       s.once('connect_error', reject);
-      s.once('connect', () => s.emit('join', { channel }, (ack) => (ack.ok ? resolve() : reject(new Error(ack.error.message)))));
+      s.once('connect', () =>
+        s.emit('join', { channel }, (ack) => (ack.ok ? resolve() : reject(new Error(ack.error.message)))),
+      );
     });
     sockets.push(s);
   }

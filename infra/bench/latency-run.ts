@@ -18,10 +18,15 @@ function arg(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? Number(args[i + 1]) : fallback;
 }
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 
 function child(file: string, env: NodeJS.ProcessEnv): ChildProcess {
-  return fork(path.join(__dirname, file), [], { execArgv: ['--import', 'tsx'], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return fork(path.join(__dirname, file), [], {
+    execArgv: ['--import', 'tsx'],
+    env,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
 }
 function message<T>(c: ChildProcess, type: string): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -47,7 +52,13 @@ export async function run(args: string[]): Promise<void> {
 
   const server = child('latency-server.ts', env);
   const { port } = await message<{ port: number }>(server, 'listening');
-  const cl = child('latency-clients.ts', { ...env, BENCH_URL: `http://127.0.0.1:${port}`, BENCH_CLIENTS: String(clients), BENCH_CHANNEL: channel, BENCH_EXPECT: String(events) });
+  const cl = child('latency-clients.ts', {
+    ...env,
+    BENCH_URL: `http://127.0.0.1:${port}`,
+    BENCH_CLIENTS: String(clients),
+    BENCH_CHANNEL: channel,
+    BENCH_EXPECT: String(events),
+  });
   await message(cl, 'joined');
 
   const redis = createWorkerRedis(config.redisUrl);
@@ -60,7 +71,13 @@ export async function run(args: string[]): Promise<void> {
   await new Promise((r) => setTimeout(r, 500));
   for (let n = 0; n < events; n++) {
     const sentAt = performance.timeOrigin + performance.now();
-    await publisher.publish(channel, { type: 'PROGRESS', operationId: 'bench', message: `event ${n}`, percent: (n / events) * 100, detail: { sentAt } });
+    await publisher.publish(channel, {
+      type: 'PROGRESS',
+      operationId: 'bench',
+      message: `event ${n}`,
+      percent: (n / events) * 100,
+      detail: { sentAt },
+    });
     if (intervalMs > 0) await new Promise((r) => setTimeout(r, intervalMs));
   }
   cl.send({ type: 'finish' });
@@ -84,12 +101,19 @@ export async function run(args: string[]): Promise<void> {
     expected: clients * events,
     received: latencies.length,
     lost: clients * events - latencies.length,
-    ms: { p50: +pct(sorted, 50).toFixed(2), p90: +pct(sorted, 90).toFixed(2), p99: +pct(sorted, 99).toFixed(2), max: +sorted[sorted.length - 1].toFixed(2) },
+    ms: {
+      p50: +pct(sorted, 50).toFixed(2),
+      p90: +pct(sorted, 90).toFixed(2),
+      p99: +pct(sorted, 99).toFixed(2),
+      max: +sorted[sorted.length - 1].toFixed(2),
+    },
     processes: 'publisher, web server (relay) and clients in three processes',
   };
   console.log(JSON.stringify(result, null, 2));
   const out = path.resolve(__dirname, '../../bench-results/latency.json');
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
-  console.log(`p50 ${result.ms.p50} ms, p99 ${result.ms.p99} ms (target p99 < 100 ms), lost ${result.lost} — written to ${path.relative(process.cwd(), out)}`);
+  console.log(
+    `p50 ${result.ms.p50} ms, p99 ${result.ms.p99} ms (target p99 < 100 ms), lost ${result.lost} — written to ${path.relative(process.cwd(), out)}`,
+  );
 }

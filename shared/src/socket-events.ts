@@ -14,7 +14,11 @@ export interface JoinRequest {
 
 export type JoinAck =
   | { ok: true; channel: string; replayed: number; lastId?: string }
-  | { ok: false; channel: string; error: { code: 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_CHANNEL' | 'UNAVAILABLE'; message: string } };
+  | {
+      ok: false;
+      channel: string;
+      error: { code: 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_CHANNEL' | 'UNAVAILABLE'; message: string };
+    };
 
 export interface ServerToClientEvents {
   /** One event of a joined channel (replayed or live), oldest first per channel. */

@@ -36,7 +36,10 @@ export function AppShell({ children }: { children: React.ReactNode }) {
   const links = me?.isAdmin ? [...NAV, { href: '/admin/users', label: 'Users' }] : NAV;
   return (
     <div className="min-h-screen">
-      <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:rounded focus:bg-white focus:px-3 focus:py-1">
+      <a
+        href="#main"
+        className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:rounded focus:bg-white focus:px-3 focus:py-1"
+      >
         Skip to content
       </a>
       <header className="border-b border-slate-200 bg-white">
@@ -44,14 +47,30 @@ export function AppShell({ children }: { children: React.ReactNode }) {
           <Link href="/runs" className="text-lg font-bold text-blue-700">
             Arkive
           </Link>
-          <button type="button" className="btn-secondary sm:hidden" aria-expanded={menuOpen} aria-controls="main-nav" onClick={() => setMenuOpen((o) => !o)}>
+          <button
+            type="button"
+            className="btn-secondary sm:hidden"
+            aria-expanded={menuOpen}
+            aria-controls="main-nav"
+            onClick={() => setMenuOpen((o) => !o)}
+          >
             Menu
           </button>
-          <nav id="main-nav" aria-label="Main" className={`${menuOpen ? 'flex' : 'hidden'} absolute left-0 right-0 top-14 z-40 flex-col gap-1 border-b border-slate-200 bg-white p-3 sm:static sm:flex sm:flex-1 sm:flex-row sm:border-0 sm:p-0`}>
+          <nav
+            id="main-nav"
+            aria-label="Main"
+            className={`${menuOpen ? 'flex' : 'hidden'} absolute left-0 right-0 top-14 z-40 flex-col gap-1 border-b border-slate-200 bg-white p-3 sm:static sm:flex sm:flex-1 sm:flex-row sm:border-0 sm:p-0`}
+          >
             {links.map((l) => {
               const active = pathname === l.href || pathname.startsWith(l.href + '/');
               return (
-                <Link key={l.href} href={l.href} aria-current={active ? 'page' : undefined} className={`rounded-md px-3 py-1.5 text-sm ${active ? 'bg-blue-50 font-semibold text-blue-800' : 'text-slate-700 hover:bg-slate-100'}`} onClick={() => setMenuOpen(false)}>
+                <Link
+                  key={l.href}
+                  href={l.href}
+                  aria-current={active ? 'page' : undefined}
+                  className={`rounded-md px-3 py-1.5 text-sm ${active ? 'bg-blue-50 font-semibold text-blue-800' : 'text-slate-700 hover:bg-slate-100'}`}
+                  onClick={() => setMenuOpen(false)}
+                >
                   {l.label}
                 </Link>
               );
@@ -72,7 +91,11 @@ export function AppShell({ children }: { children: React.ReactNode }) {
       </header>
       <main id="main" className="mx-auto max-w-6xl px-4 py-6">
         <ErrorBanner error={error} />
-        {me ? <SessionContext.Provider value={me}>{children}</SessionContext.Provider> : !error && <Loading />}
+        {me ? (
+          <SessionContext.Provider value={me}>{children}</SessionContext.Provider>
+        ) : (
+          !error && <Loading />
+        )}
       </main>
     </div>
   );

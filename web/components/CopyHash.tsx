@@ -23,7 +23,12 @@ export function CopyHash({ hash }: { hash: string }) {
       <code title={hash} className="rounded bg-slate-100 px-1 text-xs">
         {hash.slice(0, 12)}…
       </code>
-      <button type="button" className="text-xs text-blue-700 underline" onClick={copy} aria-label={`Copy SHA-256 ${hash}`}>
+      <button
+        type="button"
+        className="text-xs text-blue-700 underline"
+        onClick={copy}
+        aria-label={`Copy SHA-256 ${hash}`}
+      >
         {copied ? 'Copied' : 'Copy'}
       </button>
       <span className="sr-only" aria-live="polite">

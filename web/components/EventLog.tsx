@@ -10,7 +10,15 @@ export interface LogLine {
 }
 
 /** A scrolling log panel that follows new lines unless the reader scrolled up. */
-export function EventLog({ lines, label, empty = 'No messages yet.' }: { lines: LogLine[]; label: string; empty?: string }) {
+export function EventLog({
+  lines,
+  label,
+  empty = 'No messages yet.',
+}: {
+  lines: LogLine[];
+  label: string;
+  empty?: string;
+}) {
   const ref = useRef<HTMLDivElement>(null);
   const follow = useRef(true);
   useEffect(() => {
@@ -34,8 +42,18 @@ export function EventLog({ lines, label, empty = 'No messages yet.' }: { lines: 
         <p className="text-slate-400">{empty}</p>
       ) : (
         lines.map((l) => (
-          <div key={l.key} className={l.type === 'EXCEPTION' || l.level === 'ERROR' ? 'text-red-300' : l.type?.endsWith('COMPLETE') ? 'text-green-300' : undefined}>
-            <span className="text-slate-400">{new Date(l.ts).toLocaleTimeString()}</span> {l.level ?? l.type ?? ''} {l.message}
+          <div
+            key={l.key}
+            className={
+              l.type === 'EXCEPTION' || l.level === 'ERROR'
+                ? 'text-red-300'
+                : l.type?.endsWith('COMPLETE')
+                  ? 'text-green-300'
+                  : undefined
+            }
+          >
+            <span className="text-slate-400">{new Date(l.ts).toLocaleTimeString()}</span>{' '}
+            {l.level ?? l.type ?? ''} {l.message}
           </div>
         ))
       )}

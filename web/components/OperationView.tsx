@@ -14,16 +14,36 @@ interface LogRow {
   level: string;
   message: string;
 }
-const TERMINAL = new Set(['ARCHIVE_COMPLETE', 'RESTORE_COMPLETE', 'UPLOAD_COMPLETE', 'MIGRATION_COMPLETE', 'SYNC_COMPLETE', 'COMPLETE', 'EXCEPTION', 'CANCELLED']);
+const TERMINAL = new Set([
+  'ARCHIVE_COMPLETE',
+  'RESTORE_COMPLETE',
+  'UPLOAD_COMPLETE',
+  'MIGRATION_COMPLETE',
+  'SYNC_COMPLETE',
+  'COMPLETE',
+  'EXCEPTION',
+  'CANCELLED',
+]);
 
 /** Operation detail (also the folder job detail): fields, progress, live logs, retry/cancel, .txt download. */
-export function OperationView({ id, extra, title }: { id: string; extra?: (op: Operation) => React.ReactNode; title?: (op: Operation) => string }) {
+export function OperationView({
+  id,
+  extra,
+  title,
+}: {
+  id: string;
+  extra?: (op: Operation) => React.ReactNode;
+  title?: (op: Operation) => string;
+}) {
   const [op, setOp] = useState<Operation | null>(null);
   const [logs, setLogs] = useState<LogLine[]>([]);
   const [error, setError] = useState<string | null>(null);
   const load = useCallback(async () => {
     try {
-      const [o, l] = await Promise.all([api<Operation>(`/api/operations/${id}`), api<{ items: LogRow[] }>(`/api/operations/${id}/logs?limit=5000`)]);
+      const [o, l] = await Promise.all([
+        api<Operation>(`/api/operations/${id}`),
+        api<{ items: LogRow[] }>(`/api/operations/${id}/logs?limit=5000`),
+      ]);
       setOp(o);
       setLogs(l.items.map((r) => ({ key: `db-${r.id}`, ts: r.ts, level: r.level, message: r.message })));
     } catch (err) {
@@ -40,10 +60,33 @@ export function OperationView({ id, extra, title }: { id: string; extra?: (op: O
     (e, { replay }) => {
       if (e.operationId !== id || replay) return;
       if (e.type === 'LOG' || e.type === 'STATUS' || e.type === 'EXCEPTION') {
-        setLogs((ls) => [...ls, { key: e.id ?? `${e.ts}-${ls.length}`, ts: e.ts, level: e.type === 'EXCEPTION' ? 'ERROR' : 'INFO', message: e.message }]);
+        setLogs((ls) => [
+          ...ls,
+          {
+            key: e.id ?? `${e.ts}-${ls.length}`,
+            ts: e.ts,
+            level: e.type === 'EXCEPTION' ? 'ERROR' : 'INFO',
+            message: e.message,
+          },
+        ]);
       }
-      const pct = typeof e.percent === 'number' ? e.percent : e.progress && e.progress.total > 0 ? (e.progress.current / e.progress.total) * 100 : undefined;
-      setOp((o) => (o ? { ...o, status: o.status === 'queued' ? 'running' : o.status, stage: e.stage ?? o.stage, progressPercent: pct ?? o.progressPercent, currentOperation: e.message || o.currentOperation } : o));
+      const pct =
+        typeof e.percent === 'number'
+          ? e.percent
+          : e.progress && e.progress.total > 0
+            ? (e.progress.current / e.progress.total) * 100
+            : undefined;
+      setOp((o) =>
+        o
+          ? {
+              ...o,
+              status: o.status === 'queued' ? 'running' : o.status,
+              stage: e.stage ?? o.stage,
+              progressPercent: pct ?? o.progressPercent,
+              currentOperation: e.message || o.currentOperation,
+            }
+          : o,
+      );
       if (TERMINAL.has(e.type)) void load();
     },
     () => void load(),
@@ -88,14 +131,18 @@ export function OperationView({ id, extra, title }: { id: string; extra?: (op: O
         <dl className="grid grid-cols-1 gap-x-6 gap-y-2 text-sm sm:grid-cols-[max-content_1fr]">
           <dt className="font-medium text-slate-600">Status</dt>
           <dd>
-            <StatusBadge status={op.status} /> {active && op.stage && <span className="ml-2 text-slate-600">{op.stage}</span>}
+            <StatusBadge status={op.status} />{' '}
+            {active && op.stage && <span className="ml-2 text-slate-600">{op.stage}</span>}
           </dd>
           <dt className="font-medium text-slate-600">Kind</dt>
           <dd>{op.kind}</dd>
           <dt className="font-medium text-slate-600">Scope</dt>
           <dd>
             {op.scopeType === 'run' ? (
-              <Link className="text-blue-700 hover:underline" href={`/runs/${encodeURIComponent(op.scopeId)}`}>
+              <Link
+                className="text-blue-700 hover:underline"
+                href={`/runs/${encodeURIComponent(op.scopeId)}`}
+              >
                 run {op.scopeId}
               </Link>
             ) : (
@@ -136,7 +183,10 @@ export function OperationView({ id, extra, title }: { id: string; extra?: (op: O
         {active && (
           <div className="mt-4 space-y-1">
             <p className="text-sm">{stepIndicator(op)}</p>
-            <ProgressBar percent={isIndeterminate(op) ? undefined : op.progressPercent} label="Operation progress" />
+            <ProgressBar
+              percent={isIndeterminate(op) ? undefined : op.progressPercent}
+              label="Operation progress"
+            />
           </div>
         )}
       </section>

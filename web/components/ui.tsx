@@ -4,7 +4,10 @@ import { useEffect, useRef } from 'react';
 export function ErrorBanner({ error, onDismiss }: { error?: string | null; onDismiss?: () => void }) {
   if (!error) return null;
   return (
-    <div role="alert" className="mb-4 flex items-start justify-between gap-4 rounded-md border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-800">
+    <div
+      role="alert"
+      className="mb-4 flex items-start justify-between gap-4 rounded-md border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-800"
+    >
       <span>{error}</span>
       {onDismiss && (
         <button type="button" className="text-red-700 underline" onClick={onDismiss}>
@@ -17,7 +20,10 @@ export function ErrorBanner({ error, onDismiss }: { error?: string | null; onDis
 
 export function Notice({ children }: { children: React.ReactNode }) {
   return (
-    <div role="status" className="mb-4 rounded-md border border-green-200 bg-green-50 px-4 py-3 text-sm text-green-800">
+    <div
+      role="status"
+      className="mb-4 rounded-md border border-green-200 bg-green-50 px-4 py-3 text-sm text-green-800"
+    >
       {children}
     </div>
   );
@@ -56,7 +62,10 @@ export function ProgressBar({ percent, label }: { percent?: number; label: strin
         {p === undefined ? (
           <div className="progress-indeterminate absolute inset-y-0 w-2/5 rounded-full bg-blue-500" />
         ) : (
-          <div className={`h-full rounded-full transition-[width] duration-300 ${p >= 100 ? 'bg-green-600' : 'bg-blue-600'}`} style={{ width: `${p}%` }} />
+          <div
+            className={`h-full rounded-full transition-[width] duration-300 ${p >= 100 ? 'bg-green-600' : 'bg-blue-600'}`}
+            style={{ width: `${p}%` }}
+          />
         )}
       </div>
       <p className="mt-1 text-xs text-slate-600" aria-hidden="true">
@@ -75,11 +84,21 @@ const STATUS_STYLE: Record<string, string> = {
   running: 'bg-blue-100 text-blue-800',
   queued: 'bg-amber-100 text-amber-800',
 };
-const STATUS_ICON: Record<string, string> = { succeeded: '✓', completed: '✓', failed: '✗', cancelled: '⊗', expired: '⊗', running: '▶', queued: '…' };
+const STATUS_ICON: Record<string, string> = {
+  succeeded: '✓',
+  completed: '✓',
+  failed: '✗',
+  cancelled: '⊗',
+  expired: '⊗',
+  running: '▶',
+  queued: '…',
+};
 
 export function StatusBadge({ status }: { status: string }) {
   return (
-    <span className={`inline-flex items-center gap-1 rounded-full px-2 py-0.5 text-xs font-medium ${STATUS_STYLE[status] ?? 'bg-blue-100 text-blue-800'}`}>
+    <span
+      className={`inline-flex items-center gap-1 rounded-full px-2 py-0.5 text-xs font-medium ${STATUS_STYLE[status] ?? 'bg-blue-100 text-blue-800'}`}
+    >
       <span aria-hidden="true">{STATUS_ICON[status] ?? '▶'}</span>
       {status}
     </span>
@@ -87,12 +106,27 @@ export function StatusBadge({ status }: { status: string }) {
 }
 
 /** Accessible modal dialog: labelled, focus moves in and is trapped, Esc and the backdrop close it, focus returns. */
-export function Modal({ title, onClose, children, describedBy }: { title: string; onClose: () => void; children: React.ReactNode; describedBy?: string }) {
+export function Modal({
+  title,
+  onClose,
+  children,
+  describedBy,
+}: {
+  title: string;
+  onClose: () => void;
+  children: React.ReactNode;
+  describedBy?: string;
+}) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const previous = document.activeElement as HTMLElement | null;
     const node = ref.current!;
-    const focusables = () => Array.from(node.querySelectorAll<HTMLElement>('button, [href], input, select, textarea, [tabindex]:not([tabindex="-1"])')).filter((el) => !el.hasAttribute('disabled'));
+    const focusables = () =>
+      Array.from(
+        node.querySelectorAll<HTMLElement>(
+          'button, [href], input, select, textarea, [tabindex]:not([tabindex="-1"])',
+        ),
+      ).filter((el) => !el.hasAttribute('disabled'));
     (focusables()[0] ?? node).focus();
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape') {
@@ -119,8 +153,19 @@ export function Modal({ title, onClose, children, describedBy }: { title: string
     };
   }, [onClose]);
   return (
-    <div className="fixed inset-0 z-50 flex items-center justify-center bg-slate-900/50 p-4" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
-      <div ref={ref} role="dialog" aria-modal="true" aria-labelledby="modal-title" aria-describedby={describedBy} tabIndex={-1} className="w-full max-w-lg rounded-lg bg-white p-6 shadow-xl">
+    <div
+      className="fixed inset-0 z-50 flex items-center justify-center bg-slate-900/50 p-4"
+      onMouseDown={(e) => e.target === e.currentTarget && onClose()}
+    >
+      <div
+        ref={ref}
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="modal-title"
+        aria-describedby={describedBy}
+        tabIndex={-1}
+        className="w-full max-w-lg rounded-lg bg-white p-6 shadow-xl"
+      >
         <h2 id="modal-title" className="text-lg font-semibold">
           {title}
         </h2>
@@ -130,7 +175,17 @@ export function Modal({ title, onClose, children, describedBy }: { title: string
   );
 }
 
-export function Field({ label, id, children, hint }: { label: string; id: string; children: React.ReactNode; hint?: string }) {
+export function Field({
+  label,
+  id,
+  children,
+  hint,
+}: {
+  label: string;
+  id: string;
+  children: React.ReactNode;
+  hint?: string;
+}) {
   return (
     <div className="space-y-1">
       <label htmlFor={id} className="block text-sm font-medium text-slate-700">

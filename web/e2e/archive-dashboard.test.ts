@@ -37,7 +37,11 @@ async function login(ctx: BrowserContext, username: string, password: string): P
 }
 
 async function apiAs(ctx: BrowserContext, method: 'GET' | 'POST', url: string, data?: unknown) {
-  const res = await ctx.request.fetch(`${sys.webUrl}${url}`, { method, data, headers: data ? { 'content-type': 'application/json' } : {} });
+  const res = await ctx.request.fetch(`${sys.webUrl}${url}`, {
+    method,
+    data,
+    headers: data ? { 'content-type': 'application/json' } : {},
+  });
   return { status: res.status(), body: await res.json().catch(() => undefined) };
 }
 
@@ -58,7 +62,8 @@ test('archive, watch progress, restore, history; viewer is read-only', async () 
   await p.getByRole('link', { name: RUN }).waitFor();
   const runDir = path.join(sys.runsRoot, RUN);
   await fs.mkdir(path.join(runDir, 'data', 'nested'), { recursive: true });
-  for (let i = 0; i < 40; i++) await fs.writeFile(path.join(runDir, 'data', `file-${i}.txt`), `line ${i}\n`.repeat(2000 + i));
+  for (let i = 0; i < 40; i++)
+    await fs.writeFile(path.join(runDir, 'data', `file-${i}.txt`), `line ${i}\n`.repeat(2000 + i));
   await fs.writeFile(path.join(runDir, 'data', 'nested', 'keep.txt'), 'original content\n');
   await shot(p, '03-runs');
 
@@ -106,7 +111,9 @@ test('archive, watch progress, restore, history; viewer is read-only', async () 
   await p.getByRole('dialog').getByRole('button', { name: 'Replace and restore' }).click();
   await p.getByText('Restore finished.').waitFor({ timeout: 120000 });
   expect(navigations).toBe(0);
-  await expect(fs.readFile(path.join(runDir, 'data', 'nested', 'keep.txt'), 'utf8')).resolves.toBe('original content\n');
+  await expect(fs.readFile(path.join(runDir, 'data', 'nested', 'keep.txt'), 'utf8')).resolves.toBe(
+    'original content\n',
+  );
   await expect(fs.stat(path.join(runDir, 'data', 'new-after-archive.txt'))).rejects.toThrow();
   await p.getByText('pre-restore', { exact: true }).first().waitFor();
   await shot(p, '07-dashboard-restored');
@@ -122,7 +129,11 @@ test('archive, watch progress, restore, history; viewer is read-only', async () 
   await shot(p, '09-operation-detail');
 
   // A few NAS folders for the folder browser.
-  for (const f of ['Production/2024/Project_Alpha', 'Production/2024/Project_Beta', 'Archive/2023/Old_Project']) {
+  for (const f of [
+    'Production/2024/Project_Alpha',
+    'Production/2024/Project_Beta',
+    'Archive/2023/Old_Project',
+  ]) {
     await fs.mkdir(path.join(sys.world.config.sourceRoot, f), { recursive: true });
     await fs.writeFile(path.join(sys.world.config.sourceRoot, f, 'readme.txt'), `${f}\n`.repeat(100));
     await fs.writeFile(path.join(sys.world.config.sourceRoot, f, 'data.csv'), 'a,b\n'.repeat(5000));
@@ -142,9 +153,16 @@ test('archive, watch progress, restore, history; viewer is read-only', async () 
   }
 
   // A viewer: sees the archives, no Restore button, and the API refuses a restore anyway.
-  const created = await apiAs(admin, 'POST', '/api/users', { username: 'vera', password: 'Viewer-password-1', is_admin: false, must_change_password: false });
+  const created = await apiAs(admin, 'POST', '/api/users', {
+    username: 'vera',
+    password: 'Viewer-password-1',
+    is_admin: false,
+    must_change_password: false,
+  });
   expect(created.status).toBe(201);
-  expect((await apiAs(admin, 'POST', `/api/runs/${RUN}/members`, { username: 'vera', role: 'viewer' })).status).toBe(200);
+  expect(
+    (await apiAs(admin, 'POST', `/api/runs/${RUN}/members`, { username: 'vera', role: 'viewer' })).status,
+  ).toBe(200);
   const viewer = await browser.newContext({ viewport: { width: 390, height: 844 } });
   const v = await login(viewer, 'vera', 'Viewer-password-1');
   await v.getByRole('link', { name: RUN }).click();
@@ -159,12 +177,28 @@ test('archive, watch progress, restore, history; viewer is read-only', async () 
   const refused = await apiAs(viewer, 'POST', `/api/runs/${RUN}/restore`, { archiveName: name });
   expect(refused.status).toBe(403);
 
+  // Downloads stream through the web server's proxy with Range and Content-Disposition intact.
+  const part = await viewer.request.get(`${sys.webUrl}/api/runs/${RUN}/archives/${name}/download`, { headers: { range: 'bytes=0-9' } });
+  expect(part.status()).toBe(206);
+  expect(part.headers()['content-range']).toMatch(/^bytes 0-9\/\d+$/);
+  expect(part.headers()['content-disposition']).toBe(`attachment; filename="${name}"`);
+  expect((await part.body()).subarray(0, 4).toString('hex')).toBe('504b0304');
+
   // The relay checks channel rights with the viewer's session cookie.
   const cookie = (await viewer.cookies()).find((c) => c.name === 'arkive_session')!;
-  const sock = io(sys.webUrl, { transports: ['websocket'], extraHeaders: { cookie: `arkive_session=${cookie.value}` }, forceNew: true });
-  const join = (channel: string) => new Promise<{ ok: boolean; error?: { code: string } }>((resolve) => sock.emit('join', { channel }, resolve));
+  const sock = io(sys.webUrl, {
+    transports: ['websocket'],
+    extraHeaders: { cookie: `arkive_session=${cookie.value}` },
+    forceNew: true,
+  });
+  const join = (channel: string) =>
+    new Promise<{ ok: boolean; error?: { code: string } }>((resolve) =>
+      sock.emit('join', { channel }, resolve),
+    );
   try {
-    await new Promise<void>((resolve, reject) => (sock.once('connect', resolve), sock.once('connect_error', reject)));
+    await new Promise<void>(
+      (resolve, reject) => (sock.once('connect', resolve), sock.once('connect_error', reject)),
+    );
     expect((await join(`${RUN}:archive`)).ok).toBe(true);
     expect(await join('some-other-run:archive')).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     expect(await join('gallery:g1:archive')).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
@@ -173,10 +207,36 @@ test('archive, watch progress, restore, history; viewer is read-only', async () 
     sock.disconnect();
   }
   const anon = io(sys.webUrl, { transports: ['websocket'], forceNew: true, reconnection: false });
-  await expect(new Promise((resolve, reject) => (anon.once('connect', () => reject(new Error('connected without a session'))), anon.once('connect_error', (e) => resolve(e.message))))).resolves.toBe('UNAUTHENTICATED');
+  await expect(
+    new Promise(
+      (resolve, reject) => (
+        anon.once('connect', () => reject(new Error('connected without a session'))),
+        anon.once('connect_error', (e) => resolve(e.message))
+      ),
+    ),
+  ).resolves.toBe('UNAUTHENTICATED');
   anon.disconnect();
 
   await viewer.close();
+
+  // A user created with a one-time password must choose a new one before anything else.
+  expect((await apiAs(admin, 'POST', '/api/users', { username: 'newbie', password: 'One-time-pass-1', is_admin: false })).status).toBe(201);
+  const fresh = await browser.newContext();
+  const n = await fresh.newPage();
+  await n.goto(`${sys.webUrl}/login`);
+  await n.getByLabel('Username').fill('newbie');
+  await n.getByLabel('Password').fill('One-time-pass-1');
+  await n.getByRole('button', { name: 'Log in' }).click();
+  await n.waitForURL(/\/settings\?forced=1/);
+  await n.getByText('You must choose a new password').waitFor();
+  await shot(n, '19-forced-password-change');
+  await n.getByLabel('Current password').fill('One-time-pass-1');
+  await n.getByLabel('New password', { exact: true }).fill('My-own-password-2');
+  await n.getByLabel('Repeat new password').fill('My-own-password-2');
+  await n.getByRole('button', { name: 'Change password' }).click();
+  await n.waitForURL(/\/runs$/);
+  await n.getByText('No runs yet').waitFor();
+  await fresh.close();
   await admin.close();
 });
 
@@ -192,7 +252,8 @@ test('folder browser → queue with live step progress → history → job detai
   const big = path.join(src, 'Production', '2025', 'Project_Big');
   await fs.mkdir(big, { recursive: true });
   const { randomBytes } = await import('node:crypto');
-  for (let i = 0; i < 4; i++) await fs.writeFile(path.join(big, `blob-${i}.bin`), randomBytes(16 * 1024 * 1024));
+  for (let i = 0; i < 4; i++)
+    await fs.writeFile(path.join(big, `blob-${i}.bin`), randomBytes(16 * 1024 * 1024));
   await fs.writeFile(path.join(big, 'notes.txt'), 'big project\n');
   for (const f of ['Project_Gamma', 'Project_Delta']) {
     await fs.mkdir(path.join(src, 'Production', '2025', f), { recursive: true });
@@ -212,7 +273,10 @@ test('folder browser → queue with live step progress → history → job detai
   await step.waitFor({ timeout: 60000 });
   await shot(p, '16-queue-running');
   // Live: without a reload the page follows the jobs through upload until the queue drains.
-  await p.getByText(/Uploading|Verifying upload|Deleting source/).first().waitFor({ timeout: 120000 });
+  await p
+    .getByText(/Uploading|Verifying upload|Deleting source/)
+    .first()
+    .waitFor({ timeout: 120000 });
   await shot(p, '16b-queue-uploading');
   await p.getByText('The queue is empty').waitFor({ timeout: 240000 });
   await p.getByText('Nothing is running').waitFor({ timeout: 240000 });
@@ -222,7 +286,15 @@ test('folder browser → queue with live step progress → history → job detai
     await p.goto(`${sys.webUrl}/history`);
     await p.getByRole('heading', { name: 'History' }).waitFor();
     await p.waitForLoadState('networkidle');
-    const done = await Promise.all(['Project_Big', 'Project_Gamma', 'Project_Delta'].map((n) => p.getByRole('row').filter({ hasText: `${n} — folder-archive` }).getByText('succeeded').count()));
+    const done = await Promise.all(
+      ['Project_Big', 'Project_Gamma', 'Project_Delta'].map((n) =>
+        p
+          .getByRole('row')
+          .filter({ hasText: `${n} — folder-archive` })
+          .getByText('succeeded')
+          .count(),
+      ),
+    );
     if (done.every((c) => c === 1)) break;
     if (Date.now() > deadline) {
       await shot(p, '17-history-folders-FAILED');
@@ -236,7 +308,9 @@ test('folder browser → queue with live step progress → history → job detai
   await p.getByRole('heading', { name: 'Job: Project_Big' }).waitFor();
   await p.getByText('Destination').waitFor();
   await shot(p, '18-job-detail');
-  const txt = await ctx.request.get(p.url().replace(/\/jobs\/([^/]+)$/, '/api/operations/$1/logs?format=txt'));
+  const txt = await ctx.request.get(
+    p.url().replace(/\/jobs\/([^/]+)$/, '/api/operations/$1/logs?format=txt'),
+  );
   expect(txt.status()).toBe(200);
   expect(txt.headers()['content-disposition']).toMatch(/attachment; filename=".*\.txt"/);
   await ctx.close();

@@ -39,11 +39,21 @@ export async function freePort(): Promise<number> {
 /** `npm run build` normally built it; a bare `npx jest web` builds the Next bundle once. */
 export function ensureNextBuild(): void {
   if (fs.existsSync(path.join(WEB, '.next', 'BUILD_ID'))) return;
-  const r = spawnSync('npx', ['next', 'build'], { cwd: WEB, stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
+  const r = spawnSync('npx', ['next', 'build'], {
+    cwd: WEB,
+    stdio: 'inherit',
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+  });
   if (r.status !== 0) throw new Error('next build failed');
 }
 
-async function waitFor(url: string, child: ChildProcess, name: string, out: () => string, timeoutMs = 90000): Promise<void> {
+async function waitFor(
+  url: string,
+  child: ChildProcess,
+  name: string,
+  out: () => string,
+  timeoutMs = 90000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${out()}`);
@@ -78,7 +88,11 @@ export async function startSystem(): Promise<ArkiveSystem> {
   const output: string[] = [];
   const children: { name: string; child: ChildProcess }[] = [];
   const run = (name: string, script: string, args: string[] = [], cwd = ROOT) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+      cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const keep = (b: Buffer) => {
       output.push(`[${name}] ${b.toString()}`);
       if (output.length > 2000) output.splice(0, output.length - 2000);
@@ -90,7 +104,11 @@ export async function startSystem(): Promise<ArkiveSystem> {
   };
   const out = () => output.join('');
 
-  const boot = spawnSync(process.execPath, ['--import', 'tsx', 'services/api/src/bootstrap.ts'], { cwd: ROOT, env, encoding: 'utf8' });
+  const boot = spawnSync(process.execPath, ['--import', 'tsx', 'services/api/src/bootstrap.ts'], {
+    cwd: ROOT,
+    env,
+    encoding: 'utf8',
+  });
   if (boot.status !== 0) throw new Error(`bootstrap failed: ${boot.stderr}${boot.stdout}`);
 
   const api = run('api', 'services/api/src/index.ts');

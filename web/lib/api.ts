@@ -11,14 +11,21 @@ export class ApiError extends Error {
   }
 }
 
-export async function api<T = unknown>(path: string, init: RequestInit & { json?: unknown } = {}): Promise<T> {
+export async function api<T = unknown>(
+  path: string,
+  init: RequestInit & { json?: unknown } = {},
+): Promise<T> {
   const { json, headers, ...rest } = init;
   let res: Response;
   try {
     res = await fetch(path, {
       credentials: 'same-origin',
       ...rest,
-      headers: { accept: 'application/json', ...(json !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      headers: {
+        accept: 'application/json',
+        ...(json !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
       body: json !== undefined ? JSON.stringify(json) : rest.body,
     });
   } catch {
@@ -33,11 +40,17 @@ export async function api<T = unknown>(path: string, init: RequestInit & { json?
     body = undefined;
   }
   if (!res.ok) {
-    const err = (body as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
+    const err = (body as { error?: { code?: string; message?: string; details?: unknown } } | undefined)
+      ?.error;
     if (res.status === 401 && typeof window !== 'undefined' && !location.pathname.startsWith('/login')) {
       location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
     }
-    throw new ApiError(res.status, err?.code ?? `HTTP_${res.status}`, err?.message ?? `The server answered ${res.status} ${res.statusText}`.trim(), err?.details);
+    throw new ApiError(
+      res.status,
+      err?.code ?? `HTTP_${res.status}`,
+      err?.message ?? `The server answered ${res.status} ${res.statusText}`.trim(),
+      err?.details,
+    );
   }
   return body as T;
 }

@@ -35,7 +35,12 @@ const LABELS: Record<string, string> = {
   deleting_source: 'Deleting source',
 };
 /** Stages whose tools may give no real progress, with the percent they start at (PRD §6.7). */
-const INDETERMINATE: Record<string, number> = { compressing: 33, verifying: 66, upload_verifying: 75, deleting_source: 90 };
+const INDETERMINATE: Record<string, number> = {
+  compressing: 33,
+  verifying: 66,
+  upload_verifying: 75,
+  deleting_source: 90,
+};
 
 export function stageLabel(stage?: string | null): string {
   if (!stage) return 'Working';
@@ -61,7 +66,11 @@ export function isIndeterminate(op: Pick<Operation, 'stage' | 'status' | 'progre
 
 export function operationTitle(op: Pick<Operation, 'kind' | 'scopeId' | 'input'>): string {
   const input = op.input ?? {};
-  const folder = (input.folder ?? input.folder_name ?? input.folderName ?? input.folder_path ?? input.folderPath) as string | undefined;
+  const folder = (input.folder ??
+    input.folder_name ??
+    input.folderName ??
+    input.folder_path ??
+    input.folderPath) as string | undefined;
   const name = folder ? String(folder).split('/').filter(Boolean).pop() : op.scopeId;
   return `${name} — ${op.kind}`;
 }

@@ -15,7 +15,9 @@ export function toMe(body: unknown): Me {
     id: Number(u.id),
     username: String(u.username ?? ''),
     isAdmin: Boolean(u.is_admin ?? u.isAdmin),
-    mustChangePassword: Boolean(b.must_change_password ?? b.mustChangePassword ?? u.must_change_password ?? u.mustChangePassword),
+    mustChangePassword: Boolean(
+      b.must_change_password ?? b.mustChangePassword ?? u.must_change_password ?? u.mustChangePassword,
+    ),
   };
 }
 

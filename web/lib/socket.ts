@@ -36,7 +36,11 @@ function join(s: ArkSocket, channel: string) {
 
 function socket(): ArkSocket {
   if (shared) return shared;
-  const s: ArkSocket = io({ path: '/socket.io', transports: ['websocket', 'polling'], withCredentials: true });
+  const s: ArkSocket = io({
+    path: '/socket.io',
+    transports: ['websocket', 'polling'],
+    withCredentials: true,
+  });
   let connectedBefore = false;
   s.on('connect', () => {
     setStatus('live');
@@ -62,7 +66,11 @@ function socket(): ArkSocket {
  * Subscribe a component to a channel. `onEvent` sees replayed then live events; `onReconnect`
  * runs after a reconnect so the page can re-read state from the API (Postgres is the truth).
  */
-export function useChannel(channel: string | undefined, onEvent: Listener, onReconnect?: () => void): LiveStatus {
+export function useChannel(
+  channel: string | undefined,
+  onEvent: Listener,
+  onReconnect?: () => void,
+): LiveStatus {
   const eventRef = useRef(onEvent);
   const reconnectRef = useRef(onReconnect);
   eventRef.current = onEvent;

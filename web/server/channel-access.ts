@@ -6,7 +6,8 @@ export type RunRoleLookup = (user: SocketUser, runid: string) => Promise<RunRole
 const runChannel = /^(.+):(archive|migration|run_sync)$/;
 const folderChannel = /^folder:[A-Za-z0-9_-]{1,128}$/;
 
-export type ChannelDecision = { ok: true } | { ok: false; code: 'FORBIDDEN' | 'BAD_CHANNEL'; message: string };
+export type ChannelDecision =
+  { ok: true } | { ok: false; code: 'FORBIDDEN' | 'BAD_CHANNEL'; message: string };
 
 /**
  * Who may listen to a channel:
@@ -14,7 +15,11 @@ export type ChannelDecision = { ok: true } | { ok: false; code: 'FORBIDDEN' | 'B
  * - `folder:<id>` and `operations`: any logged-in user;
  * - any other channel (system ones such as `gallery:<id>:archive`): admins only.
  */
-export async function checkChannelAccess(user: SocketUser, channel: string, roleOf: RunRoleLookup): Promise<ChannelDecision> {
+export async function checkChannelAccess(
+  user: SocketUser,
+  channel: string,
+  roleOf: RunRoleLookup,
+): Promise<ChannelDecision> {
   if (typeof channel !== 'string' || channel.length === 0 || channel.length > 200) {
     return { ok: false, code: 'BAD_CHANNEL', message: 'Not a channel name' };
   }
@@ -22,7 +27,9 @@ export async function checkChannelAccess(user: SocketUser, channel: string, role
   if (run && isValidRunId(run[1])) {
     if (user.isAdmin) return { ok: true };
     const role = await roleOf(user, run[1]);
-    return role ? { ok: true } : { ok: false, code: 'FORBIDDEN', message: `You are not a member of run ${run[1]}` };
+    return role
+      ? { ok: true }
+      : { ok: false, code: 'FORBIDDEN', message: `You are not a member of run ${run[1]}` };
   }
   if (channel === 'operations' || folderChannel.test(channel)) return { ok: true };
   if (user.isAdmin) return { ok: true };
@@ -32,7 +39,9 @@ export async function checkChannelAccess(user: SocketUser, channel: string, role
 /** Run membership straight from Postgres (the truth); admins are handled before this is called. */
 export function prismaRunRoleLookup(prisma: PrismaClient): RunRoleLookup {
   return async (user, runid) => {
-    const m = await prisma.runMember.findUnique({ where: { runId_userId: { runId: runid, userId: user.id } } });
+    const m = await prisma.runMember.findUnique({
+      where: { runId_userId: { runId: runid, userId: user.id } },
+    });
     return (m?.role as RunRole | undefined) ?? undefined;
   };
 }

@@ -3,7 +3,10 @@ import { ConfigError, loadConfig } from '@arkive/shared';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const web = await createWebServer({ config, next: { dev: process.argv.includes('--dev') || process.env.ARKIVE_WEB_DEV === '1' } });
+  const web = await createWebServer({
+    config,
+    next: { dev: process.argv.includes('--dev') || process.env.ARKIVE_WEB_DEV === '1' },
+  });
   await web.listen();
   web.logger.info({ port: web.port }, `Web listening on http://${config.bindHost}:${web.port}`);
   const stop = (signal: string) => {

@@ -3,10 +3,24 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** Paths the web server forwards to the API so the browser talks to one origin. `/metrics` stays private. */
 export function isProxied(pathname: string): boolean {
-  return pathname === '/api' || pathname.startsWith('/api/') || pathname === '/admin/queues' || pathname.startsWith('/admin/queues/');
+  return (
+    pathname === '/api' ||
+    pathname.startsWith('/api/') ||
+    pathname === '/admin/queues' ||
+    pathname.startsWith('/admin/queues/')
+  );
 }
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
@@ -20,13 +34,23 @@ export function proxyToApi(apiUrl: string, req: IncomingMessage, res: ServerResp
   const headers: http.OutgoingHttpHeaders = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
   const remote = req.socket.remoteAddress ?? '';
-  headers['x-forwarded-for'] = req.headers['x-forwarded-for'] ? `${String(req.headers['x-forwarded-for'])}, ${remote}` : remote;
+  headers['x-forwarded-for'] = req.headers['x-forwarded-for']
+    ? `${String(req.headers['x-forwarded-for'])}, ${remote}`
+    : remote;
   headers['x-forwarded-host'] = req.headers.host ?? '';
   headers['x-forwarded-proto'] = 'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
   headers.host = target.host;
 
   const upstream = http.request(
-    { protocol: target.protocol, hostname: target.hostname, port: target.port, path: target.pathname + target.search, method: req.method, headers, agent },
+    {
+      protocol: target.protocol,
+      hostname: target.hostname,
+      port: target.port,
+      path: target.pathname + target.search,
+      method: req.method,
+      headers,
+      agent,
+    },
     (up) => {
       const out: http.OutgoingHttpHeaders = {};
       for (const [k, v] of Object.entries(up.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
@@ -41,7 +65,14 @@ export function proxyToApi(apiUrl: string, req: IncomingMessage, res: ServerResp
       return;
     }
     res.writeHead(502, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ error: { code: 'API_UNAVAILABLE', message: 'The Arkive API is not reachable; try again in a moment.' } }));
+    res.end(
+      JSON.stringify({
+        error: {
+          code: 'API_UNAVAILABLE',
+          message: 'The Arkive API is not reachable; try again in a moment.',
+        },
+      }),
+    );
   });
   // A browser that goes away (cancelled download) stops the upstream transfer too.
   res.on('close', () => {

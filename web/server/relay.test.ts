@@ -1,5 +1,12 @@
 import { io as connect, type Socket } from 'socket.io-client';
-import { EventPublisher, replayEvents, type ArkiveEvent, type ClientToServerEvents, type JoinAck, type ServerToClientEvents } from '@arkive/shared';
+import {
+  EventPublisher,
+  replayEvents,
+  type ArkiveEvent,
+  type ClientToServerEvents,
+  type JoinAck,
+  type ServerToClientEvents,
+} from '@arkive/shared';
 import { createTestWorld, type TestWorld } from '../../shared/src/test-support/harness';
 import { createWebServer, type WebServer } from './web-server';
 
@@ -40,13 +47,23 @@ afterAll(async () => {
 });
 
 function client(token?: string): Client {
-  const c: Client = connect(url, { transports: ['websocket'], forceNew: true, reconnection: false, extraHeaders: token ? { cookie: `other=1; arkive_session=${token}` } : {} });
+  const c: Client = connect(url, {
+    transports: ['websocket'],
+    forceNew: true,
+    reconnection: false,
+    extraHeaders: token ? { cookie: `other=1; arkive_session=${token}` } : {},
+  });
   clients.push(c);
   return c;
 }
-const connected = (c: Client) => new Promise<void>((resolve, reject) => (c.once('connect', () => resolve()), c.once('connect_error', reject)));
-const join = (c: Client, channel: string, afterId?: string) => new Promise<JoinAck>((resolve) => c.emit('join', { channel, afterId }, resolve));
-const publish = (channel: string, n: number) => publisher.publish(channel, { type: 'PROGRESS', operationId: 'op-1', message: `event ${n}`, percent: n });
+const connected = (c: Client) =>
+  new Promise<void>(
+    (resolve, reject) => (c.once('connect', () => resolve()), c.once('connect_error', reject)),
+  );
+const join = (c: Client, channel: string, afterId?: string) =>
+  new Promise<JoinAck>((resolve) => c.emit('join', { channel, afterId }, resolve));
+const publish = (channel: string, n: number) =>
+  publisher.publish(channel, { type: 'PROGRESS', operationId: 'op-1', message: `event ${n}`, percent: n });
 
 function collect(c: Client, channel: string): ArkiveEvent[] {
   const got: ArkiveEvent[] = [];

@@ -83,7 +83,11 @@ export class ChannelRelay {
   }
 
   private listeners(channel: string): number {
-    return (this.io.sockets.adapter.rooms.get(roomOf(channel))?.size ?? 0) + (this.pending.get(channel)?.size ?? 0) + (this.settling.get(channel)?.size ?? 0);
+    return (
+      (this.io.sockets.adapter.rooms.get(roomOf(channel))?.size ?? 0) +
+      (this.pending.get(channel)?.size ?? 0) +
+      (this.settling.get(channel)?.size ?? 0)
+    );
   }
 
   private async ensureSubscribed(channel: string): Promise<void> {
@@ -104,7 +108,13 @@ export class ChannelRelay {
 
   private async recent(channel: string, afterId: string | undefined): Promise<ArkiveEvent[]> {
     if (afterId) return replayEvents(this.reader, this.prefix, channel, afterId);
-    const rows = await this.reader.xrevrange(streamKey(this.prefix, channel), '+', '-', 'COUNT', FRESH_JOIN_REPLAY);
+    const rows = await this.reader.xrevrange(
+      streamKey(this.prefix, channel),
+      '+',
+      '-',
+      'COUNT',
+      FRESH_JOIN_REPLAY,
+    );
     if (rows.length === 0) return [];
     const oldest = rows[rows.length - 1][0];
     const [ms, seq] = oldest.split('-').map(Number);
@@ -112,7 +122,11 @@ export class ChannelRelay {
     return replayEvents(this.reader, this.prefix, channel, before, FRESH_JOIN_REPLAY);
   }
 
-  async join(socket: RelaySocket, channel: string, afterId?: string): Promise<{ replayed: number; lastId?: string }> {
+  async join(
+    socket: RelaySocket,
+    channel: string,
+    afterId?: string,
+  ): Promise<{ replayed: number; lastId?: string }> {
     if (afterId !== undefined && !/^\d{1,20}-\d{1,20}$/.test(afterId)) afterId = undefined;
     const buffer: Relayed[] = [];
     const collect = (e: Relayed) => buffer.push(e);
@@ -166,7 +180,11 @@ export class ChannelRelay {
     for (const channel of [...this.subscribed.keys()]) await this.maybeUnsubscribe(channel);
   }
 
-  attach(verify: SessionVerifier, roleOf: RunRoleLookup, tokenOf: (cookieHeader: string | undefined) => string | undefined): void {
+  attach(
+    verify: SessionVerifier,
+    roleOf: RunRoleLookup,
+    tokenOf: (cookieHeader: string | undefined) => string | undefined,
+  ): void {
     this.io.use((socket, next) => {
       const token = tokenOf(socket.handshake.headers.cookie);
       if (!token) return next(new Error('UNAUTHENTICATED'));
@@ -188,11 +206,17 @@ export class ChannelRelay {
         const channel = typeof req?.channel === 'string' ? req.channel : '';
         void this.handleJoin(socket, channel, req?.afterId, verify, roleOf).then(reply, (err: unknown) => {
           this.logger.warn({ err, channel }, 'join failed');
-          reply({ ok: false, channel, error: { code: 'UNAVAILABLE', message: 'Live updates are unavailable right now' } });
+          reply({
+            ok: false,
+            channel,
+            error: { code: 'UNAVAILABLE', message: 'Live updates are unavailable right now' },
+          });
         });
       });
       socket.on('leave', (req, ack) => {
-        void this.leave(socket, String(req?.channel ?? '')).then(() => (typeof ack === 'function' ? ack({ ok: true }) : undefined));
+        void this.leave(socket, String(req?.channel ?? '')).then(() =>
+          typeof ack === 'function' ? ack({ ok: true }) : undefined,
+        );
       });
       socket.on('disconnect', () => {
         for (const channel of [...this.settling.keys()]) this.forget(socket, channel);
@@ -201,17 +225,32 @@ export class ChannelRelay {
     });
   }
 
-  private async handleJoin(socket: RelaySocket, channel: string, afterId: string | undefined, verify: SessionVerifier, roleOf: RunRoleLookup): Promise<JoinAck> {
+  private async handleJoin(
+    socket: RelaySocket,
+    channel: string,
+    afterId: string | undefined,
+    verify: SessionVerifier,
+    roleOf: RunRoleLookup,
+  ): Promise<JoinAck> {
     // Re-check the session on every join: a logout or a deleted user stops new joins at once.
     const user = await verify(socket.data.token);
     if (!user) {
       socket.disconnect(true);
-      return { ok: false, channel, error: { code: 'UNAUTHENTICATED', message: 'Your session has ended; log in again' } };
+      return {
+        ok: false,
+        channel,
+        error: { code: 'UNAUTHENTICATED', message: 'Your session has ended; log in again' },
+      };
     }
     socket.data.user = user;
     const decision = await checkChannelAccess(user, channel, roleOf);
-    if (!decision.ok) return { ok: false, channel, error: { code: decision.code, message: decision.message } };
-    const { replayed, lastId } = await this.join(socket, channel, typeof afterId === 'string' ? afterId : undefined);
+    if (!decision.ok)
+      return { ok: false, channel, error: { code: decision.code, message: decision.message } };
+    const { replayed, lastId } = await this.join(
+      socket,
+      channel,
+      typeof afterId === 'string' ? afterId : undefined,
+    );
     return { ok: true, channel, replayed, lastId };
   }
 }

@@ -47,15 +47,26 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
   const verify = opts.verifySession ?? apiSessionVerifier(config);
 
   let nextHandler: ((req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>) | undefined;
-  let nextUpgrade: ((req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => Promise<void>) | undefined;
+  let nextUpgrade:
+    | ((req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => Promise<void>)
+    | undefined;
   if (opts.next) {
     const mod = (await import('next')) as unknown as { default?: unknown };
-    type NextApp = { prepare(): Promise<void>; getRequestHandler(): (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> };
-    const next = ((typeof mod.default === 'function' ? mod.default : mod) as (o: object) => NextApp);
-    const app = next({ dev: opts.next.dev, dir: opts.next.dir ?? path.resolve(__dirname, '..'), hostname: config.bindHost, port: opts.port ?? config.webPort });
+    type NextApp = {
+      prepare(): Promise<void>;
+      getRequestHandler(): (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
+    };
+    const next = (typeof mod.default === 'function' ? mod.default : mod) as (o: object) => NextApp;
+    const app = next({
+      dev: opts.next.dev,
+      dir: opts.next.dir ?? path.resolve(__dirname, '..'),
+      hostname: config.bindHost,
+      port: opts.port ?? config.webPort,
+    });
     await app.prepare();
     nextHandler = app.getRequestHandler();
-    if (opts.next.dev) nextUpgrade = (app as unknown as { getUpgradeHandler(): typeof nextUpgrade }).getUpgradeHandler?.();
+    if (opts.next.dev)
+      nextUpgrade = (app as unknown as { getUpgradeHandler(): typeof nextUpgrade }).getUpgradeHandler?.();
   }
 
   const server = http.createServer((req, res) => {
@@ -72,7 +83,11 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
       return;
     }
     // Cheap first gate; the API still decides on every call, and pages re-check via /api/auth/me.
-    if (!PUBLIC_PAGE.test(pathname) && !readCookie(req.headers.cookie, SESSION_COOKIE) && (req.method === 'GET' || req.method === 'HEAD')) {
+    if (
+      !PUBLIC_PAGE.test(pathname) &&
+      !readCookie(req.headers.cookie, SESSION_COOKIE) &&
+      (req.method === 'GET' || req.method === 'HEAD')
+    ) {
       res.writeHead(302, { location: `/login?next=${encodeURIComponent(req.url ?? '/')}` });
       res.end();
       return;
@@ -84,13 +99,16 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     });
   });
 
-  const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(server, {
-    path: '/socket.io',
-    serveClient: false,
-    cors: { origin: false },
-    pingInterval: 20000,
-    pingTimeout: 20000,
-  });
+  const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(
+    server,
+    {
+      path: '/socket.io',
+      serveClient: false,
+      cors: { origin: false },
+      pingInterval: 20000,
+      pingTimeout: 20000,
+    },
+  );
   const subscriber = createSubscriberRedis(config.redisUrl);
   const reader = createWorkerRedis(config.redisUrl);
   const relay = new ChannelRelay(io, subscriber, reader, config.redisPrefix, logger);

@@ -33,10 +33,27 @@ export function LoginForm() {
       </h1>
       <ErrorBanner error={error} />
       <Field label="Username" id="username">
-        <input id="username" name="username" className="input" autoComplete="username" required value={username} onChange={(e) => setUsername(e.target.value)} />
+        <input
+          id="username"
+          name="username"
+          className="input"
+          autoComplete="username"
+          required
+          value={username}
+          onChange={(e) => setUsername(e.target.value)}
+        />
       </Field>
       <Field label="Password" id="password">
-        <input id="password" name="password" type="password" className="input" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+        <input
+          id="password"
+          name="password"
+          type="password"
+          className="input"
+          autoComplete="current-password"
+          required
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
       </Field>
       <button type="submit" className="btn-primary w-full" disabled={busy}>
         {busy ? 'Logging in…' : 'Log in'}

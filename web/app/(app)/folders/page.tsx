@@ -49,9 +49,16 @@ export default function FoldersPage() {
   }, [load]);
   const shown = useMemo(() => {
     const needle = q.trim().toLowerCase();
-    const list = (folders ?? []).filter((f) => !needle || f.name.toLowerCase().includes(needle) || f.relative_path.toLowerCase().includes(needle));
+    const list = (folders ?? []).filter(
+      (f) =>
+        !needle || f.name.toLowerCase().includes(needle) || f.relative_path.toLowerCase().includes(needle),
+    );
     const cmp = (a: Folder, b: Folder) =>
-      sort.key === 'name' ? a.name.localeCompare(b.name) : sort.key === 'size' ? a.size_bytes - b.size_bytes : a.modified_at.localeCompare(b.modified_at);
+      sort.key === 'name'
+        ? a.name.localeCompare(b.name)
+        : sort.key === 'size'
+          ? a.size_bytes - b.size_bytes
+          : a.modified_at.localeCompare(b.modified_at);
     return list.sort((a, b) => (sort.desc ? -cmp(a, b) : cmp(a, b)));
   }, [folders, q, sort]);
   const pages = Math.max(1, Math.ceil(shown.length / PAGE));
@@ -69,7 +76,11 @@ export default function FoldersPage() {
   };
   const header = (key: SortKey, label: string) => (
     <th scope="col" aria-sort={sort.key === key ? (sort.desc ? 'descending' : 'ascending') : 'none'}>
-      <button type="button" className="font-semibold hover:underline" onClick={() => setSort((s) => ({ key, desc: s.key === key ? !s.desc : key !== 'name' }))}>
+      <button
+        type="button"
+        className="font-semibold hover:underline"
+        onClick={() => setSort((s) => ({ key, desc: s.key === key ? !s.desc : key !== 'name' }))}
+      >
         {label} {sort.key === key ? (sort.desc ? '▼' : '▲') : ''}
       </button>
     </th>
@@ -86,12 +97,23 @@ export default function FoldersPage() {
         <label htmlFor="folder-search" className="block text-sm font-medium text-slate-700">
           Search
         </label>
-        <input id="folder-search" type="search" className="input" placeholder="Folder name or path" value={q} onChange={(e) => (setQ(e.target.value), setPage(1))} />
+        <input
+          id="folder-search"
+          type="search"
+          className="input"
+          placeholder="Folder name or path"
+          value={q}
+          onChange={(e) => (setQ(e.target.value), setPage(1))}
+        />
       </div>
       {folders === null ? (
         <Loading label="Scanning folders…" />
       ) : shown.length === 0 ? (
-        <Empty title={folders.length === 0 ? 'No folders found under the source root' : 'No folder matches your search'} />
+        <Empty
+          title={
+            folders.length === 0 ? 'No folders found under the source root' : 'No folder matches your search'
+          }
+        />
       ) : (
         <>
           <p className="mb-2 text-sm text-slate-600" role="status">
@@ -131,7 +153,12 @@ export default function FoldersPage() {
                           {f.job_status ?? 'in progress'}
                         </Link>
                       ) : (
-                        <button type="button" className="btn-primary" disabled={busy !== null} onClick={() => void archive(f)}>
+                        <button
+                          type="button"
+                          className="btn-primary"
+                          disabled={busy !== null}
+                          onClick={() => void archive(f)}
+                        >
                           {busy === f.relative_path ? 'Adding…' : 'Archive'}
                           <span className="sr-only"> {f.name}</span>
                         </button>

@@ -29,7 +29,9 @@ export default function HistoryPage() {
       setData({ items: [], total: 0 });
       return;
     }
-    api<{ items: Operation[]; total: number }>(`/api/operations?status=${statuses}&limit=${PAGE}&offset=${(page - 1) * PAGE}`)
+    api<{ items: Operation[]; total: number }>(
+      `/api/operations?status=${statuses}&limit=${PAGE}&offset=${(page - 1) * PAGE}`,
+    )
       .then(setData)
       .catch((e: unknown) => {
         setError(errorMessage(e));
@@ -51,7 +53,9 @@ export default function HistoryPage() {
     setError(null);
     try {
       const res = await api<{ deleted_count: number }>('/api/jobs/completed', { method: 'DELETE' });
-      setNotice(`Removed ${res.deleted_count} completed ${res.deleted_count === 1 ? 'job' : 'jobs'} from the history.`);
+      setNotice(
+        `Removed ${res.deleted_count} completed ${res.deleted_count === 1 ? 'job' : 'jobs'} from the history.`,
+      );
       load();
     } catch (err) {
       setError(errorMessage(err));
@@ -71,7 +75,11 @@ export default function HistoryPage() {
         <span className="text-sm font-medium text-slate-700" aria-hidden="true">
           Filter:
         </span>
-        <button type="button" className="text-sm text-blue-700 underline" onClick={() => (setPage(1), setSelected(new Set(FILTERS.map((f) => f.key))))}>
+        <button
+          type="button"
+          className="text-sm text-blue-700 underline"
+          onClick={() => (setPage(1), setSelected(new Set(FILTERS.map((f) => f.key))))}
+        >
           All
         </button>
         {FILTERS.map((f) => (
@@ -84,7 +92,9 @@ export default function HistoryPage() {
       {data === null ? (
         <Loading />
       ) : data.items.length === 0 ? (
-        <Empty title="No finished operations match">Change the filter, or start an archive from a run or the folder browser.</Empty>
+        <Empty title="No finished operations match">
+          Change the filter, or start an archive from a run or the folder browser.
+        </Empty>
       ) : (
         <>
           <div className="card overflow-x-auto p-0">
@@ -101,9 +111,17 @@ export default function HistoryPage() {
               </thead>
               <tbody>
                 {data.items.map((o) => (
-                  <tr key={o.id} className="cursor-pointer hover:bg-slate-50" onClick={() => router.push(operationLink(o))}>
+                  <tr
+                    key={o.id}
+                    className="cursor-pointer hover:bg-slate-50"
+                    onClick={() => router.push(operationLink(o))}
+                  >
                     <td>
-                      <Link href={operationLink(o)} className="text-blue-700 hover:underline" onClick={(e) => e.stopPropagation()}>
+                      <Link
+                        href={operationLink(o)}
+                        className="text-blue-700 hover:underline"
+                        onClick={(e) => e.stopPropagation()}
+                      >
                         {operationTitle(o)}
                       </Link>
                       {o.error && <div className="max-w-md truncate text-xs text-red-700">{o.error}</div>}
@@ -113,7 +131,9 @@ export default function HistoryPage() {
                     </td>
                     <td>{o.createdBy ?? '—'}</td>
                     <td className="whitespace-nowrap">{formatTime(o.finishedAt)}</td>
-                    <td className="whitespace-nowrap">{formatDuration(o.startedAt ?? o.createdAt, o.finishedAt)}</td>
+                    <td className="whitespace-nowrap">
+                      {formatDuration(o.startedAt ?? o.createdAt, o.finishedAt)}
+                    </td>
                   </tr>
                 ))}
               </tbody>

@@ -3,11 +3,22 @@ import Link from 'next/link';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, errorMessage, itemsOf } from '@/lib/api';
 import { formatTime } from '@/lib/format';
-import { isIndeterminate, operationLink, operationTitle, stepIndicator, type Operation } from '@/lib/operations';
+import {
+  isIndeterminate,
+  operationLink,
+  operationTitle,
+  stepIndicator,
+  type Operation,
+} from '@/lib/operations';
 import { useChannel } from '@/lib/socket';
 import { Empty, ErrorBanner, Loading, PageHeader, ProgressBar } from '@/components/ui';
 
-const QUEUE_LABELS: Record<string, string> = { 'compress-folder': 'Copy / Compress', 'upload-verify': 'Upload', compress: 'Run snapshots', restore: 'Restores' };
+const QUEUE_LABELS: Record<string, string> = {
+  'compress-folder': 'Copy / Compress',
+  'upload-verify': 'Upload',
+  compress: 'Run snapshots',
+  restore: 'Restores',
+};
 
 interface QueueInfo {
   queued_jobs?: { job_id: string; folder_name: string; position: number }[];
@@ -44,21 +55,27 @@ export default function QueuePage() {
     'operations',
     (e, { replay }) => {
       if (replay) return;
-      const pct = typeof e.percent === 'number' ? e.percent : e.progress && e.progress.total > 0 ? (e.progress.current / e.progress.total) * 100 : undefined;
+      const pct =
+        typeof e.percent === 'number'
+          ? e.percent
+          : e.progress && e.progress.total > 0
+            ? (e.progress.current / e.progress.total) * 100
+            : undefined;
       const detail = (e.detail ?? {}) as { status?: string; stage?: string; progressPercent?: number };
       let known = false;
-      setOps((list) =>
-        list?.map((o) => {
-          if (o.id !== e.operationId) return o;
-          known = true;
-          return {
-            ...o,
-            status: detail.status ?? (e.type === 'PROGRESS' || e.type === 'STATUS' ? 'running' : o.status),
-            stage: e.stage ?? detail.stage ?? o.stage,
-            progressPercent: pct ?? detail.progressPercent ?? o.progressPercent,
-            currentOperation: e.type === 'LOG' ? o.currentOperation : e.message || o.currentOperation,
-          };
-        }) ?? list,
+      setOps(
+        (list) =>
+          list?.map((o) => {
+            if (o.id !== e.operationId) return o;
+            known = true;
+            return {
+              ...o,
+              status: detail.status ?? (e.type === 'PROGRESS' || e.type === 'STATUS' ? 'running' : o.status),
+              stage: e.stage ?? detail.stage ?? o.stage,
+              progressPercent: pct ?? detail.progressPercent ?? o.progressPercent,
+              currentOperation: e.type === 'LOG' ? o.currentOperation : e.message || o.currentOperation,
+            };
+          }) ?? list,
       );
       if (!known || e.type !== 'PROGRESS') reloadSoon();
     },
@@ -78,14 +95,21 @@ export default function QueuePage() {
   const running = (ops ?? []).filter((o) => o.status === 'running');
   const queued = (ops ?? [])
     .filter((o) => o.status === 'queued')
-    .sort((a, b) => (positions.get(a.id) ?? Infinity) - (positions.get(b.id) ?? Infinity) || a.createdAt.localeCompare(b.createdAt));
+    .sort(
+      (a, b) =>
+        (positions.get(a.id) ?? Infinity) - (positions.get(b.id) ?? Infinity) ||
+        a.createdAt.localeCompare(b.createdAt),
+    );
   const byQueue = new Map<string, Operation[]>();
   for (const o of running) byQueue.set(o.queue, [...(byQueue.get(o.queue) ?? []), o]);
 
   return (
     <>
       <PageHeader title="Queue">
-        <span className={`self-center text-xs ${live === 'live' ? 'text-green-700' : 'text-amber-700'}`} role="status">
+        <span
+          className={`self-center text-xs ${live === 'live' ? 'text-green-700' : 'text-amber-700'}`}
+          role="status"
+        >
           {live === 'live' ? '● Live' : '○ Reconnecting…'}
         </span>
         <Link href="/history" className="btn-secondary">
@@ -107,20 +131,31 @@ export default function QueuePage() {
               <div className="grid gap-4 md:grid-cols-2">
                 {[...byQueue.entries()].map(([queue, list]) => (
                   <div key={queue} className="card space-y-4">
-                    <h3 className="text-sm font-semibold uppercase tracking-wide text-slate-500">{QUEUE_LABELS[queue] ?? queue}</h3>
+                    <h3 className="text-sm font-semibold uppercase tracking-wide text-slate-500">
+                      {QUEUE_LABELS[queue] ?? queue}
+                    </h3>
                     {list.map((o) => (
                       <div key={o.id} className="space-y-1">
                         <div className="flex flex-wrap items-baseline justify-between gap-2">
                           <Link href={operationLink(o)} className="font-medium text-blue-700 hover:underline">
                             {operationTitle(o)}
                           </Link>
-                          <button type="button" className="text-xs text-red-700 underline" onClick={() => void cancel(o)}>
+                          <button
+                            type="button"
+                            className="text-xs text-red-700 underline"
+                            onClick={() => void cancel(o)}
+                          >
                             Cancel<span className="sr-only"> {operationTitle(o)}</span>
                           </button>
                         </div>
                         <p className="text-sm text-slate-700">{stepIndicator(o)}</p>
-                        <ProgressBar percent={isIndeterminate(o) ? undefined : o.progressPercent} label={`Progress of ${operationTitle(o)}`} />
-                        {o.currentOperation && <p className="truncate text-xs text-slate-500">{o.currentOperation}</p>}
+                        <ProgressBar
+                          percent={isIndeterminate(o) ? undefined : o.progressPercent}
+                          label={`Progress of ${operationTitle(o)}`}
+                        />
+                        {o.currentOperation && (
+                          <p className="truncate text-xs text-slate-500">{o.currentOperation}</p>
+                        )}
                       </div>
                     ))}
                   </div>

@@ -47,8 +47,19 @@ export default function RunsPage() {
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
       <form onSubmit={create} className="card mb-6 flex flex-wrap items-end gap-3" aria-label="Create run">
         <div className="min-w-64 flex-1">
-          <Field label="New run id" id="runid" hint="Letters, digits, '.', '_' and '-'; starts with a letter or digit.">
-            <input id="runid" className="input" required pattern="[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}" value={newId} onChange={(e) => setNewId(e.target.value)} />
+          <Field
+            label="New run id"
+            id="runid"
+            hint="Letters, digits, '.', '_' and '-'; starts with a letter or digit."
+          >
+            <input
+              id="runid"
+              className="input"
+              required
+              pattern="[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}"
+              value={newId}
+              onChange={(e) => setNewId(e.target.value)}
+            />
           </Field>
         </div>
         <button type="submit" className="btn-primary mb-5" disabled={busy}>
@@ -76,7 +87,10 @@ export default function RunsPage() {
                 return (
                   <tr key={id}>
                     <td>
-                      <Link className="font-medium text-blue-700 hover:underline" href={`/runs/${encodeURIComponent(id)}`}>
+                      <Link
+                        className="font-medium text-blue-700 hover:underline"
+                        href={`/runs/${encodeURIComponent(id)}`}
+                      >
                         {id}
                       </Link>
                     </td>

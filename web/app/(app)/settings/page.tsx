@@ -20,7 +20,10 @@ function ChangePassword() {
     if (next !== confirm) return setError('The new passwords do not match.');
     setBusy(true);
     try {
-      await api('/api/auth/password', { method: 'POST', json: { current_password: current, new_password: next } });
+      await api('/api/auth/password', {
+        method: 'POST',
+        json: { current_password: current, new_password: next },
+      });
       setDone(true);
       setCurrent('');
       setNext('');
@@ -39,18 +42,48 @@ function ChangePassword() {
         <h2 id="pw-title" className="text-lg font-semibold">
           Change password
         </h2>
-        {forced && !done && <p className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900">You must choose a new password before you continue.</p>}
+        {forced && !done && (
+          <p className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900">
+            You must choose a new password before you continue.
+          </p>
+        )}
         {done && <Notice>Your password was changed.</Notice>}
         <ErrorBanner error={error} />
         <form onSubmit={submit} className="space-y-3">
           <Field label="Current password" id="current">
-            <input id="current" type="password" className="input" autoComplete="current-password" required value={current} onChange={(e) => setCurrent(e.target.value)} />
+            <input
+              id="current"
+              type="password"
+              className="input"
+              autoComplete="current-password"
+              required
+              value={current}
+              onChange={(e) => setCurrent(e.target.value)}
+            />
           </Field>
           <Field label="New password" id="new" hint="At least 8 characters.">
-            <input id="new" type="password" className="input" autoComplete="new-password" minLength={8} required value={next} onChange={(e) => setNext(e.target.value)} />
+            <input
+              id="new"
+              type="password"
+              className="input"
+              autoComplete="new-password"
+              minLength={8}
+              required
+              value={next}
+              onChange={(e) => setNext(e.target.value)}
+            />
           </Field>
           <Field label="Repeat new password" id="confirm">
-            <input id="confirm" type="password" className="input" autoComplete="new-password" minLength={8} required value={confirm} onChange={(e) => setConfirm(e.target.value)} />
+            <input
+              id="confirm"
+              type="password"
+              className="input"
+              autoComplete="new-password"
+              minLength={8}
+              required
+              value={confirm}
+              onChange={(e) => setConfirm(e.target.value)}
+            />
           </Field>
           <button type="submit" className="btn-primary" disabled={busy}>
             {busy ? 'Saving…' : 'Change password'}

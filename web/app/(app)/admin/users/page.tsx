@@ -85,7 +85,11 @@ export default function UsersPage() {
                 <tr key={u.id}>
                   <td className="font-medium">
                     {u.username}
-                    {u.must_change_password && <span className="ml-2 rounded bg-amber-100 px-1 text-xs text-amber-900">must change password</span>}
+                    {u.must_change_password && (
+                      <span className="ml-2 rounded bg-amber-100 px-1 text-xs text-amber-900">
+                        must change password
+                      </span>
+                    )}
                   </td>
                   <td>{u.is_admin ? <span aria-label="yes">✓</span> : <span aria-label="no">✗</span>}</td>
                   <td className="whitespace-nowrap">{formatTime(u.created_at)}</td>
@@ -108,13 +112,35 @@ export default function UsersPage() {
           <form onSubmit={create} className="space-y-3">
             <ErrorBanner error={formError} />
             <Field label="Username" id="new-username">
-              <input id="new-username" className="input" required value={form.username} onChange={(e) => setForm({ ...form, username: e.target.value })} />
+              <input
+                id="new-username"
+                className="input"
+                required
+                value={form.username}
+                onChange={(e) => setForm({ ...form, username: e.target.value })}
+              />
             </Field>
-            <Field label="Initial password" id="new-password" hint="The user chooses their own password at first login.">
-              <input id="new-password" type="password" className="input" autoComplete="new-password" required value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} />
+            <Field
+              label="Initial password"
+              id="new-password"
+              hint="The user chooses their own password at first login."
+            >
+              <input
+                id="new-password"
+                type="password"
+                className="input"
+                autoComplete="new-password"
+                required
+                value={form.password}
+                onChange={(e) => setForm({ ...form, password: e.target.value })}
+              />
             </Field>
             <label className="flex items-center gap-2 text-sm">
-              <input type="checkbox" checked={form.is_admin} onChange={(e) => setForm({ ...form, is_admin: e.target.checked })} />
+              <input
+                type="checkbox"
+                checked={form.is_admin}
+                onChange={(e) => setForm({ ...form, is_admin: e.target.checked })}
+              />
               Administrator
             </label>
             <div className="flex justify-end gap-2 pt-2">

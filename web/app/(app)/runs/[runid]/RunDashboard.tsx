@@ -62,17 +62,26 @@ export function RunDashboard({ runid }: { runid: string }) {
   /** Postgres is the truth: the archive list and the active operation come from the API. */
   const load = useCallback(async () => {
     try {
-      const [list, run] = await Promise.all([api<unknown>(`${base}/archives`), api<Record<string, unknown>>(base).catch(() => undefined)]);
+      const [list, run] = await Promise.all([
+        api<unknown>(`${base}/archives`),
+        api<Record<string, unknown>>(base).catch(() => undefined),
+      ]);
       setArchives(itemsOf<ArchiveRow>(list));
       const body = (list ?? {}) as Record<string, unknown>;
-      const op = (body.activeOperation ?? body.active_operation ?? run?.activeOperation ?? null) as ActiveOp | null;
+      const op = (body.activeOperation ??
+        body.active_operation ??
+        run?.activeOperation ??
+        null) as ActiveOp | null;
       setActive(op);
       if (op) {
         track(op.id);
         setPercent(op.progressPercent ?? undefined);
         setFinished(null);
       }
-      const r = (body.role ?? run?.role ?? run?.myRole ?? (run?.membership as { role?: string } | undefined)?.role) as string | undefined;
+      const r = (body.role ??
+        run?.role ??
+        run?.myRole ??
+        (run?.membership as { role?: string } | undefined)?.role) as string | undefined;
       setRole(r);
     } catch (err) {
       setError(errorMessage(err));
@@ -86,7 +95,12 @@ export function RunDashboard({ runid }: { runid: string }) {
   const live = useChannel(
     `${runid}:archive`,
     (e, { replay }) => {
-      const line: LogLine = { key: e.id ?? `${e.ts}-${Math.random()}`, ts: e.ts, type: e.type, message: e.message };
+      const line: LogLine = {
+        key: e.id ?? `${e.ts}-${Math.random()}`,
+        ts: e.ts,
+        type: e.type,
+        message: e.message,
+      };
       const cur = trackedRef.current;
       if (cur !== e.operationId) {
         // Follow a new operation when it starts (or the first one seen); ignore stragglers of older ones.
@@ -108,7 +122,11 @@ export function RunDashboard({ runid }: { runid: string }) {
         void load();
       } else {
         setFinished(null);
-        setActive((a) => (a && a.id === e.operationId ? { ...a, progressPercent: p ?? a.progressPercent, stage: e.stage ?? a.stage } : { id: e.operationId, stage: e.stage }));
+        setActive((a) =>
+          a && a.id === e.operationId
+            ? { ...a, progressPercent: p ?? a.progressPercent, stage: e.stage ?? a.stage }
+            : { id: e.operationId, stage: e.stage },
+        );
       }
     },
     () => void load(),
@@ -122,7 +140,10 @@ export function RunDashboard({ runid }: { runid: string }) {
     setSubmitting(true);
     setError(null);
     try {
-      const res = await api<{ operationId: string }>(`${base}/archives`, { method: 'POST', json: label.trim() ? { label: label.trim() } : {} });
+      const res = await api<{ operationId: string }>(`${base}/archives`, {
+        method: 'POST',
+        json: label.trim() ? { label: label.trim() } : {},
+      });
       setActive({ id: res.operationId, kind: 'run-snapshot', status: 'queued' });
       track(res.operationId);
       setFinished(null);
@@ -139,7 +160,10 @@ export function RunDashboard({ runid }: { runid: string }) {
     setSubmitting(true);
     setError(null);
     try {
-      const res = await api<{ operationId: string }>(`${base}/restore`, { method: 'POST', json: { archiveName: a.name } });
+      const res = await api<{ operationId: string }>(`${base}/restore`, {
+        method: 'POST',
+        json: { archiveName: a.name },
+      });
       setActive({ id: res.operationId, kind: 'run-restore', status: 'queued' });
       track(res.operationId);
       setFinished(null);
@@ -175,10 +199,21 @@ export function RunDashboard({ runid }: { runid: string }) {
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
 
       {canWrite && (
-        <form onSubmit={createArchive} className="card mb-6 flex flex-wrap items-end gap-3" aria-label="Create archive">
+        <form
+          onSubmit={createArchive}
+          className="card mb-6 flex flex-wrap items-end gap-3"
+          aria-label="Create archive"
+        >
           <div className="min-w-64 flex-1">
             <Field label="Label (optional)" id="archive-label">
-              <input id="archive-label" className="input" maxLength={100} value={label} onChange={(e) => setLabel(e.target.value)} placeholder="e.g. before calibration" />
+              <input
+                id="archive-label"
+                className="input"
+                maxLength={100}
+                value={label}
+                onChange={(e) => setLabel(e.target.value)}
+                placeholder="e.g. before calibration"
+              />
             </Field>
           </div>
           <button type="submit" className="btn-primary" disabled={busy}>
@@ -193,12 +228,20 @@ export function RunDashboard({ runid }: { runid: string }) {
             Status
           </h2>
           <span className={`text-xs ${live === 'live' ? 'text-green-700' : 'text-amber-700'}`} role="status">
-            {live === 'live' ? '● Live' : live === 'denied' ? 'Live updates not permitted' : '○ Reconnecting…'}
+            {live === 'live'
+              ? '● Live'
+              : live === 'denied'
+                ? 'Live updates not permitted'
+                : '○ Reconnecting…'}
           </span>
         </div>
         {active && (
           <p className="text-sm text-slate-700">
-            {active.kind === 'run-restore' ? 'Restoring' : active.kind === 'run-snapshot' ? 'Archiving' : 'Working'}
+            {active.kind === 'run-restore'
+              ? 'Restoring'
+              : active.kind === 'run-snapshot'
+                ? 'Archiving'
+                : 'Working'}
             {active.stage ? ` — ${active.stage}` : ''}…{' '}
             <Link className="text-blue-700 hover:underline" href={`/operations/${active.id}`}>
               details
@@ -207,10 +250,23 @@ export function RunDashboard({ runid }: { runid: string }) {
         )}
         {(active || trackedOp) && <ProgressBar percent={percent} label="Operation progress" />}
         {finished && (
-          <div role="status" className={`rounded-md px-3 py-2 text-sm ${finished.type.endsWith('COMPLETE') ? 'bg-green-50 text-green-800' : 'bg-red-50 text-red-800'}`}>
-            {finished.type === 'ARCHIVE_COMPLETE' ? 'Archive created. ' : finished.type === 'RESTORE_COMPLETE' ? 'Restore finished. ' : finished.type === 'CANCELLED' ? 'Cancelled. ' : 'Failed: '}
+          <div
+            role="status"
+            className={`rounded-md px-3 py-2 text-sm ${finished.type.endsWith('COMPLETE') ? 'bg-green-50 text-green-800' : 'bg-red-50 text-red-800'}`}
+          >
+            {finished.type === 'ARCHIVE_COMPLETE'
+              ? 'Archive created. '
+              : finished.type === 'RESTORE_COMPLETE'
+                ? 'Restore finished. '
+                : finished.type === 'CANCELLED'
+                  ? 'Cancelled. '
+                  : 'Failed: '}
             {finished.type === 'EXCEPTION' && finished.message}{' '}
-            <Link href={`/runs/${encodeURIComponent(runid)}`} onClick={() => void load()} className="font-medium underline">
+            <Link
+              href={`/runs/${encodeURIComponent(runid)}`}
+              onClick={() => void load()}
+              className="font-medium underline"
+            >
               Back to run {runid}
             </Link>
           </div>
@@ -230,7 +286,11 @@ export function RunDashboard({ runid }: { runid: string }) {
         {archives === null ? (
           <Loading />
         ) : archives.length === 0 ? (
-          <Empty title="No archives yet">{canWrite ? 'Create the first snapshot with “Create archive”.' : 'A collaborator or owner can create one.'}</Empty>
+          <Empty title="No archives yet">
+            {canWrite
+              ? 'Create the first snapshot with “Create archive”.'
+              : 'A collaborator or owner can create one.'}
+          </Empty>
         ) : (
           <div className="card overflow-x-auto p-0">
             <table className="data-table">
@@ -254,7 +314,9 @@ export function RunDashboard({ runid }: { runid: string }) {
                       {(a.label || a.kind === 'pre-restore') && (
                         <div className="text-xs text-slate-500">
                           {a.label}
-                          {a.kind === 'pre-restore' && <span className="ml-1 rounded bg-slate-100 px-1">pre-restore</span>}
+                          {a.kind === 'pre-restore' && (
+                            <span className="ml-1 rounded bg-slate-100 px-1">pre-restore</span>
+                          )}
                         </div>
                       )}
                     </td>
@@ -264,11 +326,24 @@ export function RunDashboard({ runid }: { runid: string }) {
                       <CopyHash hash={a.sha256} />
                     </td>
                     <td className="whitespace-nowrap text-right">
-                      <a className="btn-secondary mr-2" href={a.downloadUrl ?? a.download_url ?? `${base}/archives/${encodeURIComponent(a.name)}/download`} download>
+                      <a
+                        className="btn-secondary mr-2"
+                        href={
+                          a.downloadUrl ??
+                          a.download_url ??
+                          `${base}/archives/${encodeURIComponent(a.name)}/download`
+                        }
+                        download
+                      >
                         Download<span className="sr-only"> {a.name}</span>
                       </a>
                       {canWrite && (
-                        <button type="button" className="btn-danger" disabled={busy} onClick={() => setConfirming(a)}>
+                        <button
+                          type="button"
+                          className="btn-danger"
+                          disabled={busy}
+                          onClick={() => setConfirming(a)}
+                        >
                           Restore<span className="sr-only"> {a.name}</span>
                         </button>
                       )}
@@ -282,12 +357,20 @@ export function RunDashboard({ runid }: { runid: string }) {
       </section>
 
       {confirming && (
-        <Modal title={`Restore ${confirming.name}?`} onClose={() => setConfirming(null)} describedBy="restore-desc">
+        <Modal
+          title={`Restore ${confirming.name}?`}
+          onClose={() => setConfirming(null)}
+          describedBy="restore-desc"
+        >
           <div id="restore-desc" className="space-y-2 text-sm text-slate-700">
             <p>
-              Everything in run <strong>{runid}</strong> except the <code>archives/</code> folder will be replaced by the contents of this archive.
+              Everything in run <strong>{runid}</strong> except the <code>archives/</code> folder will be
+              replaced by the contents of this archive.
             </p>
-            <p>The current content is kept first as a pre-restore snapshot under <code>archives/</code>, so you can go back to it.</p>
+            <p>
+              The current content is kept first as a pre-restore snapshot under <code>archives/</code>, so you
+              can go back to it.
+            </p>
           </div>
           <div className="mt-6 flex justify-end gap-2">
             <button type="button" className="btn-secondary" onClick={() => setConfirming(null)}>

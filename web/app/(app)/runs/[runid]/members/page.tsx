@@ -83,12 +83,23 @@ export default function MembersPage({ params }: { params: Promise<{ runid: strin
         <form onSubmit={add} className="card mb-6 flex flex-wrap items-end gap-3" aria-label="Add member">
           <div className="min-w-48 flex-1">
             <Field label="Username" id="member-username">
-              <input id="member-username" className="input" required value={username} onChange={(e) => setUsername(e.target.value)} />
+              <input
+                id="member-username"
+                className="input"
+                required
+                value={username}
+                onChange={(e) => setUsername(e.target.value)}
+              />
             </Field>
           </div>
           <div className="w-44">
             <Field label="Role" id="member-role">
-              <select id="member-role" className="input" value={role} onChange={(e) => setRole(e.target.value)}>
+              <select
+                id="member-role"
+                className="input"
+                value={role}
+                onChange={(e) => setRole(e.target.value)}
+              >
                 {ROLES.map((r) => (
                   <option key={r}>{r}</option>
                 ))}
@@ -124,7 +135,12 @@ export default function MembersPage({ params }: { params: Promise<{ runid: strin
                   <td className="font-medium">{m.username}</td>
                   <td>
                     {canManage ? (
-                      <select aria-label={`Role of ${m.username}`} className="input w-40" value={m.role} onChange={(e) => void change(m, e.target.value)}>
+                      <select
+                        aria-label={`Role of ${m.username}`}
+                        className="input w-40"
+                        value={m.role}
+                        onChange={(e) => void change(m, e.target.value)}
+                      >
                         {ROLES.map((r) => (
                           <option key={r}>{r}</option>
                         ))}
