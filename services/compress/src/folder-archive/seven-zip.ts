@@ -1,7 +1,7 @@
 import execa from 'execa';
 import { PermanentError, TransientError } from '@arkive/shared';
 
-export const SEVEN_ZIP = process.env.SEVEN_ZIP_BIN || '7z';
+export const SEVEN_ZIP = '7z';
 
 /** Runs 7z with `-bsp1` and reports its percentages; killed when `signal` aborts. */
 async function run7z(args: string[], opts: { cwd?: string; signal?: AbortSignal; onPercent?(p: number): void }): Promise<void> {
@@ -27,7 +27,7 @@ async function run7z(args: string[], opts: { cwd?: string; signal?: AbortSignal;
     const res = await child;
     opts.signal?.throwIfAborted();
     if ((res as { failed?: boolean; code?: string }).code === 'ENOENT' || /ENOENT/.test(String((res as { message?: string }).message ?? ''))) {
-      throw new PermanentError(`7z not found (${SEVEN_ZIP}); install p7zip-full`, 'SEVEN_ZIP_MISSING');
+      throw new PermanentError(`7z not found on PATH; install p7zip-full`, 'SEVEN_ZIP_MISSING');
     }
     if (res.exitCode !== 0) {
       const detail = stderr.trim().split('\n').slice(-5).join(' | ') || `exit code ${res.exitCode}`;
