@@ -63,7 +63,7 @@ const connected = (c: Client) =>
 const join = (c: Client, channel: string, afterId?: string) =>
   new Promise<JoinAck>((resolve) => c.emit('join', { channel, afterId }, resolve));
 const publish = (channel: string, n: number) =>
-  publisher.publish(channel, { type: 'PROGRESS', operationId: 'op-1', message: `event ${n}`, percent: n });
+  publisher.publish(channel, { type: 'PROGRESS', operationId: 'op-1', message: `event ${n}`, percent: n % 101 });
 
 function collect(c: Client, channel: string): ArkiveEvent[] {
   const got: ArkiveEvent[] = [];
@@ -144,4 +144,29 @@ test('events published while a client joins arrive exactly once, in stream order
   const firstIdx = stream.findIndex((e) => e.id === got[0].id);
   expect(firstIdx).toBeGreaterThanOrEqual(0);
   expect(got.map((e) => e.id)).toEqual(stream.slice(firstIdx).map((e) => e.id));
+});
+
+test('a periodic re-check drops ended sessions and channels the user lost', async () => {
+  // The server let alice join run1 (see beforeAll); the re-check then sees her removed from it.
+  const roles = new Map<string, 'viewer'>([['run1', 'viewer']]);
+  const sessions = new Set(['alice']);
+  const verify = async (t: string) => (sessions.has(t) ? USERS[t] : undefined);
+  const roleOf = async (_u: unknown, runid: string) => roles.get(runid);
+  const c = client('alice');
+  await connected(c);
+  const got = collect(c, 'run1:archive');
+  expect(await join(c, 'run1:archive')).toMatchObject({ ok: true });
+  const before = got.length;
+  await publish('run1:archive', 100);
+  await until(() => got.length === before + 1);
+  roles.delete('run1');
+  await web.relay.recheck(verify, roleOf);
+  await publish('run1:archive', 101);
+  await new Promise((r) => setTimeout(r, 200));
+  expect(got[got.length - 1].message).toBe('event 100');
+  expect(c.connected).toBe(true);
+  sessions.clear();
+  const gone = new Promise((resolve) => c.once('disconnect', resolve));
+  await web.relay.recheck(verify, roleOf);
+  await gone;
 });

@@ -225,6 +225,33 @@ export class ChannelRelay {
     });
   }
 
+  /**
+   * Re-checks every connected socket: a session that ended (logout, expiry, deleted user) is
+   * disconnected; a channel the user lost the right to (removed from the run) is left.
+   * One session check per distinct token per sweep.
+   */
+  async recheck(verify: SessionVerifier, roleOf: RunRoleLookup): Promise<void> {
+    const sessions = new Map<string, Promise<Awaited<ReturnType<SessionVerifier>>>>();
+    for (const socket of this.io.sockets.sockets.values()) {
+      const token = socket.data.token;
+      if (!token) continue;
+      let check = sessions.get(token);
+      if (!check) sessions.set(token, (check = verify(token).catch(() => socket.data.user)));
+      const user = await check;
+      if (!user) {
+        socket.disconnect(true);
+        continue;
+      }
+      socket.data.user = user;
+      const channels = [...socket.rooms].filter((r) => r.startsWith('ch:')).map((r) => r.slice(3));
+      for (const [channel, set] of this.settling) if (set.has(socket)) channels.push(channel);
+      for (const channel of channels) {
+        const decision = await checkChannelAccess(user, channel, roleOf).catch(() => ({ ok: true }) as const);
+        if (!decision.ok) await this.leave(socket, channel);
+      }
+    }
+  }
+
   private async handleJoin(
     socket: RelaySocket,
     channel: string,

@@ -25,6 +25,8 @@ export interface WebServerOptions {
   port?: number;
   verifySession?: SessionVerifier;
   runRoleOf?: RunRoleLookup;
+  /** How often connected sockets' sessions and channel rights are re-checked (default 60 s). */
+  recheckMs?: number;
 }
 
 export interface WebServer {
@@ -113,6 +115,10 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
   const reader = createWorkerRedis(config.redisUrl);
   const relay = new ChannelRelay(io, subscriber, reader, config.redisPrefix, logger);
   relay.attach(verify, roleOf, (cookie) => readCookie(cookie, SESSION_COOKIE));
+  const recheckTimer = setInterval(() => {
+    relay.recheck(verify, roleOf).catch((err: unknown) => logger.warn({ err }, 'session recheck failed'));
+  }, opts.recheckMs ?? 60000);
+  recheckTimer.unref();
 
   if (nextUpgrade) {
     server.on('upgrade', (req, socket, head) => {
@@ -135,6 +141,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
         });
       }),
     async close() {
+      clearInterval(recheckTimer);
       await new Promise<void>((resolve) => {
         void io.close(() => resolve());
       });

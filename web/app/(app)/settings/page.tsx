@@ -61,13 +61,13 @@ function ChangePassword() {
               onChange={(e) => setCurrent(e.target.value)}
             />
           </Field>
-          <Field label="New password" id="new" hint="At least 8 characters.">
+          <Field label="New password" id="new" hint="At least 10 characters, not your username.">
             <input
               id="new"
               type="password"
               className="input"
               autoComplete="new-password"
-              minLength={8}
+              minLength={10}
               required
               value={next}
               onChange={(e) => setNext(e.target.value)}
@@ -79,7 +79,7 @@ function ChangePassword() {
               type="password"
               className="input"
               autoComplete="new-password"
-              minLength={8}
+              minLength={10}
               required
               value={confirm}
               onChange={(e) => setConfirm(e.target.value)}
