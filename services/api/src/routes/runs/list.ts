@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Prisma } from '@arkive/shared';
 import { defineRoute } from '../../http/route';
 import { page, pageSchema, paginationQuery } from '../../http/pagination';
@@ -10,10 +11,18 @@ export const listRuns = defineRoute({
     'Runs you may see (administrators: all), with your role, whether the directory exists and its lock status',
   tags: ['runs'],
   access: { kind: 'user' },
-  query: paginationQuery,
+  query: paginationQuery.extend({
+    /** Only runs whose id contains this text. */
+    q: z.string().max(128).optional(),
+    /** lock=false skips the lock-file scan (a walk of each run's tree) for a fast listing. */
+    lock: z.enum(['true', 'false']).default('true'),
+  }),
   response: pageSchema(runSchema),
   async handler({ deps, query: q, user }) {
-    const where: Prisma.RunWhereInput = user!.isAdmin ? {} : { members: { some: { userId: user!.id } } };
+    const where: Prisma.RunWhereInput = {
+      ...(user!.isAdmin ? {} : { members: { some: { userId: user!.id } } }),
+      ...(q.q ? { id: { contains: q.q, mode: 'insensitive' as const } } : {}),
+    };
     const [rows, total] = await Promise.all([
       deps.prisma.run.findMany({
         where,
@@ -24,9 +33,18 @@ export const listRuns = defineRoute({
       }),
       deps.prisma.run.count({ where }),
     ]);
-    const items = await Promise.all(
-      rows.map(({ members, ...run }) => presentRun(deps, run, members[0]?.role ?? null, user!.isAdmin)),
-    );
+    // At most 8 runs' trees are scanned at a time.
+    const items: Awaited<ReturnType<typeof presentRun>>[] = [];
+    for (let i = 0; i < rows.length; i += 8) {
+      const batch = rows.slice(i, i + 8);
+      items.push(
+        ...(await Promise.all(
+          batch.map(({ members, ...run }) =>
+            presentRun(deps, run, members[0]?.role ?? null, user!.isAdmin, q.lock === 'true'),
+          ),
+        )),
+      );
+    }
     return page(items, total, q);
   },
 });

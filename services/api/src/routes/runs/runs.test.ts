@@ -137,3 +137,9 @@ test('collaborators mint signed links for linkable paths of their run only', asy
     expect(bad.body.error.code).toBe('VALIDATION_FAILED');
   }
 });
+
+test('the list filters by text and can skip the lock scan', async () => {
+  const res = await request(api.app).get('/api/runs?q=LEG&lock=false').set(admin.auth).expect(200);
+  expect(res.body.items.map((r: { runid: string }) => r.runid)).toEqual(['legacy']);
+  expect(res.body.items[0].lock).toBeNull();
+});

@@ -17,7 +17,10 @@ export const runSchema = z.object({
   createdAt: z.string(),
   createdBy: z.string().nullable(),
   exists: z.boolean(),
-  lock: z.object({ locked: z.boolean(), lockFiles: z.array(z.string()), redisLocks: z.array(z.string()) }),
+  /** Null only when the list was asked for `lock=false` (lock files are found by walking the run's tree). */
+  lock: z
+    .object({ locked: z.boolean(), lockFiles: z.array(z.string()), redisLocks: z.array(z.string()) })
+    .nullable(),
 });
 
 export const memberSchema = z.object({
@@ -32,11 +35,19 @@ export async function presentRun(
   run: Run,
   memberRole: z.infer<typeof roleSchema> | null,
   isAdmin: boolean,
+  withLock = true,
 ) {
   const exists = await runExists(deps.config.runsRoot, run.id);
-  const lock = exists
-    ? await runLockStatus(runPath(deps.config.runsRoot, run.id), deps.redis, deps.config.redisPrefix, run.id)
-    : { locked: false, lockFiles: [], redisLocks: [] };
+  const lock = !withLock
+    ? null
+    : exists
+      ? await runLockStatus(
+          runPath(deps.config.runsRoot, run.id),
+          deps.redis,
+          deps.config.redisPrefix,
+          run.id,
+        )
+      : { locked: false, lockFiles: [], redisLocks: [] };
   return {
     runid: run.id,
     role: isAdmin ? ('owner' as const) : memberRole!,
