@@ -63,7 +63,7 @@ const have = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
 
 /** Compile the engine; use shared/dist when it is at least as new as every source file, else tsx. */
 function arkiveCommand() {
-  spawnSync('npx', ['tsc', '-p', 'shared'], { cwd: ROOT, encoding: 'utf8' });
+  spawnSync('npx', ['tsc', '-b', 'shared/tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
   const src = path.join(ROOT, 'shared/src/archive');
   const dist = path.join(ROOT, 'shared/dist/archive');
   const newest = Math.max(

@@ -16,7 +16,7 @@ describe('arkive CLI (compiled, spawned)', () => {
   let runDir: string;
 
   beforeAll(async () => {
-    const build = spawnSync('npx', ['tsc', '-b', 'services/cli'], { cwd: ROOT, encoding: 'utf8' });
+    const build = spawnSync('npx', ['tsc', '-b', 'services/cli/tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
     if (build.status !== 0) throw new Error(`build failed: ${build.stdout}${build.stderr}`);
     root = await fs.mkdtemp(path.join(os.tmpdir(), 'arkive-cli-'));
     runDir = path.join(root, 'run');

@@ -20,6 +20,8 @@ function own(b) {
   if (b.byteOffset === 0 && b.buffer.byteLength === b.length) return b;
   const c = new Uint8Array(b.length); c.set(b); return Buffer.from(c.buffer);
 }
+// One output buffer big enough for the whole result: far less garbage than zlib's 16 KiB pieces.
+function outSize(n) { return Math.max(16384, n + (n >> 7) + 1024); }
 let scratch = Buffer.allocUnsafeSlow(1 << 20);
 function readInto(path, size) {
   if (scratch.length < size) scratch = Buffer.allocUnsafeSlow(size);
@@ -45,7 +47,7 @@ parentPort.on('message', (t) => {
       const sha256 = crypto.createHash('sha256').update(buf).digest('hex');
       let out = null, stored = true;
       if (buf.length > 0) {
-        const d = zlib.deflateRawSync(buf, { level: t.level });
+        const d = zlib.deflateRawSync(buf, { level: t.level, chunkSize: outSize(buf.length) });
         if (d.length < buf.length * t.storeRatio) { out = own(d); stored = false; }
       }
       if (!out) { const c = new Uint8Array(buf.length); c.set(buf); out = Buffer.from(c.buffer); }
@@ -53,7 +55,7 @@ parentPort.on('message', (t) => {
     } else {
       const buf = Buffer.from(t.buf.buffer, t.buf.byteOffset, t.buf.byteLength);
       const flush = t.final ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH;
-      const out = own(zlib.deflateRawSync(buf, { level: t.level, finishFlush: flush }));
+      const out = own(zlib.deflateRawSync(buf, { level: t.level, finishFlush: flush, chunkSize: outSize(buf.length) }));
       // Hand the input buffer back so the main thread can reuse it.
       parentPort.postMessage({ id: t.id, out, input: t.buf }, [out.buffer, t.buf.buffer]);
     }

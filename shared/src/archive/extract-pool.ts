@@ -42,7 +42,7 @@ parentPort.on('message', (t) => {
     let data;
     if (t.method === 0) data = comp;
     else {
-      try { data = zlib.inflateRawSync(comp, { maxOutputLength: Math.max(1, t.size + 1) }); }
+      try { data = zlib.inflateRawSync(comp, { maxOutputLength: Math.max(1, t.size + 1), chunkSize: Math.max(64, t.size + 1) }); }
       catch (e) { throw bad('deflate data is invalid (' + e.message + ')'); }
     }
     if (data.length !== t.size) throw bad('size is ' + data.length + ', expected ' + t.size);
