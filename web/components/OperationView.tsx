@@ -120,7 +120,7 @@ export function OperationView({
             Cancel
           </button>
         )}
-        {op.status === 'failed' && (
+        {(op.status === 'failed' || op.status === 'cancelled') && (
           <button type="button" className="btn-primary" onClick={retry}>
             Retry
           </button>

@@ -178,7 +178,9 @@ test('archive, watch progress, restore, history; viewer is read-only', async () 
   expect(refused.status).toBe(403);
 
   // Downloads stream through the web server's proxy with Range and Content-Disposition intact.
-  const part = await viewer.request.get(`${sys.webUrl}/api/runs/${RUN}/archives/${name}/download`, { headers: { range: 'bytes=0-9' } });
+  const part = await viewer.request.get(`${sys.webUrl}/api/runs/${RUN}/archives/${name}/download`, {
+    headers: { range: 'bytes=0-9' },
+  });
   expect(part.status()).toBe(206);
   expect(part.headers()['content-range']).toMatch(/^bytes 0-9\/\d+$/);
   expect(part.headers()['content-disposition']).toBe(`attachment; filename="${name}"`);
@@ -220,7 +222,15 @@ test('archive, watch progress, restore, history; viewer is read-only', async () 
   await viewer.close();
 
   // A user created with a one-time password must choose a new one before anything else.
-  expect((await apiAs(admin, 'POST', '/api/users', { username: 'newbie', password: 'One-time-pass-1', is_admin: false })).status).toBe(201);
+  expect(
+    (
+      await apiAs(admin, 'POST', '/api/users', {
+        username: 'newbie',
+        password: 'One-time-pass-1',
+        is_admin: false,
+      })
+    ).status,
+  ).toBe(201);
   const fresh = await browser.newContext();
   const n = await fresh.newPage();
   await n.goto(`${sys.webUrl}/login`);
@@ -313,5 +323,37 @@ test('folder browser → queue with live step progress → history → job detai
   );
   expect(txt.status()).toBe(200);
   expect(txt.headers()['content-disposition']).toMatch(/attachment; filename=".*\.txt"/);
+  await ctx.close();
+});
+
+test('a dashboard opened during an operation starts disabled; cancel and retry follow live', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const p = await login(ctx, sys.adminUsername, sys.adminPassword);
+  const run = `${RUN}-held`;
+  expect((await apiAs(ctx, 'POST', '/api/runs', { runid: run })).status).toBe(201);
+  await fs.writeFile(path.join(sys.runsRoot, run, 'a.txt'), 'hello\n');
+
+  // With the compress service stopped the snapshot stays queued: Postgres says an operation is active.
+  await sys.stopService('compress');
+  const started = await apiAs(ctx, 'POST', `/api/runs/${run}/archives`, { label: 'held' });
+  expect(started.status).toBe(202);
+  await p.goto(`${sys.webUrl}/runs/${run}`);
+  await p.getByText('Archiving…').waitFor();
+  await p.getByText('● Live').waitFor();
+  await expect(p.getByRole('button', { name: 'Create archive' }).isDisabled()).resolves.toBe(true);
+  await shot(p, '20-dashboard-active-on-load');
+
+  await p.getByRole('button', { name: 'Cancel operation' }).click();
+  await p.getByText('Cancelled.').waitFor();
+  await expect(p.getByRole('button', { name: 'Create archive' }).isEnabled()).resolves.toBe(true);
+
+  // Retry the cancelled operation from its detail page once the service is back.
+  sys.startService('compress');
+  await p.goto(`${sys.webUrl}/operations/${(started.body as { operationId: string }).operationId}`);
+  await p.getByRole('button', { name: 'Retry' }).click();
+  await p.getByText('succeeded').first().waitFor({ timeout: 120000 });
+  await shot(p, '21-operation-retried');
+  await p.goto(`${sys.webUrl}/runs/${run}`);
+  await p.getByRole('row').filter({ hasText: 'held' }).waitFor();
   await ctx.close();
 });

@@ -22,6 +22,9 @@ export interface ArkiveSystem {
   adminPassword: string;
   runsRoot: string;
   logs(): string;
+  /** Stop one service (e.g. 'compress') to hold jobs in the queue; startService brings it back. */
+  stopService(name: string): Promise<void>;
+  startService(name: string): void;
   stop(): Promise<void>;
 }
 
@@ -87,7 +90,9 @@ export async function startSystem(): Promise<ArkiveSystem> {
   };
   const output: string[] = [];
   const children: { name: string; child: ChildProcess }[] = [];
+  const scripts = new Map<string, string>();
   const run = (name: string, script: string, args: string[] = [], cwd = ROOT) => {
+    scripts.set(name, script);
     const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
       cwd,
       env,
@@ -121,6 +126,17 @@ export async function startSystem(): Promise<ArkiveSystem> {
   await waitFor(`${apiUrl}/api/health`, api, 'api', out);
   await waitFor(`${webUrl}/healthz`, web, 'web', out);
 
+  const stopChild = (child: ChildProcess) =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      const t = setTimeout(() => child.kill('SIGKILL'), 15000);
+      child.once('exit', () => {
+        clearTimeout(t);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+
   return {
     world,
     webUrl,
@@ -129,21 +145,14 @@ export async function startSystem(): Promise<ArkiveSystem> {
     adminPassword,
     runsRoot: world.config.runsRoot,
     logs: out,
+    async stopService(name) {
+      await Promise.all(children.filter((c) => c.name === name).map(({ child }) => stopChild(child)));
+    },
+    startService(name) {
+      run(name, scripts.get(name)!);
+    },
     async stop() {
-      await Promise.all(
-        children.map(
-          ({ child }) =>
-            new Promise<void>((resolve) => {
-              if (child.exitCode !== null) return resolve();
-              const t = setTimeout(() => child.kill('SIGKILL'), 15000);
-              child.once('exit', () => {
-                clearTimeout(t);
-                resolve();
-              });
-              child.kill('SIGTERM');
-            }),
-        ),
-      );
+      await Promise.all(children.map(({ child }) => stopChild(child)));
       await world.close();
     },
   };
