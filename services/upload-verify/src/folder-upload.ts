@@ -42,7 +42,8 @@ export function folderUploadProcessor(opts: { store?: (config: Config) => BlobSt
   let store: BlobStore | undefined;
   return registerProcessor(folderUpload, async (ctx) => {
     const { config, payload: p, operation, report, signal } = ctx;
-    store ??= opts.store ? opts.store(config) : createBlobStore(config);
+    // The driver's own read-back check is skipped: this stage verifies size and SHA-256 itself right after.
+    store ??= opts.store ? opts.store(config) : createBlobStore(config, { verify: 'never' });
     const id = operation.id;
     const attempt = ctx.job.attemptsMade + 1;
     const ref = await resolveFolder(config.sourceRoot, p.folder);
