@@ -274,7 +274,6 @@ test('folder browser → queue with live step progress → history → job detai
   for (const name of ['Project_Big', 'Project_Gamma', 'Project_Delta']) {
     await p.goto(`${sys.webUrl}/folders`);
     await p.getByRole('button', { name: 'Refresh folders' }).click();
-    await p.getByRole('button', { name: 'Refresh folders' }).waitFor();
     await p.getByRole('button', { name: `Archive ${name}` }).click();
     await p.waitForURL(/\/queue$/);
   }
@@ -338,7 +337,7 @@ test('a dashboard opened during an operation starts disabled; cancel and retry f
   const started = await apiAs(ctx, 'POST', `/api/runs/${run}/archives`, { label: 'held' });
   expect(started.status).toBe(202);
   await p.goto(`${sys.webUrl}/runs/${run}`);
-  await p.getByText('Archiving…').waitFor();
+  await p.getByText('Waiting in the queue to archive…').waitFor();
   await p.getByText('● Live').waitFor();
   await expect(p.getByRole('button', { name: 'Create archive' }).isDisabled()).resolves.toBe(true);
   await shot(p, '20-dashboard-active-on-load');

@@ -15,6 +15,14 @@ export async function api<T = unknown>(
   path: string,
   init: RequestInit & { json?: unknown } = {},
 ): Promise<T> {
+  return (await apiWithHeaders<T>(path, init)).body;
+}
+
+/** Like `api`, also returning the response headers (pagination totals, scan state…). */
+export async function apiWithHeaders<T = unknown>(
+  path: string,
+  init: RequestInit & { json?: unknown } = {},
+): Promise<{ body: T; headers: Headers }> {
   const { json, headers, ...rest } = init;
   let res: Response;
   try {
@@ -31,7 +39,7 @@ export async function api<T = unknown>(
   } catch {
     throw new ApiError(0, 'NETWORK', 'Cannot reach the server. Check your connection and try again.');
   }
-  if (res.status === 204) return undefined as T;
+  if (res.status === 204) return { body: undefined as T, headers: res.headers };
   const text = await res.text();
   let body: unknown;
   try {
@@ -52,7 +60,7 @@ export async function api<T = unknown>(
       err?.details,
     );
   }
-  return body as T;
+  return { body: body as T, headers: res.headers };
 }
 
 /** Lists come either as a page `{items,total}` or a bare array (PRD routes). */

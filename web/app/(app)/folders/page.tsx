@@ -1,8 +1,8 @@
 'use client';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useCallback, useEffect, useMemo, useState } from 'react';
-import { api, errorMessage } from '@/lib/api';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { api, apiWithHeaders, errorMessage } from '@/lib/api';
 import { formatBytes, formatTime } from '@/lib/format';
 import { Empty, ErrorBanner, Loading, PageHeader, StatusBadge } from '@/components/ui';
 import { Pagination } from '@/components/Pagination';
@@ -33,17 +33,36 @@ export default function FoldersPage() {
   const [page, setPage] = useState(1);
   const [busy, setBusy] = useState<string | null>(null);
   const [refreshing, setRefreshing] = useState(false);
+  const [scannedAt, setScannedAt] = useState<string | null>(null);
+  const poll = useRef<ReturnType<typeof setTimeout> | null>(null);
+  /** The API answers from its scan cache; with refresh it rescans in the background (X-Folder-Scan: scanning) and we poll until idle. */
   const load = useCallback(async (refresh = false) => {
-    setRefreshing(refresh);
+    if (poll.current) clearTimeout(poll.current);
+    if (refresh) setRefreshing(true);
     try {
-      setFolders(await api<Folder[]>(`/api/folders${refresh ? '?refresh=true' : ''}`));
+      const { body, headers } = await apiWithHeaders<Folder[]>(
+        `/api/folders${refresh ? '?refresh=true' : ''}`,
+      );
+      setFolders(body);
+      setScannedAt(headers.get('x-folder-scanned-at'));
+      if (headers.get('x-folder-scan') === 'scanning') {
+        setRefreshing(true);
+        poll.current = setTimeout(() => void load(), 1000);
+      } else {
+        setRefreshing(false);
+      }
     } catch (err) {
       setError(errorMessage(err));
       setFolders((f) => f ?? []);
-    } finally {
       setRefreshing(false);
     }
   }, []);
+  useEffect(
+    () => () => {
+      if (poll.current) clearTimeout(poll.current);
+    },
+    [],
+  );
   useEffect(() => {
     void load();
   }, [load]);
@@ -118,6 +137,8 @@ export default function FoldersPage() {
         <>
           <p className="mb-2 text-sm text-slate-600" role="status">
             {shown.length} {shown.length === 1 ? 'folder' : 'folders'}
+            {scannedAt && ` · scanned ${formatTime(scannedAt)}`}
+            {refreshing && ' · rescanning…'}
           </p>
           <div className="card overflow-x-auto p-0">
             <table className="data-table">

@@ -124,8 +124,13 @@ export function RunDashboard({ runid }: { runid: string }) {
         setFinished(null);
         setActive((a) =>
           a && a.id === e.operationId
-            ? { ...a, progressPercent: p ?? a.progressPercent, stage: e.stage ?? a.stage }
-            : { id: e.operationId, stage: e.stage },
+            ? {
+                ...a,
+                status: e.type === 'ENQUEUED' ? a.status : 'running',
+                progressPercent: p ?? a.progressPercent,
+                stage: e.stage ?? a.stage,
+              }
+            : { id: e.operationId, stage: e.stage, status: e.type === 'ENQUEUED' ? 'queued' : 'running' },
         );
       }
     },
@@ -237,11 +242,13 @@ export function RunDashboard({ runid }: { runid: string }) {
         </div>
         {active && (
           <p className="text-sm text-slate-700">
-            {active.kind === 'run-restore'
-              ? 'Restoring'
-              : active.kind === 'run-snapshot'
-                ? 'Archiving'
-                : 'Working'}
+            {active.status === 'queued'
+              ? `Waiting in the queue to ${active.kind === 'run-restore' ? 'restore' : 'archive'}`
+              : active.kind === 'run-restore'
+                ? 'Restoring'
+                : active.kind === 'run-snapshot'
+                  ? 'Archiving'
+                  : 'Working'}
             {active.stage ? ` — ${active.stage}` : ''}…{' '}
             <Link className="text-blue-700 hover:underline" href={`/operations/${active.id}`}>
               details
