@@ -103,6 +103,11 @@ async function terminal(id: string, timeoutMs = 45000): Promise<Operation> {
     return ['succeeded', 'failed', 'cancelled'].includes(o.status) ? o : null;
   }, timeoutMs);
 }
+/** The 'Completed' log line is written just after the terminal status; wait for it before counting. */
+const completedLogs = async (id: string) => {
+  await waitFor(async () => (await logs(id)).includes('INFO Completed'));
+  return logs(id);
+};
 const logs = async (id: string) => (await world.prisma.operationLog.findMany({ where: { operationId: id }, orderBy: { id: 'asc' } })).map((l) => `${l.level} ${l.message}`);
 const jobDir = (kind: 'temp' | 'archives' | 'failed', id: string) => path.join(world.config.storageRoot, kind, id);
 const exists = (p: string) => fs.stat(p).then(() => true, () => false);
@@ -130,7 +135,7 @@ test('happy path: copy → 7z → test → upload → verify → source emptied,
   expect(await exists(jobDir('temp', job.id))).toBe(false);
   expect(await exists(jobDir('archives', job.id))).toBe(false);
   expect(done.progressPercent).toBe(100);
-  const lines = await logs(job.id);
+  const lines = await completedLogs(job.id);
   expect(lines.filter((l) => l === 'INFO Completed')).toHaveLength(1);
   expect(lines.join('\n')).toMatch(/Step 1\/3: Copying[\s\S]*Step 2\/3: Compressing[\s\S]*Step 3\/3: Verifying[\s\S]*Uploading[\s\S]*Verified[\s\S]*Source emptied/);
   // The archive really holds the folder.
@@ -296,7 +301,7 @@ test('restart of both services mid-job: each interrupted stage is redone cleanly
   await startWorkers();
   const done = await terminal(job.id);
   expect(done.status).toBe('succeeded');
-  const lines = await logs(job.id);
+  const lines = await completedLogs(job.id);
   expect(lines.filter((l) => l === 'INFO Completed')).toHaveLength(1);
   expect(lines.filter((l) => /released to the queue/.test(l)).length).toBeGreaterThanOrEqual(2);
   expect(await fs.readdir(f.abs)).toEqual([`${f.name}-ARCHIVED-TO-GLOBUS.txt`]);

@@ -9,6 +9,9 @@ export interface CopyProgress {
   files: number;
 }
 
+/** Files below this go through fs.copyFile; larger ones are streamed for byte-level progress and prompt cancel. */
+const KERNEL_COPY_MAX = 32 << 20;
+
 interface Plan {
   dirs: string[];
   files: { rel: string; size: number }[];
@@ -39,7 +42,8 @@ async function plan(src: string): Promise<Plan> {
 }
 
 /**
- * Streaming copy of a tree (1 MiB buffers, `parallel` files at a time) with byte progress; keeps
+ * Copy of a tree (`parallel` files at a time) with byte progress: files under 32 MiB by fs.copyFile,
+ * larger ones streamed in 1 MiB buffers so progress and cancel stay fine-grained; keeps
  * modes and mtimes, recreates symbolic links as links (never follows them). `dest` must not exist.
  */
 export async function copyTree(
@@ -60,12 +64,19 @@ export async function copyTree(
       opts.signal?.throwIfAborted();
       const from = path.join(src, f.rel);
       const to = path.join(dest, f.rel);
-      const rs = createReadStream(from, { highWaterMark: 1 << 20 });
-      rs.on('data', (chunk) => {
-        bytes += chunk.length;
+      if (f.size < KERNEL_COPY_MAX) {
+        // Small files: one kernel-side copy (copy_file_range), progress per file.
+        await fs.copyFile(from, to);
+        bytes += f.size;
         report();
-      });
-      await pipeline(rs, createWriteStream(to, { highWaterMark: 1 << 20 }), { signal: opts.signal });
+      } else {
+        const rs = createReadStream(from, { highWaterMark: 1 << 20 });
+        rs.on('data', (chunk) => {
+          bytes += chunk.length;
+          report();
+        });
+        await pipeline(rs, createWriteStream(to, { highWaterMark: 1 << 20 }), { signal: opts.signal });
+      }
       const st = await fs.stat(from);
       await fs.chmod(to, st.mode & 0o7777);
       await fs.utimes(to, st.atime, st.mtime);
