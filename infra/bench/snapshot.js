@@ -66,18 +66,11 @@ function arkiveCommand() {
   spawnSync('npx', ['tsc', '-b', 'shared/tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
   const src = path.join(ROOT, 'shared/src/archive');
   const dist = path.join(ROOT, 'shared/dist/archive');
-  const newest = Math.max(
-    ...fs
-      .readdirSync(src)
-      .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
-      .map((f) => fs.statSync(path.join(src, f)).mtimeMs),
-  );
-  const fresh =
-    fs.existsSync(path.join(dist, 'index.js')) &&
-    fs
-      .readdirSync(dist)
-      .filter((f) => f.endsWith('.js'))
-      .every((f) => fs.statSync(path.join(dist, f)).mtimeMs >= newest);
+  const sources = fs.readdirSync(src).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
+  const fresh = sources.every((f) => {
+    const js = path.join(dist, f.replace(/\.ts$/, '.js'));
+    return fs.existsSync(js) && fs.statSync(js).mtimeMs >= fs.statSync(path.join(src, f)).mtimeMs;
+  });
   const child = path.join(__dirname, 'arkive-child.js');
   if (fresh) return { argv: [child], env: process.env, engine: 'shared/dist (compiled)' };
   console.error(

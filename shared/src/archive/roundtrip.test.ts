@@ -192,8 +192,20 @@ describe('snapshot → verify → restore round trip', () => {
     await fs.writeFile(bad, buf);
     await expect(verifyArchive(bad)).rejects.toMatchObject({
       code: 'ARCHIVE_CORRUPT',
-      message: expect.stringContaining('victim.bin'),
+      message: expect.stringContaining('"victim.bin"'),
     });
+    // With two bad entries, the first in archive order is named.
+    const early = randomBytes(300_000);
+    await fs.writeFile(path.join(runDir, '0-early.bin'), early);
+    const snap2 = await createSnapshot({ runDir, outDir: path.join(root, 'corrupt-out'), name: 'two.zip' });
+    const buf2x = await fs.readFile(snap2.path);
+    for (const p of [early, payload]) buf2x[buf2x.indexOf(p.subarray(5000, 5032))] ^= 0xff;
+    await fs.writeFile(bad, buf2x);
+    await expect(verifyArchive(bad)).rejects.toMatchObject({
+      code: 'ARCHIVE_CORRUPT',
+      message: expect.stringContaining('"0-early.bin"'),
+    });
+    await fs.rm(path.join(runDir, '0-early.bin'));
     // A run restored from it stays untouched.
     const before = await treeState(runDir);
     await expect(restoreArchive({ runDir, archivePath: bad })).rejects.toMatchObject({
@@ -209,6 +221,29 @@ describe('snapshot → verify → restore round trip', () => {
       code: 'ARCHIVE_CORRUPT',
       message: expect.stringContaining('manifest'),
     });
+  });
+
+  it('a cancelled restore leaves the run as it was and no staging folder', async () => {
+    const source = path.join(root, 'rc-source');
+    await fs.mkdir(source);
+    for (let i = 0; i < 300; i++) await fs.writeFile(path.join(source, `f${i}.txt`), `${i}\n`.repeat(5000));
+    const snap = await createSnapshot({ runDir: source, outDir: path.join(root, 'rc-out') });
+    const runDir = path.join(root, 'rc-run');
+    await fs.mkdir(runDir);
+    await fs.writeFile(path.join(runDir, 'mine.txt'), 'mine');
+    const before = await treeState(runDir);
+    const ac = new AbortController();
+    const p = restoreArchive({
+      runDir,
+      archivePath: snap.path,
+      signal: ac.signal,
+      onProgress: (pr) => {
+        if (pr.stage === 'extracting' && pr.filesDone >= 10) ac.abort();
+      },
+    });
+    await expect(p).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(await treeState(runDir)).toEqual(before);
+    expect((await fs.readdir(root)).filter((n) => n.startsWith('.rc-run'))).toEqual([]);
   });
 
   it('stops promptly when cancelled and leaves no temp files', async () => {

@@ -65,16 +65,24 @@ export async function verifyArchive(archivePath: string, opts: VerifyOptions = {
     let last = 0;
     const pool = new ExtractPool(archivePath, reader.cdOffset);
     try {
-      await mapLimit(entries, ENTRY_CONCURRENCY, async (e) => {
+      // Entries are checked in parallel; when several fail, report the first in archive order
+      // (every entry before it has been started, so all of them are settled by then).
+      const failures: Array<{ index: number; err: unknown }> = [];
+      await mapLimit(entries, ENTRY_CONCURRENCY, async (e, index) => {
         opts.signal?.throwIfAborted();
         const isFile = !e.isDir && !e.isSymlink;
-        if (pooled(e)) {
-          const sha = await pool.run({ entry: e });
-          if (manifest) checkManifestEntry(manifest, e, sha);
-        } else {
-          const hash = isFile ? createHash('sha256') : null;
-          await reader.readEntry(e, (b) => void hash?.update(b), opts.signal);
-          if (manifest) checkManifestEntry(manifest, e, hash ? hash.digest('hex') : null);
+        try {
+          if (pooled(e)) {
+            const sha = await pool.run({ entry: e });
+            if (manifest) checkManifestEntry(manifest, e, sha);
+          } else {
+            const hash = isFile ? createHash('sha256') : null;
+            await reader.readEntry(e, (b) => void hash?.update(b), opts.signal);
+            if (manifest) checkManifestEntry(manifest, e, hash ? hash.digest('hex') : null);
+          }
+        } catch (err) {
+          failures.push({ index, err });
+          throw err;
         }
         if (isFile) {
           progress.filesDone++;
@@ -84,6 +92,9 @@ export async function verifyArchive(archivePath: string, opts: VerifyOptions = {
           last = Date.now();
           opts.onProgress({ ...progress, currentPath: e.name });
         }
+      }).catch((err: unknown) => {
+        const first = failures.sort((a, b) => a.index - b.index)[0];
+        throw first ? first.err : err;
       });
     } finally {
       await pool.close();
