@@ -50,7 +50,13 @@ const second = defineJobKind({
 });
 
 async function start(queue: string, reg: ReturnType<typeof registerProcessor>) {
-  const w = new BaseWorker({ queue, processors: [reg], config: world.config, prisma: world.prisma, connection: world.redis });
+  const w = new BaseWorker({
+    queue,
+    processors: [reg],
+    config: world.config,
+    prisma: world.prisma,
+    connection: world.redis,
+  });
   w.start();
   await w.waitUntilReady();
   workers.push(w);
@@ -63,15 +69,29 @@ test('a processor can hand its operation off to a second stage; the operation fi
     'ho-first',
     registerProcessor(first, async (ctx) => {
       await ctx.report.setStage('one', 'Stage one', 10);
-      return ctx.handOff({ queue: 'ho-second', kind: 'two-stage-second', jobId: `${ctx.operation.id}.second`, payload: { operationId: ctx.operation.id, value: 41 }, message: 'Waiting for stage two', partialResult: { half: true } });
+      return ctx.handOff({
+        queue: 'ho-second',
+        kind: 'two-stage-second',
+        jobId: `${ctx.operation.id}.second`,
+        payload: { operationId: ctx.operation.id, value: 41 },
+        message: 'Waiting for stage two',
+        partialResult: { half: true },
+      });
     }),
   );
-  const { operationId } = await enqueueOperation({ prisma: world.prisma, publisher, queues }, first, { scope: 'a/b/c' });
+  const { operationId } = await enqueueOperation({ prisma: world.prisma, publisher, queues }, first, {
+    scope: 'a/b/c',
+  });
   const waiting = await waitFor(async () => {
     const op = await world.prisma.operation.findUnique({ where: { id: operationId } });
     return op?.currentOperation === 'Waiting for stage two' ? op : null;
   });
-  expect(waiting).toMatchObject({ status: 'queued', queue: 'ho-second', finishedAt: null, result: { half: true } });
+  expect(waiting).toMatchObject({
+    status: 'queued',
+    queue: 'ho-second',
+    finishedAt: null,
+    result: { half: true },
+  });
   await start(
     'ho-second',
     registerProcessor(second, async (ctx) => {
@@ -100,7 +120,9 @@ test('postpone puts the job back to wait without using an attempt', async () => 
       return { total: ctx.job.attemptsMade };
     }),
   );
-  const { operationId } = await enqueueOperation({ prisma: world.prisma, publisher, queues }, first, { scope: 'p/q/r' });
+  const { operationId } = await enqueueOperation({ prisma: world.prisma, publisher, queues }, first, {
+    scope: 'p/q/r',
+  });
   const done = await waitFor(async () => {
     const op = await world.prisma.operation.findUnique({ where: { id: operationId } });
     return op?.status === 'succeeded' ? op : null;
@@ -115,12 +137,17 @@ test('after commit() a cancel request no longer stops the job', async () => {
     'ho-first',
     registerProcessor(first, async (ctx) => {
       ctx.commit();
-      await world.prisma.operation.update({ where: { id: ctx.operation.id }, data: { cancelRequestedAt: new Date() } });
+      await world.prisma.operation.update({
+        where: { id: ctx.operation.id },
+        data: { cancelRequestedAt: new Date() },
+      });
       await new Promise((r) => setTimeout(r, 1200));
       return { total: 1 };
     }),
   );
-  const { operationId } = await enqueueOperation({ prisma: world.prisma, publisher, queues }, first, { scope: 'c/o/m' });
+  const { operationId } = await enqueueOperation({ prisma: world.prisma, publisher, queues }, first, {
+    scope: 'c/o/m',
+  });
   const done = await waitFor(async () => {
     const op = await world.prisma.operation.findUnique({ where: { id: operationId } });
     return op && ['succeeded', 'cancelled', 'failed'].includes(op.status) ? op : null;

@@ -42,7 +42,12 @@ beforeAll(async () => {
     DISK_CHECK_INTERVAL_SECONDS: '0.2',
   });
   queues = createQueueProvider(world.redis, world.prefix);
-  deps = { prisma: world.prisma, publisher: new EventPublisher(world.redis, world.prefix), queues, config: world.config };
+  deps = {
+    prisma: world.prisma,
+    publisher: new EventPublisher(world.redis, world.prefix),
+    queues,
+    config: world.config,
+  };
   store = createBlobStore(world.config);
 });
 afterEach(async () => {
@@ -55,7 +60,9 @@ afterAll(async () => {
   await fs.rm(sourceRoot, { recursive: true, force: true });
 });
 
-async function makeFolder(files: Record<string, string | Buffer> = { 'a.mp4': randomBytes(200_000), 'sub/b.txt': 'hello' }) {
+async function makeFolder(
+  files: Record<string, string | Buffer> = { 'a.mp4': randomBytes(200_000), 'sub/b.txt': 'hello' },
+) {
   const rel = `Production/2024/Project_${++n}`;
   for (const [name, body] of Object.entries(files)) {
     const p = path.join(sourceRoot, rel, name);
@@ -78,13 +85,38 @@ async function snapshotTree(dir: string): Promise<Record<string, string>> {
   return out;
 }
 
-async function startWorkers(opts: { archive?: FolderArchiveHooks; upload?: FolderUploadHooks; config?: Config; only?: 'archive' | 'upload' } = {}) {
+async function startWorkers(
+  opts: {
+    archive?: FolderArchiveHooks;
+    upload?: FolderUploadHooks;
+    config?: Config;
+    only?: 'archive' | 'upload';
+  } = {},
+) {
   const config = opts.config ?? world.config;
   const started: BaseWorker[] = [];
   if (opts.only !== 'upload')
-    started.push(new BaseWorker({ queue: 'compress-folder', processors: [folderArchiveProcessor(opts.archive)], config, prisma: world.prisma, connection: world.redis, concurrency: 1 }));
+    started.push(
+      new BaseWorker({
+        queue: 'compress-folder',
+        processors: [folderArchiveProcessor(opts.archive)],
+        config,
+        prisma: world.prisma,
+        connection: world.redis,
+        concurrency: 1,
+      }),
+    );
   if (opts.only !== 'archive')
-    started.push(new BaseWorker({ queue: 'upload-verify', processors: [folderUploadProcessor({ hooks: opts.upload })], config, prisma: world.prisma, connection: world.redis, concurrency: 1 }));
+    started.push(
+      new BaseWorker({
+        queue: 'upload-verify',
+        processors: [folderUploadProcessor({ hooks: opts.upload })],
+        config,
+        prisma: world.prisma,
+        connection: world.redis,
+        concurrency: 1,
+      }),
+    );
   for (const w of started) w.start();
   await Promise.all(started.map((w) => w.waitUntilReady()));
   workers.push(...started);
@@ -108,9 +140,17 @@ const completedLogs = async (id: string) => {
   await waitFor(async () => (await logs(id)).includes('INFO Completed'));
   return logs(id);
 };
-const logs = async (id: string) => (await world.prisma.operationLog.findMany({ where: { operationId: id }, orderBy: { id: 'asc' } })).map((l) => `${l.level} ${l.message}`);
-const jobDir = (kind: 'temp' | 'archives' | 'failed', id: string) => path.join(world.config.storageRoot, kind, id);
-const exists = (p: string) => fs.stat(p).then(() => true, () => false);
+const logs = async (id: string) =>
+  (await world.prisma.operationLog.findMany({ where: { operationId: id }, orderBy: { id: 'asc' } })).map(
+    (l) => `${l.level} ${l.message}`,
+  );
+const jobDir = (kind: 'temp' | 'archives' | 'failed', id: string) =>
+  path.join(world.config.storageRoot, kind, id);
+const exists = (p: string) =>
+  fs.stat(p).then(
+    () => true,
+    () => false,
+  );
 
 test('happy path: copy → 7z → test → upload → verify → source emptied, marker written, local archive deleted', async () => {
   const f = await makeFolder();
@@ -137,7 +177,9 @@ test('happy path: copy → 7z → test → upload → verify → source emptied,
   expect(done.progressPercent).toBe(100);
   const lines = await completedLogs(job.id);
   expect(lines.filter((l) => l === 'INFO Completed')).toHaveLength(1);
-  expect(lines.join('\n')).toMatch(/Step 1\/3: Copying[\s\S]*Step 2\/3: Compressing[\s\S]*Step 3\/3: Verifying[\s\S]*Uploading[\s\S]*Verified[\s\S]*Source emptied/);
+  expect(lines.join('\n')).toMatch(
+    /Step 1\/3: Copying[\s\S]*Step 2\/3: Compressing[\s\S]*Step 3\/3: Verifying[\s\S]*Uploading[\s\S]*Verified[\s\S]*Source emptied/,
+  );
   // The archive really holds the folder.
   const restored = await fs.mkdtemp(path.join(os.tmpdir(), 'arkive-x-'));
   const body = await store.get(key);
@@ -152,37 +194,40 @@ test('happy path: copy → 7z → test → upload → verify → source emptied,
 test.each([
   ['checksum', (buf: Buffer) => Buffer.from(buf.map((b, i) => (i === 100 ? b ^ 0xff : b)))],
   ['size', (buf: Buffer) => Buffer.concat([buf, Buffer.from('x')])],
-])('%s mismatch after upload fails the job, leaves the source intact; retry resumes at upload and completes', async (_what, tamper) => {
-  const f = await makeFolder();
-  const before = await snapshotTree(f.abs);
-  let tampered = 0;
-  await startWorkers({
-    upload: {
-      async afterUpload({ key, store: s }) {
-        if (tampered++ > 0) return;
-        const chunks: Buffer[] = [];
-        for await (const c of await s.get(key)) chunks.push(c as Buffer);
-        // Write behind the driver's back (no declared checksum), like a corrupting remote.
-        await s.put(key, tamper(Buffer.concat(chunks)));
+])(
+  '%s mismatch after upload fails the job, leaves the source intact; retry resumes at upload and completes',
+  async (_what, tamper) => {
+    const f = await makeFolder();
+    const before = await snapshotTree(f.abs);
+    let tampered = 0;
+    await startWorkers({
+      upload: {
+        async afterUpload({ key, store: s }) {
+          if (tampered++ > 0) return;
+          const chunks: Buffer[] = [];
+          for await (const c of await s.get(key)) chunks.push(c as Buffer);
+          // Write behind the driver's back (no declared checksum), like a corrupting remote.
+          await s.put(key, tamper(Buffer.concat(chunks)));
+        },
       },
-    },
-  });
-  const job = await enqueueFolderJob(deps, f.rel, 'bob');
-  const failed = await terminal(job.id);
-  expect(failed.status).toBe('failed');
-  expect(failed.errorCode).toBe('UPLOAD_VERIFY_FAILED');
-  expect(await snapshotTree(f.abs)).toEqual(before);
-  expect(await exists(path.join(jobDir('failed', job.id), 'error.log'))).toBe(true);
-  expect(await exists(path.join(jobDir('failed', job.id), `${f.name}.tar.7z`))).toBe(true);
+    });
+    const job = await enqueueFolderJob(deps, f.rel, 'bob');
+    const failed = await terminal(job.id);
+    expect(failed.status).toBe('failed');
+    expect(failed.errorCode).toBe('UPLOAD_VERIFY_FAILED');
+    expect(await snapshotTree(f.abs)).toEqual(before);
+    expect(await exists(path.join(jobDir('failed', job.id), 'error.log'))).toBe(true);
+    expect(await exists(path.join(jobDir('failed', job.id), `${f.name}.tar.7z`))).toBe(true);
 
-  const { stage } = await retryFolderJob(deps, job.id);
-  expect(stage).toBe('upload');
-  const done = await terminal(job.id);
-  expect(done.status).toBe('succeeded');
-  expect(done.attempt).toBe(1);
-  expect(await fs.readdir(f.abs)).toEqual([`${f.name}-ARCHIVED-TO-GLOBUS.txt`]);
-  expect(await exists(jobDir('failed', job.id))).toBe(false);
-});
+    const { stage } = await retryFolderJob(deps, job.id);
+    expect(stage).toBe('upload');
+    const done = await terminal(job.id);
+    expect(done.status).toBe('succeeded');
+    expect(done.attempt).toBe(1);
+    expect(await fs.readdir(f.abs)).toEqual([`${f.name}-ARCHIVED-TO-GLOBUS.txt`]);
+    expect(await exists(jobDir('failed', job.id))).toBe(false);
+  },
+);
 
 test('bucket down during the upload stage: retried with the configured delay, then succeeds', async () => {
   const f = await makeFolder();
@@ -249,7 +294,11 @@ describe('cancel leaves the source intact and cleans the work files', () => {
     const before = await snapshotTree(f.abs);
     await startWorkers();
     const job = await enqueueFolderJob(deps, f.rel, 'erin');
-    await waitFor(async () => ['compressing', 'verifying', 'uploading'].includes((await op(job.id)).stage ?? ''), 30000, 10);
+    await waitFor(
+      async () => ['compressing', 'verifying', 'uploading'].includes((await op(job.id)).stage ?? ''),
+      30000,
+      10,
+    );
     await cancelFolderJob(deps, job.id);
     const done = await terminal(job.id);
     expect(done.status).toBe('cancelled');

@@ -29,7 +29,10 @@ export interface FolderUploadHooks {
 }
 
 function verifyFailed(message: string): PermanentError {
-  return new PermanentError(`Upload verification failed: ${message}; the source was not touched`, 'UPLOAD_VERIFY_FAILED');
+  return new PermanentError(
+    `Upload verification failed: ${message}; the source was not touched`,
+    'UPLOAD_VERIFY_FAILED',
+  );
 }
 
 /**
@@ -38,7 +41,9 @@ function verifyFailed(message: string): PermanentError {
  * then — only when every check passed — write the marker, empty the source folder and delete the
  * local archive. Cancellation is honoured up to the moment source deletion starts.
  */
-export function folderUploadProcessor(opts: { store?: (config: Config) => BlobStore; hooks?: FolderUploadHooks } = {}): ProcessorRegistration {
+export function folderUploadProcessor(
+  opts: { store?: (config: Config) => BlobStore; hooks?: FolderUploadHooks } = {},
+): ProcessorRegistration {
   let store: BlobStore | undefined;
   return registerProcessor(folderUpload, async (ctx) => {
     const { config, payload: p, operation, report, signal } = ctx;
@@ -69,24 +74,40 @@ export function folderUploadProcessor(opts: { store?: (config: Config) => BlobSt
         const marker = await fs.readFile(markerPath, 'utf8').catch(() => '');
         const head = marker.includes(`Job ID: ${id}`) ? await store.head(key) : null;
         if (head && head.size === p.archiveSize && (await store.sha256(key)) === p.archiveSha256) {
-          await report.log('INFO', 'Archive was already uploaded, verified and the source cleaned by an earlier attempt');
+          await report.log(
+            'INFO',
+            'Archive was already uploaded, verified and the source cleaned by an earlier attempt',
+          );
           return result();
         }
-        throw new PermanentError(`The local archive for this job is gone (${dirs.archive}); retry the job to rebuild it`, 'ARCHIVE_MISSING');
+        throw new PermanentError(
+          `The local archive for this job is gone (${dirs.archive}); retry the job to rebuild it`,
+          'ARCHIVE_MISSING',
+        );
       }
       const size = (await fs.stat(archive)).size;
       if (size !== p.archiveSize || (await sha256File(archive, signal)) !== p.archiveSha256) {
-        throw new PermanentError('The local archive changed since it was tested; retry the job to rebuild it', 'ARCHIVE_CHANGED');
+        throw new PermanentError(
+          'The local archive changed since it was tested; retry the job to rebuild it',
+          'ARCHIVE_CHANGED',
+        );
       }
       ctx.throwIfStopped();
 
-      await report.setStage('uploading', `Uploading ${path.basename(archive)} (${formatBytes(size)}) to ${bucket}/${key}...`, 0);
+      await report.setStage(
+        'uploading',
+        `Uploading ${path.basename(archive)} (${formatBytes(size)}) to ${bucket}/${key}...`,
+        0,
+      );
       await store.put(key, createReadStream(archive, { highWaterMark: 1 << 20 }), {
         size,
         sha256: p.archiveSha256,
         contentType: 'application/x-7z-compressed',
         signal,
-        onProgress: (sent) => void report.progress({ percent: size ? (sent / size) * 75 : 75, current: sent, total: size, unit: 'bytes' }).catch(() => undefined),
+        onProgress: (sent) =>
+          void report
+            .progress({ percent: size ? (sent / size) * 75 : 75, current: sent, total: size, unit: 'bytes' })
+            .catch(() => undefined),
       });
       await opts.hooks?.afterUpload?.({ operationId: id, key, store });
       ctx.throwIfStopped();
@@ -94,7 +115,8 @@ export function folderUploadProcessor(opts: { store?: (config: Config) => BlobSt
       await report.setStage('upload_verifying', 'Verifying upload (exists, size, SHA-256)...', 75);
       const head = await store.head(key);
       if (!head) throw verifyFailed(`${key} is not in bucket ${bucket}`);
-      if (head.size !== size) throw verifyFailed(`${key} is ${head.size} bytes in the bucket, ${size} locally`);
+      if (head.size !== size)
+        throw verifyFailed(`${key} is ${head.size} bytes in the bucket, ${size} locally`);
       let listed = false;
       for await (const item of store.listAll(key)) {
         if (item.key === key) {
@@ -102,10 +124,14 @@ export function folderUploadProcessor(opts: { store?: (config: Config) => BlobSt
           break;
         }
       }
-      if (!listed) throw verifyFailed(`${key} is missing from the bucket listing or listed with another size`);
+      if (!listed)
+        throw verifyFailed(`${key} is missing from the bucket listing or listed with another size`);
       await report.progress({ percent: 82, message: 'Size matches; reading the object back for SHA-256' });
       const remoteSha = await store.sha256(key);
-      if (remoteSha !== p.archiveSha256) throw verifyFailed(`SHA-256 of ${key} in the bucket is ${remoteSha}, local archive is ${p.archiveSha256}`);
+      if (remoteSha !== p.archiveSha256)
+        throw verifyFailed(
+          `SHA-256 of ${key} in the bucket is ${remoteSha}, local archive is ${p.archiveSha256}`,
+        );
       await report.log('INFO', `Verified ${bucket}/${key}: ${size} bytes, SHA-256 ${remoteSha}`);
       ctx.throwIfStopped();
 
@@ -116,7 +142,16 @@ export function folderUploadProcessor(opts: { store?: (config: Config) => BlobSt
       const tmpMarker = path.join(again.abs, `.${markerName}.tmp-${process.pid}`);
       await fs.writeFile(
         tmpMarker,
-        markerContents({ archivedAt: new Date(), folderName: ref.name, objectKey: key, bucket, sha256: p.archiveSha256, size, jobId: id, user: operation.createdBy ?? 'unknown' }),
+        markerContents({
+          archivedAt: new Date(),
+          folderName: ref.name,
+          objectKey: key,
+          bucket,
+          sha256: p.archiveSha256,
+          size,
+          jobId: id,
+          user: operation.createdBy ?? 'unknown',
+        }),
         { flag: 'w' },
       );
       const fh = await fs.open(tmpMarker, 'r');
@@ -129,18 +164,26 @@ export function folderUploadProcessor(opts: { store?: (config: Config) => BlobSt
         await fs.rm(path.join(again.abs, name), { recursive: true, force: true });
         removed++;
       }
-      await report.log('INFO', `Source emptied (${removed} top-level entries removed); marker ${markerName} written`);
+      await report.log(
+        'INFO',
+        `Source emptied (${removed} top-level entries removed); marker ${markerName} written`,
+      );
       await report.progress({ percent: 95, message: 'Deleting local archive' });
       await fs.rm(dirs.archives, { recursive: true, force: true });
       await fs.rm(dirs.failed, { recursive: true, force: true });
       await report.log('INFO', `Deleted local archive ${archive} (${formatBytes(size)})`);
       return result();
     } catch (raw) {
-      const err = signal.aborted && !(raw instanceof AppError && raw.code === 'UPLOAD_VERIFY_FAILED') ? signal.reason : raw;
+      const err =
+        signal.aborted && !(raw instanceof AppError && raw.code === 'UPLOAD_VERIFY_FAILED')
+          ? signal.reason
+          : raw;
       if (err instanceof ShutdownError) throw err;
       if (err instanceof CancelledError) {
         await fs.rm(dirs.archives, { recursive: true, force: true }).catch(() => undefined);
-        await report.log('WARNING', 'Cancelled before the source was touched; local archive removed').catch(() => undefined);
+        await report
+          .log('WARNING', 'Cancelled before the source was touched; local archive removed')
+          .catch(() => undefined);
         throw err;
       }
       const decision = decideFailure(err, attempt, 'upload', config);
@@ -152,8 +195,19 @@ export function folderUploadProcessor(opts: { store?: (config: Config) => BlobSt
 
 /** The verified archive, in archives/<job>/ or (after a failed attempt) failed/<job>/, moved back to archives/. */
 async function locateArchive(dirs: ReturnType<typeof jobDirs>): Promise<string | undefined> {
-  if (await fs.stat(dirs.archive).then(() => true, () => false)) return dirs.archive;
-  if (await fs.stat(dirs.failedArchive).then(() => true, () => false)) {
+  if (
+    await fs.stat(dirs.archive).then(
+      () => true,
+      () => false,
+    )
+  )
+    return dirs.archive;
+  if (
+    await fs.stat(dirs.failedArchive).then(
+      () => true,
+      () => false,
+    )
+  ) {
     await fs.mkdir(dirs.archives, { recursive: true });
     await fs.rename(dirs.failedArchive, dirs.archive);
     return dirs.archive;
@@ -164,6 +218,9 @@ async function locateArchive(dirs: ReturnType<typeof jobDirs>): Promise<string |
 async function keepFailedArchive(dirs: ReturnType<typeof jobDirs>, err: unknown): Promise<void> {
   await fs.mkdir(dirs.failed, { recursive: true });
   await fs.rename(dirs.archive, dirs.failedArchive).catch(() => undefined);
-  await fs.appendFile(path.join(dirs.failed, 'error.log'), `${new Date().toISOString()} ${errorMessage(err)}\n`);
+  await fs.appendFile(
+    path.join(dirs.failed, 'error.log'),
+    `${new Date().toISOString()} ${errorMessage(err)}\n`,
+  );
   await fs.rm(dirs.archives, { recursive: true, force: true });
 }

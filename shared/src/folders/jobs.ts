@@ -3,16 +3,36 @@ import type { Config } from '../config';
 import type { Operation, PrismaClient } from '../db';
 import { AppError, ConflictError, NotFoundError } from '../errors';
 import { Prisma } from '../generated/prisma/client';
-import { appendLog, createOperation, getOperation, publishOperationEvent, requestCancel, type OperationDeps, type QueueProvider } from '../operations';
+import {
+  appendLog,
+  createOperation,
+  getOperation,
+  publishOperationEvent,
+  requestCancel,
+  type OperationDeps,
+  type QueueProvider,
+} from '../operations';
 import { folderArchive, type FolderArchivePayload } from '../queues/folder-archive';
-import { folderUpload, folderUploadJobId, folderUploadPayload, type FolderUploadPayload } from '../queues/folder-upload';
+import {
+  folderUpload,
+  folderUploadJobId,
+  folderUploadPayload,
+  type FolderUploadPayload,
+} from '../queues/folder-upload';
 import { channels } from '../events';
 import { jobDirs, parseFolderPath } from './paths';
 
 export const FOLDER_JOB_KIND = folderArchive.kind;
 export const COPY_STAGES = ['copying', 'compressing', 'verifying'] as const;
 export const UPLOAD_STAGES = ['uploading', 'upload_verifying', 'deleting_source'] as const;
-export const JOB_STATUSES = ['queued', ...COPY_STAGES, ...UPLOAD_STAGES, 'completed', 'failed', 'cancelled'] as const;
+export const JOB_STATUSES = [
+  'queued',
+  ...COPY_STAGES,
+  ...UPLOAD_STAGES,
+  'completed',
+  'failed',
+  'cancelled',
+] as const;
 export type FolderJobStatus = (typeof JOB_STATUSES)[number];
 
 /** PRD status of a folder Operation: its stage while running, else its (mapped) terminal status. */
@@ -21,12 +41,15 @@ export function folderJobStatus(op: Pick<Operation, 'status' | 'stage'>): Folder
     case 'queued':
       return 'queued';
     case 'running':
-      return ((JOB_STATUSES as readonly string[]).includes(op.stage ?? '') ? op.stage : 'copying') as FolderJobStatus;
+      return (
+        (JOB_STATUSES as readonly string[]).includes(op.stage ?? '') ? op.stage : 'copying'
+      ) as FolderJobStatus;
     case 'succeeded':
       return 'completed';
     case 'cancelled':
       return 'cancelled';
-    default:
+    case 'failed':
+    case 'expired':
       return 'failed';
   }
 }
@@ -46,26 +69,50 @@ function backoff(config: Config) {
 /** Attempts for a stage: enough for the connection-error limit; processors cap other errors lower. */
 export function stageAttempts(config: Config, stage: 'archive' | 'upload'): number {
   const f = config.folders;
-  return Math.max(f.maxConnectionErrorRetries, stage === 'archive' ? f.maxCompressionRetries : f.maxUploadRetries);
+  return Math.max(
+    f.maxConnectionErrorRetries,
+    stage === 'archive' ? f.maxCompressionRetries : f.maxUploadRetries,
+  );
 }
 
 export function stage1JobOptions(config: Config) {
-  return { attempts: stageAttempts(config, 'archive'), backoff: backoff(config), removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 } };
+  return {
+    attempts: stageAttempts(config, 'archive'),
+    backoff: backoff(config),
+    removeOnComplete: { count: 1000 },
+    removeOnFail: { count: 1000 },
+  };
 }
 export function stage2JobOptions(config: Config) {
-  return { attempts: stageAttempts(config, 'upload'), backoff: backoff(config), removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 } };
+  return {
+    attempts: stageAttempts(config, 'upload'),
+    backoff: backoff(config),
+    removeOnComplete: { count: 1000 },
+    removeOnFail: { count: 1000 },
+  };
 }
 
 /** POST /api/jobs: one Operation per folder (one active per folder), queued FIFO on `compress-folder`. */
-export async function enqueueFolderJob(deps: OperationDeps & { queues: QueueProvider; config: Config }, folder: string, createdBy: string): Promise<Operation> {
+export async function enqueueFolderJob(
+  deps: OperationDeps & { queues: QueueProvider; config: Config },
+  folder: string,
+  createdBy: string,
+): Promise<Operation> {
   const payload: FolderArchivePayload = folderArchive.payload.parse({ folder });
   const op = await createOperation(deps.prisma, folderArchive, payload, { createdBy });
   try {
-    await deps.queues.get(folderArchive.queue).add(folderArchive.kind, payload, { ...stage1JobOptions(deps.config), jobId: op.id });
+    await deps.queues
+      .get(folderArchive.queue)
+      .add(folderArchive.kind, payload, { ...stage1JobOptions(deps.config), jobId: op.id });
   } catch (err) {
     await deps.prisma.operation.update({
       where: { id: op.id },
-      data: { status: 'failed', error: `Could not queue the job: ${(err as Error).message}`, errorCode: 'QUEUE_UNAVAILABLE', finishedAt: new Date() },
+      data: {
+        status: 'failed',
+        error: `Could not queue the job: ${(err as Error).message}`,
+        errorCode: 'QUEUE_UNAVAILABLE',
+        finishedAt: new Date(),
+      },
     });
     throw new AppError('QUEUE_UNAVAILABLE', 'The job queue is unavailable; try again shortly', 503);
   }
@@ -87,7 +134,10 @@ export function recordedUpload(op: Operation): FolderUploadPayload | undefined {
 }
 
 async function fileSize(p: string): Promise<number | undefined> {
-  return fs.stat(p).then((s) => s.size, () => undefined);
+  return fs.stat(p).then(
+    (s) => s.size,
+    () => undefined,
+  );
 }
 
 /**
@@ -95,10 +145,16 @@ async function fileSize(p: string): Promise<number | undefined> {
  * (upload) when the verified local archive from stage 1 still exists with its recorded size (in
  * `archives/<job>/` or `failed/<job>/`), else at stage 1.
  */
-export async function retryFolderJob(deps: OperationDeps & { queues: QueueProvider; config: Config }, id: string): Promise<{ op: Operation; stage: 'archive' | 'upload' }> {
+export async function retryFolderJob(
+  deps: OperationDeps & { queues: QueueProvider; config: Config },
+  id: string,
+): Promise<{ op: Operation; stage: 'archive' | 'upload' }> {
   const op = await getFolderJob(deps.prisma, id);
   if (op.status !== 'failed' && op.status !== 'cancelled' && op.status !== 'expired') {
-    throw new ConflictError('JOB_NOT_RETRYABLE', `Only failed or cancelled jobs can be retried; this one is ${folderJobStatus(op)}`);
+    throw new ConflictError(
+      'JOB_NOT_RETRYABLE',
+      `Only failed or cancelled jobs can be retried; this one is ${folderJobStatus(op)}`,
+    );
   }
   const upload = recordedUpload(op);
   let stage: 'archive' | 'upload' = 'archive';
@@ -123,7 +179,8 @@ export async function retryFolderJob(deps: OperationDeps & { queues: QueueProvid
         finishedAt: null,
         stage: null,
         progressPercent: 0,
-        currentOperation: stage === 'upload' ? 'Queued for retry (upload of the verified archive)' : 'Queued for retry',
+        currentOperation:
+          stage === 'upload' ? 'Queued for retry (upload of the verified archive)' : 'Queued for retry',
         result: stage === 'upload' ? (op.result as Prisma.InputJsonValue) : Prisma.DbNull,
       },
     });
@@ -133,16 +190,28 @@ export async function retryFolderJob(deps: OperationDeps & { queues: QueueProvid
     }
     throw err;
   }
-  for (const [q, jobId] of [[folderArchive.queue, id], [folderUpload.queue, folderUploadJobId(id)]] as const) {
+  for (const [q, jobId] of [
+    [folderArchive.queue, id],
+    [folderUpload.queue, folderUploadJobId(id)],
+  ] as const) {
     const old = await deps.queues.get(q).getJob(jobId);
     if (old) await old.remove().catch(() => undefined);
   }
   if (stage === 'upload') {
-    await deps.queues.get(folderUpload.queue).add(folderUpload.kind, upload, { ...stage2JobOptions(deps.config), jobId: folderUploadJobId(id) });
+    await deps.queues
+      .get(folderUpload.queue)
+      .add(folderUpload.kind, upload, { ...stage2JobOptions(deps.config), jobId: folderUploadJobId(id) });
   } else {
-    await deps.queues.get(folderArchive.queue).add(folderArchive.kind, op.input, { ...stage1JobOptions(deps.config), jobId: id });
+    await deps.queues
+      .get(folderArchive.queue)
+      .add(folderArchive.kind, op.input, { ...stage1JobOptions(deps.config), jobId: id });
   }
-  await appendLog(deps.prisma, id, 'INFO', `Retry requested; attempts reset; restarting at ${stage === 'upload' ? 'upload' : 'copy'}`);
+  await appendLog(
+    deps.prisma,
+    id,
+    'INFO',
+    `Retry requested; attempts reset; restarting at ${stage === 'upload' ? 'upload' : 'copy'}`,
+  );
   await publishOperationEvent(deps, updated, channels.folder(id), 'ENQUEUED', 'Queued again for retry');
   return { op: updated, stage };
 }
@@ -151,10 +220,16 @@ export async function retryFolderJob(deps: OperationDeps & { queues: QueueProvid
  * Cancel: a waiting job (either stage) is removed and ends `cancelled` at once; a running one stops
  * at its next check. A handed-off job's waiting upload job is removed too.
  */
-export async function cancelFolderJob(deps: OperationDeps & { queues: QueueProvider; config: Config }, id: string): Promise<Operation> {
+export async function cancelFolderJob(
+  deps: OperationDeps & { queues: QueueProvider; config: Config },
+  id: string,
+): Promise<Operation> {
   const op = await getFolderJob(deps.prisma, id);
   if (op.status === 'running' && op.stage === 'deleting_source') {
-    throw new ConflictError('JOB_PAST_CANCEL', 'The upload is verified and the source is being cleaned up; this job can no longer be cancelled');
+    throw new ConflictError(
+      'JOB_PAST_CANCEL',
+      'The upload is verified and the source is being cleaned up; this job can no longer be cancelled',
+    );
   }
   if (op.status === 'queued' && op.queue === folderUpload.queue) {
     const job = await deps.queues.get(folderUpload.queue).getJob(folderUploadJobId(id));

@@ -7,7 +7,11 @@ export function markerFileName(template: string, folderName: string): string {
 
 /** True when a file name marks its folder as archived (ours, `.archived`, any `*-ARCHIVED-TO-GLOBUS.txt`). */
 export function isMarkerName(name: string, template: string, folderName: string): boolean {
-  return LEGACY_MARKER_NAMES.includes(name) || name.endsWith(GLOBUS_MARKER_SUFFIX) || name === markerFileName(template, folderName);
+  return (
+    LEGACY_MARKER_NAMES.includes(name) ||
+    name.endsWith(GLOBUS_MARKER_SUFFIX) ||
+    name === markerFileName(template, folderName)
+  );
 }
 
 export interface MarkerInfo {
@@ -23,7 +27,10 @@ export interface MarkerInfo {
 
 /** PRD §2.6 contents plus bucket, key, size and SHA-256. */
 export function markerContents(m: MarkerInfo): string {
-  const ts = m.archivedAt.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  const ts = m.archivedAt
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC');
   return [
     `Archived on: ${ts}`,
     `Archive name: ${m.folderName}.tar.7z`,

@@ -27,15 +27,21 @@ export function parseFolderPath(sourceRoot: string, input: string): FolderRef {
   let rel: string;
   if (path.isAbsolute(input)) {
     const raw = input.replace(/\/+$/, '');
-    if (raw.split('/').some((s) => s === '..' || s === '.')) throw invalid('folder_path must not contain "." or ".." segments');
-    if (raw !== root && !raw.startsWith(root + path.sep)) throw invalid(`folder_path must be inside SOURCE_ROOT (${root})`);
+    if (raw.split('/').some((s) => s === '..' || s === '.'))
+      throw invalid('folder_path must not contain "." or ".." segments');
+    if (raw !== root && !raw.startsWith(root + path.sep))
+      throw invalid(`folder_path must be inside SOURCE_ROOT (${root})`);
     rel = raw.slice(root.length + 1);
   } else {
     rel = input.replace(/\/+$/, '');
   }
   const parts = rel.split('/');
-  if (parts.some((s) => s === '' || s === '.' || s === '..')) throw invalid('folder_path must not contain empty, "." or ".." segments');
-  if (parts.length !== FOLDER_DEPTH) throw invalid(`folder_path must be exactly ${FOLDER_DEPTH} levels below SOURCE_ROOT (<level1>/<level2>/<folder>); got ${parts.length}`);
+  if (parts.some((s) => s === '' || s === '.' || s === '..'))
+    throw invalid('folder_path must not contain empty, "." or ".." segments');
+  if (parts.length !== FOLDER_DEPTH)
+    throw invalid(
+      `folder_path must be exactly ${FOLDER_DEPTH} levels below SOURCE_ROOT (<level1>/<level2>/<folder>); got ${parts.length}`,
+    );
   const [level1, level2, name] = parts;
   return { rel: parts.join('/'), abs: path.join(root, ...parts), name, level1, level2 };
 }
@@ -59,7 +65,8 @@ export async function resolveFolder(sourceRoot: string, input: string): Promise<
   } catch {
     throw new NotFoundError('FOLDER_NOT_FOUND', `Folder ${ref.rel} does not exist`);
   }
-  if (!real.startsWith(realRoot + path.sep)) throw invalid(`folder_path resolves outside SOURCE_ROOT (symbolic link): ${ref.rel}`);
+  if (!real.startsWith(realRoot + path.sep))
+    throw invalid(`folder_path resolves outside SOURCE_ROOT (symbolic link): ${ref.rel}`);
   const realRel = real.slice(realRoot.length + 1).split(path.sep);
   if (realRel.length !== FOLDER_DEPTH || realRel.join('/') !== ref.rel) {
     throw invalid(`folder_path must not go through symbolic links: ${ref.rel}`);

@@ -48,7 +48,10 @@ async function readDirs(dir: string): Promise<Dirent[]> {
 }
 
 /** Size, file count and newest mtime of a tree; symbolic links are counted as entries, never followed. */
-export async function treeStats(dir: string, limit = 16): Promise<{ sizeBytes: number; fileCount: number; modifiedMs: number }> {
+export async function treeStats(
+  dir: string,
+  limit = 16,
+): Promise<{ sizeBytes: number; fileCount: number; modifiedMs: number }> {
   let sizeBytes = 0;
   let fileCount = 0;
   let modifiedMs = 0;
@@ -123,15 +126,25 @@ for (const [a, b, name] of dirs) {
 parentPort.postMessage(out);
 `;
 
-type WorkerRow = { excluded: 'empty' | 'singleTxt' } | (Omit<ScannedFolder, 'modifiedAt'> & { modifiedMs: number });
+type WorkerRow =
+  { excluded: 'empty' | 'singleTxt' } | (Omit<ScannedFolder, 'modifiedAt'> & { modifiedMs: number });
 
-function scanInWorker(root: string, dirs: (readonly [string, string, string])[], template: string): Promise<WorkerRow[]> {
+function scanInWorker(
+  root: string,
+  dirs: (readonly [string, string, string])[],
+  template: string,
+): Promise<WorkerRow[]> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(SCAN_WORKER_SOURCE, { eval: true, workerData: { root, dirs, template, legacy: LEGACY_MARKER_NAMES, suffix: GLOBUS_MARKER_SUFFIX } });
+    const w = new Worker(SCAN_WORKER_SOURCE, {
+      eval: true,
+      workerData: { root, dirs, template, legacy: LEGACY_MARKER_NAMES, suffix: GLOBUS_MARKER_SUFFIX },
+    });
     let rows: WorkerRow[] | undefined;
     w.once('message', (m: WorkerRow[]) => (rows = m));
     w.once('error', reject);
-    w.once('exit', (code) => (rows ? resolve(rows) : reject(new Error(`folder scan worker exited with code ${code}`))));
+    w.once('exit', (code) =>
+      rows ? resolve(rows) : reject(new Error(`folder scan worker exited with code ${code}`)),
+    );
   });
 }
 
@@ -141,16 +154,32 @@ function scanInWorker(root: string, dirs: (readonly [string, string, string])[],
  * followed (a linked level is skipped), so nothing outside `root` is listed. Levels 1–2 are listed
  * with fs.promises (bounded concurrency); the level-3 folders are measured by `threads` workers.
  */
-export async function scanFolders(root: string, markerTemplate: string, opts: { concurrency?: number; threads?: number } = {}): Promise<ScanResult> {
+export async function scanFolders(
+  root: string,
+  markerTemplate: string,
+  opts: { concurrency?: number; threads?: number } = {},
+): Promise<ScanResult> {
   const started = Date.now();
   const concurrency = opts.concurrency ?? 32;
   const excluded = { empty: 0, singleTxt: 0, archived: 0 };
   const level1 = await readDirs(root);
-  const level2 = (await mapLimit(level1, concurrency, async (l1) => (await readDirs(path.join(root, l1.name))).map((l2) => [l1.name, l2.name] as const))).flat();
-  const level3 = (
-    await mapLimit(level2, concurrency, async ([a, b]) => (await readDirs(path.join(root, a, b))).map((l3) => [a, b, l3.name] as const))
+  const level2 = (
+    await mapLimit(level1, concurrency, async (l1) =>
+      (await readDirs(path.join(root, l1.name))).map((l2) => [l1.name, l2.name] as const),
+    )
   ).flat();
-  const threads = Math.max(1, Math.min(opts.threads ?? Math.min(4, os.availableParallelism?.() ?? os.cpus().length), Math.ceil(level3.length / 200)));
+  const level3 = (
+    await mapLimit(level2, concurrency, async ([a, b]) =>
+      (await readDirs(path.join(root, a, b))).map((l3) => [a, b, l3.name] as const),
+    )
+  ).flat();
+  const threads = Math.max(
+    1,
+    Math.min(
+      opts.threads ?? Math.min(4, os.availableParallelism?.() ?? os.cpus().length),
+      Math.ceil(level3.length / 200),
+    ),
+  );
   const chunks: (typeof level3)[] = Array.from({ length: threads }, () => []);
   level3.forEach((d, i) => chunks[i % threads].push(d));
   const rows = (await Promise.all(chunks.map((c) => scanInWorker(root, c, markerTemplate)))).flat();

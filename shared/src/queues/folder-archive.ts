@@ -9,7 +9,10 @@ export const folderRelPath = z
   .max(4000)
   .refine((p) => {
     const parts = p.split('/');
-    return parts.length === 3 && parts.every((s) => s !== '' && s !== '.' && s !== '..' && !s.includes('\0') && !s.includes('\\'));
+    return (
+      parts.length === 3 &&
+      parts.every((s) => s !== '' && s !== '.' && s !== '..' && !s.includes('\0') && !s.includes('\\'))
+    );
   }, 'must be <level1>/<level2>/<folder> relative to SOURCE_ROOT');
 
 export const folderArchivePayload = z.object({ folder: folderRelPath });

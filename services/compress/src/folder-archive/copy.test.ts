@@ -37,6 +37,9 @@ test('an aborted copy stops with the abort reason', async () => {
   await fs.writeFile(path.join(src, 'big.bin'), Buffer.alloc(64 << 20));
   const ctrl = new AbortController();
   const err = new Error('stop');
-  const p = copyTree(src, path.join(dir, 'dest'), { signal: ctrl.signal, onProgress: (x) => x.bytes > 4 << 20 && ctrl.abort(err) });
+  const p = copyTree(src, path.join(dir, 'dest'), {
+    signal: ctrl.signal,
+    onProgress: (x) => x.bytes > 4 << 20 && ctrl.abort(err),
+  });
   await expect(p).rejects.toBeTruthy();
 });

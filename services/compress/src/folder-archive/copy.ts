@@ -49,7 +49,11 @@ async function plan(src: string): Promise<Plan> {
 export async function copyTree(
   src: string,
   dest: string,
-  opts: { signal?: AbortSignal; parallel?: number; onProgress?(p: CopyProgress & { totalBytes: number }): void } = {},
+  opts: {
+    signal?: AbortSignal;
+    parallel?: number;
+    onProgress?(p: CopyProgress & { totalBytes: number }): void;
+  } = {},
 ): Promise<{ bytes: number; files: number; totalBytes: number }> {
   const p = await plan(src);
   await fs.mkdir(dest, { recursive: true });
@@ -83,7 +87,9 @@ export async function copyTree(
       files++;
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.parallel ?? 4, p.files.length)) }, worker));
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(opts.parallel ?? 4, p.files.length)) }, worker),
+  );
   for (const l of p.links) {
     const target = await fs.readlink(path.join(src, l));
     await fs.symlink(target, path.join(dest, l));

@@ -52,7 +52,10 @@ export function folderArchiveProcessor(hooks: FolderArchiveHooks = {}): Processo
     try {
       const top = await fs.readdir(ref.abs);
       if (top.some((n) => isMarkerName(n, config.folders.markerTemplate, ref.name))) {
-        throw new PermanentError(`${ref.rel} already has an archive marker; nothing to do`, 'FOLDER_ALREADY_ARCHIVED');
+        throw new PermanentError(
+          `${ref.rel} already has an archive marker; nothing to do`,
+          'FOLDER_ALREADY_ARCHIVED',
+        );
       }
       const stats = await treeStats(ref.abs);
       if (stats.fileCount === 0) throw new PermanentError(`${ref.rel} is empty`, 'FOLDER_EMPTY');
@@ -60,17 +63,29 @@ export function folderArchiveProcessor(hooks: FolderArchiveHooks = {}): Processo
       const need = requiredSpaceBytes(stats.sizeBytes, config);
       const space = await diskSpace(config.storageRoot);
       if (space.freeBytes < need) {
-        await report.log('WARNING', `Waiting for disk space: need ${formatBytes(need)}, ${formatBytes(space.freeBytes)} free`);
+        await report.log(
+          'WARNING',
+          `Waiting for disk space: need ${formatBytes(need)}, ${formatBytes(space.freeBytes)} free`,
+        );
         await ctx.postpone(config.folders.diskCheckIntervalSeconds * 1000, 'Waiting for disk space');
       }
 
       await wipe();
-      await report.setStage('copying', `Step 1/3: Copying ${ref.name} (${formatBytes(stats.sizeBytes)})...`, 0);
+      await report.setStage(
+        'copying',
+        `Step 1/3: Copying ${ref.name} (${formatBytes(stats.sizeBytes)})...`,
+        0,
+      );
       const copied = await copyTree(ref.abs, dirs.tempFolder, {
         signal,
         onProgress: (p) =>
           void report
-            .progress({ percent: p.totalBytes ? (p.bytes / p.totalBytes) * 33 : 16, current: p.bytes, total: p.totalBytes, unit: 'bytes' })
+            .progress({
+              percent: p.totalBytes ? (p.bytes / p.totalBytes) * 33 : 16,
+              current: p.bytes,
+              total: p.totalBytes,
+              unit: 'bytes',
+            })
             .catch(() => undefined),
       });
       await hooks.afterStep?.('copied', { operationId: id });
@@ -80,7 +95,10 @@ export function folderArchiveProcessor(hooks: FolderArchiveHooks = {}): Processo
       await report.setStage('compressing', 'Step 2/3: Compressing...', 33);
       await sevenZipAdd(dirs.archive, dirs.temp, ref.name, {
         signal,
-        onPercent: (p) => void report.progress({ percent: 33 + p * 0.33, current: p, total: 100, unit: 'percent' }).catch(() => undefined),
+        onPercent: (p) =>
+          void report
+            .progress({ percent: 33 + p * 0.33, current: p, total: 100, unit: 'percent' })
+            .catch(() => undefined),
       });
       await hooks.afterStep?.('compressed', { operationId: id });
       ctx.throwIfStopped();
@@ -88,7 +106,10 @@ export function folderArchiveProcessor(hooks: FolderArchiveHooks = {}): Processo
       await report.setStage('verifying', 'Step 3/3: Verifying archive (7z t)...', 66);
       await sevenZipTest(dirs.archive, {
         signal,
-        onPercent: (p) => void report.progress({ percent: 66 + p * 0.34, current: p, total: 100, unit: 'percent' }).catch(() => undefined),
+        onPercent: (p) =>
+          void report
+            .progress({ percent: 66 + p * 0.34, current: p, total: 100, unit: 'percent' })
+            .catch(() => undefined),
       });
       ctx.throwIfStopped();
       await fs.rm(dirs.temp, { recursive: true, force: true });
@@ -97,7 +118,10 @@ export function folderArchiveProcessor(hooks: FolderArchiveHooks = {}): Processo
       await hooks.afterStep?.('tested', { operationId: id });
       ctx.throwIfStopped();
       await report.progress({ percent: 100 });
-      await report.log('INFO', `Archive ${path.basename(dirs.archive)} verified: ${formatBytes(archiveSize)} from ${formatBytes(copied.bytes)} (${copied.files} files), SHA-256 ${archiveSha256}`);
+      await report.log(
+        'INFO',
+        `Archive ${path.basename(dirs.archive)} verified: ${formatBytes(archiveSize)} from ${formatBytes(copied.bytes)} (${copied.files} files), SHA-256 ${archiveSha256}`,
+      );
 
       const upload: FolderUploadPayload = {
         folder: ref.rel,
@@ -115,7 +139,12 @@ export function folderArchiveProcessor(hooks: FolderArchiveHooks = {}): Processo
         payload: upload,
         opts: stage2JobOptions(config),
         message: 'Archive ready; waiting for upload',
-        partialResult: { upload, folder_size_bytes: stats.sizeBytes, file_count: stats.fileCount, archive_size_bytes: archiveSize },
+        partialResult: {
+          upload,
+          folder_size_bytes: stats.sizeBytes,
+          file_count: stats.fileCount,
+          archive_size_bytes: archiveSize,
+        },
       });
     } catch (raw) {
       if (raw instanceof DelayedError) throw raw;
@@ -123,7 +152,9 @@ export function folderArchiveProcessor(hooks: FolderArchiveHooks = {}): Processo
       if (err instanceof ShutdownError) throw err; // the next attempt wipes and redoes this stage
       if (err instanceof CancelledError) {
         await wipe().catch(() => undefined);
-        await report.log('WARNING', 'Cancelled; temporary copy and archive removed, source untouched').catch(() => undefined);
+        await report
+          .log('WARNING', 'Cancelled; temporary copy and archive removed, source untouched')
+          .catch(() => undefined);
         throw err;
       }
       const decision = decideFailure(err, attempt, 'archive', config);
@@ -138,7 +169,10 @@ export function folderArchiveProcessor(hooks: FolderArchiveHooks = {}): Processo
 async function keepFailedArtifacts(dirs: ReturnType<typeof jobDirs>, err: unknown): Promise<void> {
   await fs.mkdir(dirs.failed, { recursive: true });
   await fs.rename(dirs.archive, dirs.failedArchive).catch(() => undefined);
-  await fs.writeFile(path.join(dirs.failed, 'error.log'), `${new Date().toISOString()} ${errorMessage(err)}\n${err instanceof Error && err.stack ? err.stack : ''}\n`);
+  await fs.writeFile(
+    path.join(dirs.failed, 'error.log'),
+    `${new Date().toISOString()} ${errorMessage(err)}\n${err instanceof Error && err.stack ? err.stack : ''}\n`,
+  );
   await fs.rm(dirs.temp, { recursive: true, force: true });
   await fs.rm(dirs.archives, { recursive: true, force: true });
 }

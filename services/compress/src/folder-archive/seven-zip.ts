@@ -4,9 +4,18 @@ import { PermanentError, TransientError } from '@arkive/shared';
 export const SEVEN_ZIP = '7z';
 
 /** Runs 7z with `-bsp1` and reports its percentages; killed when `signal` aborts. */
-async function run7z(args: string[], opts: { cwd?: string; signal?: AbortSignal; onPercent?(p: number): void }): Promise<void> {
+async function run7z(
+  args: string[],
+  opts: { cwd?: string; signal?: AbortSignal; onPercent?(p: number): void },
+): Promise<void> {
   opts.signal?.throwIfAborted();
-  const child = execa(SEVEN_ZIP, ['-bsp1', '-bso0', '-bse2', '-y', ...args], { cwd: opts.cwd, buffer: false, stdin: 'ignore', stderr: 'pipe', reject: false });
+  const child = execa(SEVEN_ZIP, ['-bsp1', '-bso0', '-bse2', '-y', ...args], {
+    cwd: opts.cwd,
+    buffer: false,
+    stdin: 'ignore',
+    stderr: 'pipe',
+    reject: false,
+  });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     if (stderr.length < 8000) stderr += d.toString();
@@ -26,13 +35,17 @@ async function run7z(args: string[], opts: { cwd?: string; signal?: AbortSignal;
   try {
     const res = await child;
     opts.signal?.throwIfAborted();
-    if ((res as { failed?: boolean; code?: string }).code === 'ENOENT' || /ENOENT/.test(String((res as { message?: string }).message ?? ''))) {
+    if (
+      (res as { failed?: boolean; code?: string }).code === 'ENOENT' ||
+      /ENOENT/.test(String((res as { message?: string }).message ?? ''))
+    ) {
       throw new PermanentError(`7z not found on PATH; install p7zip-full`, 'SEVEN_ZIP_MISSING');
     }
     if (res.exitCode !== 0) {
       const detail = stderr.trim().split('\n').slice(-5).join(' | ') || `exit code ${res.exitCode}`;
       // 7z: 1 warning, 2 fatal, 7 bad command line, 8 out of memory, 255 stopped
-      if (res.exitCode === 7) throw new PermanentError(`7z refused its command line: ${detail}`, 'SEVEN_ZIP_USAGE');
+      if (res.exitCode === 7)
+        throw new PermanentError(`7z refused its command line: ${detail}`, 'SEVEN_ZIP_USAGE');
       throw new TransientError(`7z ${args[0]} failed (exit ${res.exitCode}): ${detail}`, 'SEVEN_ZIP_FAILED');
     }
   } finally {
@@ -41,11 +54,19 @@ async function run7z(args: string[], opts: { cwd?: string; signal?: AbortSignal;
 }
 
 /** `7z a -t7z -mx1 -mmt=on <archive> <folderName>` run inside `cwd` so the archive holds `<folderName>/...`. */
-export function sevenZipAdd(archive: string, cwd: string, folderName: string, opts: { signal?: AbortSignal; onPercent?(p: number): void } = {}) {
+export function sevenZipAdd(
+  archive: string,
+  cwd: string,
+  folderName: string,
+  opts: { signal?: AbortSignal; onPercent?(p: number): void } = {},
+) {
   return run7z(['a', '-t7z', '-mx1', '-mmt=on', archive, folderName], { ...opts, cwd });
 }
 
 /** `7z t <archive>`: exit 0 required. A corrupt archive is a compression failure (retried). */
-export function sevenZipTest(archive: string, opts: { signal?: AbortSignal; onPercent?(p: number): void } = {}) {
+export function sevenZipTest(
+  archive: string,
+  opts: { signal?: AbortSignal; onPercent?(p: number): void } = {},
+) {
   return run7z(['t', archive], opts);
 }

@@ -12,7 +12,9 @@ const query = z.object({
   refresh: boolish,
   include_archived: boolish,
   q: z.string().max(500).optional(),
-  sort: z.enum(['name', '-name', 'path', '-path', 'size', '-size', 'modified', '-modified', 'files', '-files']).default('path'),
+  sort: z
+    .enum(['name', '-name', 'path', '-path', 'size', '-size', 'modified', '-modified', 'files', '-files'])
+    .default('path'),
   limit: z.coerce.number().int().min(1).max(100000).default(10000),
   offset: z.coerce.number().int().min(0).default(0),
 });
@@ -58,12 +60,24 @@ export const listFolders = defineRoute({
         })
       ).map((o) => o.scopeId),
     );
-    const folders = archivedSince.size ? result.folders.map((f) => (archivedSince.has(f.rel) ? { ...f, isArchived: true } : f)) : result.folders;
-    let items = folders.filter((f) => (q.include_archived || !f.isArchived) && (!needle || f.rel.toLowerCase().includes(needle)));
+    const folders = archivedSince.size
+      ? result.folders.map((f) => (archivedSince.has(f.rel) ? { ...f, isArchived: true } : f))
+      : result.folders;
+    let items = folders.filter(
+      (f) => (q.include_archived || !f.isArchived) && (!needle || f.rel.toLowerCase().includes(needle)),
+    );
     const desc = q.sort.startsWith('-');
     const field = q.sort.replace(/^-/, '');
     const keyOf = (f: (typeof items)[number]): string | number =>
-      field === 'size' ? f.sizeBytes : field === 'modified' ? f.modifiedAt.getTime() : field === 'files' ? f.fileCount : field === 'name' ? f.name.toLowerCase() : f.rel;
+      field === 'size'
+        ? f.sizeBytes
+        : field === 'modified'
+          ? f.modifiedAt.getTime()
+          : field === 'files'
+            ? f.fileCount
+            : field === 'name'
+              ? f.name.toLowerCase()
+              : f.rel;
     items = [...items].sort((a, b) => {
       const x = keyOf(a);
       const y = keyOf(b);
@@ -73,7 +87,11 @@ export const listFolders = defineRoute({
     const total = items.length;
     const pageItems = items.slice(q.offset, q.offset + q.limit);
     const active = await deps.prisma.operation.findMany({
-      where: { kind: FOLDER_JOB_KIND, status: { in: [...ACTIVE_STATUSES] }, scopeId: { in: pageItems.map((f) => f.rel) } },
+      where: {
+        kind: FOLDER_JOB_KIND,
+        status: { in: [...ACTIVE_STATUSES] },
+        scopeId: { in: pageItems.map((f) => f.rel) },
+      },
       select: { id: true, scopeId: true, status: true, stage: true },
     });
     const byFolder = new Map(active.map((o) => [o.scopeId, o]));

@@ -6,7 +6,11 @@ const caches = new WeakMap<Config, FolderScanCache>();
 export function folderScanCache(config: Config): FolderScanCache {
   let c = caches.get(config);
   if (!c) {
-    c = new FolderScanCache(config.sourceRoot, config.folders.markerTemplate, config.folders.scanCacheSeconds);
+    c = new FolderScanCache(
+      config.sourceRoot,
+      config.folders.markerTemplate,
+      config.folders.scanCacheSeconds,
+    );
     caches.set(config, c);
   }
   return c;

@@ -12,7 +12,14 @@ export const createJob = defineRoute({
   tags: ['jobs'],
   access: { kind: 'user' },
   body: z.object({ folder_path: z.string().min(1).max(4096) }),
-  response: z.object({ job_id: z.string(), status: z.literal('queued'), folder_name: z.string(), folder_path: z.string(), created_at: z.string(), channel: z.string() }),
+  response: z.object({
+    job_id: z.string(),
+    status: z.literal('queued'),
+    folder_name: z.string(),
+    folder_path: z.string(),
+    created_at: z.string(),
+    channel: z.string(),
+  }),
   status: 201,
   async handler({ deps, body, user }) {
     const ref = await resolveFolder(deps.config.sourceRoot, body.folder_path);
@@ -23,6 +30,13 @@ export const createJob = defineRoute({
     if (names.length === 0) throw new ConflictError('FOLDER_EMPTY', `${ref.rel} is empty`);
     const op = await enqueueFolderJob(deps, ref.rel, user?.username ?? 'unknown');
     folderScanCache(deps.config); // keep the cache warm for the folders page; has_job comes from the DB
-    return { job_id: op.id, status: 'queued' as const, folder_name: ref.name, folder_path: ref.rel, created_at: op.createdAt.toISOString(), channel: `folder:${op.id}` };
+    return {
+      job_id: op.id,
+      status: 'queued' as const,
+      folder_name: ref.name,
+      folder_path: ref.rel,
+      created_at: op.createdAt.toISOString(),
+      channel: `folder:${op.id}`,
+    };
   },
 });

@@ -11,7 +11,9 @@ export const deleteCompletedJobs = defineRoute({
   access: { kind: 'user' },
   response: z.object({ deleted_count: z.number() }),
   async handler({ deps }) {
-    const { count } = await deps.prisma.operation.deleteMany({ where: { kind: FOLDER_JOB_KIND, status: 'succeeded' } });
+    const { count } = await deps.prisma.operation.deleteMany({
+      where: { kind: FOLDER_JOB_KIND, status: 'succeeded' },
+    });
     return { deleted_count: count };
   },
 });

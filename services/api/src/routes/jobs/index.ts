@@ -11,4 +11,15 @@ import { jobLogs } from './logs';
 import { retryJob } from './retry';
 
 /** Cold-storage folder archiving: folders, jobs, queue, system status. `/api/jobs/completed` precedes `/api/jobs/:id`. */
-export const folderJobRoutes: RouteDef[] = [listFolders, createJob, listJobs, deleteCompletedJobs, getJob, cancelJob, retryJob, jobLogs, getQueue, systemStatus];
+export const folderJobRoutes: RouteDef[] = [
+  listFolders,
+  createJob,
+  listJobs,
+  deleteCompletedJobs,
+  getJob,
+  cancelJob,
+  retryJob,
+  jobLogs,
+  getQueue,
+  systemStatus,
+];

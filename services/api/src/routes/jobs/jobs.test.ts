@@ -40,7 +40,10 @@ beforeAll(async () => {
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'arkive-nas-'));
   outside = await fs.mkdtemp(path.join(os.tmpdir(), 'arkive-outside-'));
   await fs.writeFile(path.join(outside, 'secret.mp4'), 'secret');
-  await put('Production/2024/Project_Alpha', { 'file1.mp4': 'x'.repeat(3000), 'file2.mp4': 'y'.repeat(1000) });
+  await put('Production/2024/Project_Alpha', {
+    'file1.mp4': 'x'.repeat(3000),
+    'file2.mp4': 'y'.repeat(1000),
+  });
   await put('Production/2024/Project_Beta', { 'notes.txt': 'only a txt' });
   await put('Production/2024/Project_Gamma', { 'file1.mp4': 'z', '-ARCHIVED-TO-GLOBUS.txt': 'marker' });
   await put('Production/2024/Project_Delta', { 'clip.mov': 'd', '.archived': '' });
@@ -79,7 +82,11 @@ test('every folder route requires a signed-in user', async () => {
 
 test('discovery lists level-3 folders, excluding empty, single-.txt, marked and linked ones', async () => {
   const res = await request(app).get('/api/folders').set(as()).expect(200);
-  expect(res.body.map((f: { relative_path: string }) => f.relative_path)).toEqual(['Production/2023/Old_Project', 'Production/2023/Two_Txt', 'Production/2024/Project_Alpha']);
+  expect(res.body.map((f: { relative_path: string }) => f.relative_path)).toEqual([
+    'Production/2023/Old_Project',
+    'Production/2023/Two_Txt',
+    'Production/2024/Project_Alpha',
+  ]);
   const alpha = res.body.find((f: { name: string }) => f.name === 'Project_Alpha');
   expect(alpha).toMatchObject({
     path: path.join(root, 'Production/2024/Project_Alpha'),
@@ -95,7 +102,12 @@ test('discovery lists level-3 folders, excluding empty, single-.txt, marked and 
   expect(new Date(alpha.modified_at).getTime()).toBeGreaterThan(0);
   expect(res.headers['x-total-count']).toBe('3');
   const all = await request(app).get('/api/folders?include_archived=true&sort=-size').set(as()).expect(200);
-  expect(all.body.filter((f: { is_archived: boolean }) => f.is_archived).map((f: { name: string }) => f.name).sort()).toEqual(['Project_Delta', 'Project_Eps', 'Project_Gamma']);
+  expect(
+    all.body
+      .filter((f: { is_archived: boolean }) => f.is_archived)
+      .map((f: { name: string }) => f.name)
+      .sort(),
+  ).toEqual(['Project_Delta', 'Project_Eps', 'Project_Gamma']);
   expect(all.body[0].name).toBe('Project_Alpha');
   const q = await request(app).get('/api/folders?q=old&limit=1').set(as()).expect(200);
   expect(q.body.map((f: { name: string }) => f.name)).toEqual(['Old_Project']);
@@ -133,20 +145,40 @@ test('job paths are validated against SOURCE_ROOT (traversal, outside, symlink e
     expect([res.status, folder_path]).toEqual([400, folder_path]);
     expect(res.body.error.code).toMatch(/FOLDER_PATH_INVALID|VALIDATION_FAILED/);
   }
-  const missing = await request(app).post('/api/jobs').set(as()).send({ folder_path: 'Production/2024/Nope' }).expect(404);
+  const missing = await request(app)
+    .post('/api/jobs')
+    .set(as())
+    .send({ folder_path: 'Production/2024/Nope' })
+    .expect(404);
   expect(missing.body.error.code).toBe('FOLDER_NOT_FOUND');
-  const marked = await request(app).post('/api/jobs').set(as()).send({ folder_path: 'Production/2024/Project_Gamma' }).expect(409);
+  const marked = await request(app)
+    .post('/api/jobs')
+    .set(as())
+    .send({ folder_path: 'Production/2024/Project_Gamma' })
+    .expect(409);
   expect(marked.body.error.code).toBe('FOLDER_ALREADY_ARCHIVED');
 });
 
 test('jobs: create, one active per folder, list, get, queue, logs, cancel, retry, system status, delete completed', async () => {
-  const created = await request(app).post('/api/jobs').set(as('alice')).send({ folder_path: path.join(root, 'Production/2023/Old_Project') }).expect(201);
+  const created = await request(app)
+    .post('/api/jobs')
+    .set(as('alice'))
+    .send({ folder_path: path.join(root, 'Production/2023/Old_Project') })
+    .expect(201);
   expect(created.body).toMatchObject({ status: 'queued', folder_name: 'Old_Project' });
   expect(created.body.job_id).toMatch(/^[0-9a-f-]{36}$/);
   const id = created.body.job_id as string;
-  const dup = await request(app).post('/api/jobs').set(as('bob')).send({ folder_path: 'Production/2023/Old_Project' }).expect(409);
+  const dup = await request(app)
+    .post('/api/jobs')
+    .set(as('bob'))
+    .send({ folder_path: 'Production/2023/Old_Project' })
+    .expect(409);
   expect(dup.body.error.code).toBe('OPERATION_ACTIVE');
-  const second = await request(app).post('/api/jobs').set(as('bob')).send({ folder_path: 'Production/2023/Two_Txt' }).expect(201);
+  const second = await request(app)
+    .post('/api/jobs')
+    .set(as('bob'))
+    .send({ folder_path: 'Production/2023/Two_Txt' })
+    .expect(201);
 
   const job = await request(app).get(`/api/jobs/${id}`).set(as()).expect(200);
   expect(job.body).toMatchObject({
@@ -166,7 +198,11 @@ test('jobs: create, one active per folder, list, get, queue, logs, cancel, retry
   expect(list.body.map((j: { job_id: string }) => j.job_id)).toEqual([second.body.job_id, id]);
   expect(list.headers['x-total-count']).toBe('2');
   const folders = await request(app).get('/api/folders').set(as()).expect(200);
-  expect(folders.body.find((f: { name: string }) => f.name === 'Old_Project')).toMatchObject({ has_job: true, job_id: id, job_status: 'queued' });
+  expect(folders.body.find((f: { name: string }) => f.name === 'Old_Project')).toMatchObject({
+    has_job: true,
+    job_id: id,
+    job_status: 'queued',
+  });
 
   const queue = await request(app).get('/api/queue').set(as()).expect(200);
   expect(queue.body).toMatchObject({
@@ -182,11 +218,22 @@ test('jobs: create, one active per folder, list, get, queue, logs, cancel, retry
   expect((await request(app).get(`/api/jobs/${second.body.job_id}`).set(as())).body.status).toBe('cancelled');
   await request(app).delete(`/api/jobs/${second.body.job_id}`).set(as()).expect(409);
   const retried = await request(app).post(`/api/jobs/${second.body.job_id}/retry`).set(as()).expect(200);
-  expect(retried.body).toEqual({ job_id: second.body.job_id, status: 'queued', retry_count: 0, restart_stage: 'copy' });
+  expect(retried.body).toEqual({
+    job_id: second.body.job_id,
+    status: 'queued',
+    retry_count: 0,
+    restart_stage: 'copy',
+  });
   await request(app).post(`/api/jobs/${id}/retry`).set(as()).expect(409);
 
-  const logs = await request(app).get(`/api/jobs/${second.body.job_id}/logs?level=info`).set(as()).expect(200);
-  expect(logs.body[0]).toMatchObject({ level: 'INFO', message: expect.stringContaining('Job created by bob') });
+  const logs = await request(app)
+    .get(`/api/jobs/${second.body.job_id}/logs?level=info`)
+    .set(as())
+    .expect(200);
+  expect(logs.body[0]).toMatchObject({
+    level: 'INFO',
+    message: expect.stringContaining('Job created by bob'),
+  });
   expect(logs.body.every((l: { level: string }) => l.level === 'INFO')).toBe(true);
   expect(Object.keys(logs.body[0]).sort()).toEqual(['level', 'message', 'timestamp']);
 
@@ -197,7 +244,12 @@ test('jobs: create, one active per folder, list, get, queue, logs, cancel, retry
     copy_compress: { status: 'idle', current_job_id: null, online: false },
     upload: { status: 'idle', current_job_id: null, online: false },
   });
-  expect(status.body.statistics).toMatchObject({ total_jobs: 2, queued_jobs: 2, completed_jobs: 0, failed_jobs: 0 });
+  expect(status.body.statistics).toMatchObject({
+    total_jobs: 2,
+    queued_jobs: 2,
+    completed_jobs: 0,
+    failed_jobs: 0,
+  });
 
   // Run both through real workers (local-filesystem bucket in this world).
   const { config, prisma } = api.world;
@@ -215,14 +267,25 @@ test('jobs: create, one active per folder, list, get, queue, logs, cancel, retry
     return r.body.length === 2;
   }, 45000);
   const done = await request(app).get(`/api/jobs/${id}`).set(as()).expect(200);
-  expect(done.body).toMatchObject({ status: 'completed', progress_percent: 100, folder_size_bytes: 500, error_message: null, destination_key: 'Production/2023/Old_Project.tar.7z' });
+  expect(done.body).toMatchObject({
+    status: 'completed',
+    progress_percent: 100,
+    folder_size_bytes: 500,
+    error_message: null,
+    destination_key: 'Production/2023/Old_Project.tar.7z',
+  });
   expect(done.body.archive_size_bytes).toBeGreaterThan(0);
   expect(done.body.sha256).toMatch(/^[0-9a-f]{64}$/);
-  expect(await fs.readdir(path.join(root, 'Production/2023/Old_Project'))).toEqual(['Old_Project-ARCHIVED-TO-GLOBUS.txt']);
+  expect(await fs.readdir(path.join(root, 'Production/2023/Old_Project'))).toEqual([
+    'Old_Project-ARCHIVED-TO-GLOBUS.txt',
+  ]);
   expect(await api.deps.blobStore.sha256('Production/2023/Old_Project.tar.7z')).toBe(done.body.sha256);
 
   const listed = await request(app).get('/api/folders?include_archived=true').set(as()).expect(200);
-  expect(listed.body.find((f: { name: string }) => f.name === 'Old_Project')).toMatchObject({ is_archived: true, has_job: false });
+  expect(listed.body.find((f: { name: string }) => f.name === 'Old_Project')).toMatchObject({
+    is_archived: true,
+    has_job: false,
+  });
   const unlisted = await request(app).get('/api/folders').set(as()).expect(200);
   expect(unlisted.body.map((f: { name: string }) => f.name)).not.toContain('Old_Project');
 

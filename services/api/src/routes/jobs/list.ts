@@ -26,7 +26,12 @@ export const listJobs = defineRoute({
   async handler({ deps, query: q, res }) {
     const where = { kind: FOLDER_JOB_KIND, ...(q.status ? { OR: q.status.map(whereFolderJobStatus) } : {}) };
     const [rows, total] = await Promise.all([
-      deps.prisma.operation.findMany({ where, orderBy: { createdAt: 'desc' }, take: q.limit, skip: q.offset }),
+      deps.prisma.operation.findMany({
+        where,
+        orderBy: { createdAt: 'desc' },
+        take: q.limit,
+        skip: q.offset,
+      }),
       deps.prisma.operation.count({ where }),
     ]);
     res.setHeader('X-Total-Count', String(total));

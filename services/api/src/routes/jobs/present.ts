@@ -1,5 +1,13 @@
 import path from 'node:path';
-import { folderJobStatus, folderObjectKey, jobDirs, parseFolderPath, recordedUpload, type Config, type Operation } from '@arkive/shared';
+import {
+  folderJobStatus,
+  folderObjectKey,
+  jobDirs,
+  parseFolderPath,
+  recordedUpload,
+  type Config,
+  type Operation,
+} from '@arkive/shared';
 
 /** PRD §5.4 job shape (snake_case) from a folder-archive Operation. */
 export function presentJob(op: Operation, config: Config) {

@@ -11,9 +11,19 @@ export const retryJob = defineRoute({
   tags: ['jobs'],
   access: { kind: 'user' },
   params: jobIdParams,
-  response: z.object({ job_id: z.string(), status: z.literal('queued'), retry_count: z.literal(0), restart_stage: z.enum(['copy', 'upload']) }),
+  response: z.object({
+    job_id: z.string(),
+    status: z.literal('queued'),
+    retry_count: z.literal(0),
+    restart_stage: z.enum(['copy', 'upload']),
+  }),
   async handler({ deps, params }) {
     const { op, stage } = await retryFolderJob(deps, params.id);
-    return { job_id: op.id, status: 'queued' as const, retry_count: 0 as const, restart_stage: stage === 'upload' ? ('upload' as const) : ('copy' as const) };
+    return {
+      job_id: op.id,
+      status: 'queued' as const,
+      retry_count: 0 as const,
+      restart_stage: stage === 'upload' ? ('upload' as const) : ('copy' as const),
+    };
   },
 });

@@ -1,15 +1,35 @@
 import { z } from 'zod';
-import { FOLDER_JOB_KIND, folderJobStatus, folderArchive, folderUpload, type Operation } from '@arkive/shared';
+import {
+  FOLDER_JOB_KIND,
+  folderJobStatus,
+  folderArchive,
+  folderUpload,
+  type Operation,
+} from '@arkive/shared';
 import { defineRoute } from '../../http/route';
 
 const current = z
-  .object({ job_id: z.string(), folder_name: z.string(), status: z.string(), progress_percent: z.number(), current_operation: z.string().nullable(), created_by: z.string() })
+  .object({
+    job_id: z.string(),
+    folder_name: z.string(),
+    status: z.string(),
+    progress_percent: z.number(),
+    current_operation: z.string().nullable(),
+    created_by: z.string(),
+  })
   .nullable();
 
 const name = (op: Operation) => op.scopeId.split('/').pop() ?? op.scopeId;
 const brief = (op: Operation | undefined) =>
   op
-    ? { job_id: op.id, folder_name: name(op), status: folderJobStatus(op), progress_percent: Math.round(op.progressPercent), current_operation: op.currentOperation ?? null, created_by: op.createdBy ?? 'unknown' }
+    ? {
+        job_id: op.id,
+        folder_name: name(op),
+        status: folderJobStatus(op),
+        progress_percent: Math.round(op.progressPercent),
+        current_operation: op.currentOperation ?? null,
+        created_by: op.createdBy ?? 'unknown',
+      }
     : null;
 
 /** PRD §5.5: the copy/compress job, the upload job, and the waiting jobs in FIFO order. */
@@ -22,12 +42,28 @@ export const getQueue = defineRoute({
   response: z.object({
     current_copy_compress_job: current,
     current_upload_job: current,
-    queued_jobs: z.array(z.object({ job_id: z.string(), folder_name: z.string(), position: z.number(), created_by: z.string(), waiting_for: z.enum(['copy', 'upload']), current_operation: z.string().nullable(), created_at: z.string() })),
+    queued_jobs: z.array(
+      z.object({
+        job_id: z.string(),
+        folder_name: z.string(),
+        position: z.number(),
+        created_by: z.string(),
+        waiting_for: z.enum(['copy', 'upload']),
+        current_operation: z.string().nullable(),
+        created_at: z.string(),
+      }),
+    ),
   }),
   async handler({ deps }) {
     const [running, queued] = await Promise.all([
-      deps.prisma.operation.findMany({ where: { kind: FOLDER_JOB_KIND, status: 'running' }, orderBy: { startedAt: 'asc' } }),
-      deps.prisma.operation.findMany({ where: { kind: FOLDER_JOB_KIND, status: 'queued' }, orderBy: { createdAt: 'asc' } }),
+      deps.prisma.operation.findMany({
+        where: { kind: FOLDER_JOB_KIND, status: 'running' },
+        orderBy: { startedAt: 'asc' },
+      }),
+      deps.prisma.operation.findMany({
+        where: { kind: FOLDER_JOB_KIND, status: 'queued' },
+        orderBy: { createdAt: 'asc' },
+      }),
     ]);
     const copying = running.find((o) => o.queue === folderArchive.queue);
     const uploading = running.find((o) => o.queue === folderUpload.queue);
