@@ -83,7 +83,7 @@ export function AppShell({ children }: { children: React.ReactNode }) {
                 {me.isAdmin && ' (admin)'}
               </span>
             )}
-            <button type="button" className="btn-secondary" onClick={logout}>
+            <button type="button" className="btn-secondary" onClick={() => void logout()}>
               Log out
             </button>
           </div>

@@ -26,7 +26,7 @@ export function CopyHash({ hash }: { hash: string }) {
       <button
         type="button"
         className="text-xs text-blue-700 underline"
-        onClick={copy}
+        onClick={() => void copy()}
         aria-label={`Copy SHA-256 ${hash}`}
       >
         {copied ? 'Copied' : 'Copy'}

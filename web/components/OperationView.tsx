@@ -116,12 +116,12 @@ export function OperationView({
     <>
       <PageHeader title={title ? title(op) : `${op.kind} · ${op.scopeId}`}>
         {active && (
-          <button type="button" className="btn-secondary" onClick={cancel}>
+          <button type="button" className="btn-secondary" onClick={() => void cancel()}>
             Cancel
           </button>
         )}
         {(op.status === 'failed' || op.status === 'cancelled') && (
-          <button type="button" className="btn-primary" onClick={retry}>
+          <button type="button" className="btn-primary" onClick={() => void retry()}>
             Retry
           </button>
         )}

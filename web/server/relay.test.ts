@@ -63,7 +63,12 @@ const connected = (c: Client) =>
 const join = (c: Client, channel: string, afterId?: string) =>
   new Promise<JoinAck>((resolve) => c.emit('join', { channel, afterId }, resolve));
 const publish = (channel: string, n: number) =>
-  publisher.publish(channel, { type: 'PROGRESS', operationId: 'op-1', message: `event ${n}`, percent: n % 101 });
+  publisher.publish(channel, {
+    type: 'PROGRESS',
+    operationId: 'op-1',
+    message: `event ${n}`,
+    percent: n % 101,
+  });
 
 function collect(c: Client, channel: string): ArkiveEvent[] {
   const got: ArkiveEvent[] = [];

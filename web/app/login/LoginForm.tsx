@@ -27,7 +27,11 @@ export function LoginForm() {
     }
   };
   return (
-    <form onSubmit={submit} className="card w-full max-w-sm space-y-4" aria-labelledby="login-title">
+    <form
+      onSubmit={(e) => void submit(e)}
+      className="card w-full max-w-sm space-y-4"
+      aria-labelledby="login-title"
+    >
       <h1 id="login-title" className="text-2xl font-semibold">
         Log in to Arkive
       </h1>

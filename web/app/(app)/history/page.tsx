@@ -64,7 +64,7 @@ export default function HistoryPage() {
   return (
     <>
       <PageHeader title="History">
-        <button type="button" className="btn-secondary" onClick={clearCompleted}>
+        <button type="button" className="btn-secondary" onClick={() => void clearCompleted()}>
           Clear completed
         </button>
       </PageHeader>

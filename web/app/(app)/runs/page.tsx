@@ -45,7 +45,11 @@ export default function RunsPage() {
     <>
       <PageHeader title="Runs" />
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
-      <form onSubmit={create} className="card mb-6 flex flex-wrap items-end gap-3" aria-label="Create run">
+      <form
+        onSubmit={(e) => void create(e)}
+        className="card mb-6 flex flex-wrap items-end gap-3"
+        aria-label="Create run"
+      >
         <div className="min-w-64 flex-1">
           <Field
             label="New run id"

@@ -49,7 +49,7 @@ function ChangePassword() {
         )}
         {done && <Notice>Your password was changed.</Notice>}
         <ErrorBanner error={error} />
-        <form onSubmit={submit} className="space-y-3">
+        <form onSubmit={(e) => void submit(e)} className="space-y-3">
           <Field label="Current password" id="current">
             <input
               id="current"

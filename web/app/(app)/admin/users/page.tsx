@@ -109,7 +109,7 @@ export default function UsersPage() {
       )}
       {creating && (
         <Modal title="Create user" onClose={() => setCreating(false)}>
-          <form onSubmit={create} className="space-y-3">
+          <form onSubmit={(e) => void create(e)} className="space-y-3">
             <ErrorBanner error={formError} />
             <Field label="Username" id="new-username">
               <input

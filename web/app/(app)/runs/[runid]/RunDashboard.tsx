@@ -205,7 +205,7 @@ export function RunDashboard({ runid }: { runid: string }) {
 
       {canWrite && (
         <form
-          onSubmit={createArchive}
+          onSubmit={(e) => void createArchive(e)}
           className="card mb-6 flex flex-wrap items-end gap-3"
           aria-label="Create archive"
         >
@@ -280,7 +280,7 @@ export function RunDashboard({ runid }: { runid: string }) {
         )}
         <EventLog lines={lines} label="Operation messages" empty="No archive or restore has run yet." />
         {active && canWrite && (
-          <button type="button" className="btn-secondary" onClick={cancel}>
+          <button type="button" className="btn-secondary" onClick={() => void cancel()}>
             Cancel operation
           </button>
         )}

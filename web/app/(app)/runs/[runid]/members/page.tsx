@@ -80,7 +80,11 @@ export default function MembersPage({ params }: { params: Promise<{ runid: strin
       <PageHeader title={`Members of ${runid}`} />
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
       {canManage && (
-        <form onSubmit={add} className="card mb-6 flex flex-wrap items-end gap-3" aria-label="Add member">
+        <form
+          onSubmit={(e) => void add(e)}
+          className="card mb-6 flex flex-wrap items-end gap-3"
+          aria-label="Add member"
+        >
           <div className="min-w-48 flex-1">
             <Field label="Username" id="member-username">
               <input
