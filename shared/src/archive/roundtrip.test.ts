@@ -162,6 +162,27 @@ describe('snapshot → verify → restore round trip', () => {
     expect((await verifyArchive(snap.path)).entries).toBe(70_070);
   }, 180_000);
 
+  // ~1-2 minutes: a 4.4 GB sparse file (ZIP64 sizes, data descriptor). Run with ARKIVE_SLOW_TESTS=1.
+  (process.env.ARKIVE_SLOW_TESTS ? it : it.skip)(
+    'creates ZIP64 entries past 4 GiB that unzip, 7z and Python read',
+    async () => {
+      const runDir = path.join(root, 'huge');
+      await fs.mkdir(runDir);
+      await (await fs.open(path.join(runDir, 'huge.bin'), 'w')).truncate(4_400_000_000);
+      const snap = await createSnapshot({ runDir, outDir: path.join(root, 'huge-out') });
+      expect(run('unzip', ['-tq', snap.path]).stdout).toContain('No errors detected');
+      expect(run('7z', ['t', snap.path]).stdout).toContain('Everything is Ok');
+      const py = run('python3', [
+        '-c',
+        'import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); print(z.getinfo("huge.bin").file_size, z.testzip())',
+        snap.path,
+      ]);
+      expect(py.stdout.trim()).toBe('4400000000 None');
+      expect(await verifyArchive(snap.path)).toMatchObject({ ok: true, manifest: true });
+    },
+    600_000,
+  );
+
   it('restores archives made by other tools (no manifest: CRCs checked)', async () => {
     const runDir = await trickyRun(path.join(root, 'foreign'));
     const before = await treeState(runDir, { skipTop: ['archives'] });
