@@ -16,7 +16,10 @@ describe('arkive CLI (compiled, spawned)', () => {
   let runDir: string;
 
   beforeAll(async () => {
-    const build = spawnSync('npx', ['tsc', '-b', 'services/cli/tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
+    const build = spawnSync('npx', ['tsc', '-b', 'services/cli/tsconfig.build.json'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     if (build.status !== 0) throw new Error(`build failed: ${build.stdout}${build.stderr}`);
     root = await fs.mkdtemp(path.join(os.tmpdir(), 'arkive-cli-'));
     runDir = path.join(root, 'run');
@@ -111,6 +114,12 @@ describe('arkive CLI (compiled, spawned)', () => {
     expect(h.status).toBe(1);
     expect(h.stderr).toMatch(/^arkive: .*\.\.\/escape\.txt.*\[ARCHIVE_UNSAFE_PATH\]\n$/);
     expect(await fs.readdir(runDir)).toEqual(before);
+
+    await fs.writeFile(path.join(runDir, 'data/model.nodb.lock'), '');
+    const locked = arkive('restore', runDir, hostile);
+    expect(locked.status).toBe(1);
+    expect(locked.stderr).toMatch(/^arkive: Run is locked \(data\/model\.nodb\.lock\).*\[RUN_LOCKED\]\n$/);
+    await fs.rm(path.join(runDir, 'data/model.nodb.lock'));
 
     const missingRun = arkive('snapshot', path.join(root, 'nope'));
     expect(missingRun.status).toBe(1);

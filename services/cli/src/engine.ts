@@ -3,4 +3,5 @@
  * without Redis/Postgres clients being loaded.
  */
 export * from '@arkive/shared/dist/archive';
-export { AppError, CancelledError, errorCode, errorMessage } from '@arkive/shared/dist/errors';
+export { AppError, CancelledError, ConflictError, errorCode, errorMessage } from '@arkive/shared/dist/errors';
+export { findLockFiles } from '@arkive/shared/dist/runs';

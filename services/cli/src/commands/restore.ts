@@ -1,5 +1,5 @@
 import type { Program, Runner } from '../program';
-import { restoreArchive } from '../engine';
+import { ConflictError, findLockFiles, restoreArchive } from '../engine';
 import { interruptSignal, printResult, progressReporter } from '../output';
 
 export function registerRestore(program: Program, run: Runner): void {
@@ -7,8 +7,17 @@ export function registerRestore(program: Program, run: Runner): void {
     .command('restore <runDir> <archive>')
     .description('replace the run content (except archives/) with the archive, after checking it')
     .option('--no-pre-restore-snapshot', 'do not save the current content to archives/ first')
-    .action((runDir: string, archive: string, cmd: { preRestoreSnapshot: boolean }) =>
+    .option('--ignore-locks', 'restore even while *.nodb.lock files exist in the run')
+    .action((runDir: string, archive: string, cmd: { preRestoreSnapshot: boolean; ignoreLocks?: boolean }) =>
       run(async (g) => {
+        // A run is locked while any *.nodb.lock file exists in it: destructive work refuses it.
+        const locks = cmd.ignoreLocks ? [] : await findLockFiles(runDir);
+        if (locks.length) {
+          throw new ConflictError(
+            'RUN_LOCKED',
+            `Run is locked (${locks.slice(0, 3).join(', ')}${locks.length > 3 ? ', ...' : ''}); retry when it is free or pass --ignore-locks`,
+          );
+        }
         const progress = progressReporter(g);
         try {
           const r = await restoreArchive({
