@@ -36,6 +36,17 @@ const cases: Array<{
   },
   { title: 'drive letter', code: 'ARCHIVE_UNSAFE_PATH', entries: [{ name: 'C:/evil.txt', data: 'x' }] },
   {
+    title: 'traversal after ./',
+    code: 'ARCHIVE_UNSAFE_PATH',
+    entries: [{ name: './../evil.txt', data: 'x' }],
+  },
+  { title: 'empty path component', code: 'ARCHIVE_UNSAFE_PATH', entries: [{ name: 'a//b.txt', data: 'x' }] },
+  {
+    title: 'archives/ behind ./',
+    code: 'ARCHIVE_TARGETS_ARCHIVES',
+    entries: [{ name: './archives/x.zip', data: 'x' }],
+  },
+  {
     title: 'symlink pointing outside (absolute)',
     code: 'ARCHIVE_SYMLINK_ESCAPE',
     entries: [{ name: 'link', data: '/etc', symlink: true }],
@@ -185,6 +196,22 @@ describe('restore refuses hostile archives before touching anything', () => {
     await fs.mkdir(target);
     await restoreArchive({ runDir: target, archivePath: zip, preRestoreSnapshot: false });
     expect((await fs.stat(path.join(target, 'tool'))).mode & 0o7777).toBe(0o755);
+    await fs.rm(target, { recursive: true });
+    await fs.rm(zip);
+  });
+
+  it('accepts "./"-prefixed names as written by some tools', async () => {
+    const zip = path.join(root, 'dot.zip');
+    pythonZip(zip, [
+      { name: './', data: '' },
+      { name: './dot/', data: '' },
+      { name: './dot/x.txt', data: 'x' },
+      { name: 'top.txt', data: 't' },
+    ]);
+    const target = path.join(root, 'dot-run');
+    await fs.mkdir(target);
+    await restoreArchive({ runDir: target, archivePath: zip, preRestoreSnapshot: false });
+    expect(Object.keys(await treeState(target)).sort()).toEqual(['dot', 'dot/x.txt', 'top.txt']);
     await fs.rm(target, { recursive: true });
     await fs.rm(zip);
   });

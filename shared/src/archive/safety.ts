@@ -38,15 +38,19 @@ export function safeEntryPath(name: string): string {
   if (name.startsWith('/')) throw unsafe('ARCHIVE_UNSAFE_PATH', 'is an absolute path', name);
   if (/^[A-Za-z]:/.test(name)) throw unsafe('ARCHIVE_UNSAFE_PATH', 'starts with a drive letter', name);
   const trimmed = name.endsWith('/') ? name.slice(0, -1) : name;
-  const parts = trimmed.split('/');
+  // "." components (as in "./a.txt", written by some tools) are dropped; "./" itself is the run root.
+  const parts = trimmed.split('/').filter((p) => p !== '.');
   for (const p of parts) {
     if (p === '..') throw unsafe('ARCHIVE_UNSAFE_PATH', 'escapes the run (..)', name);
-    if (p === '' || p === '.')
-      throw unsafe('ARCHIVE_UNSAFE_PATH', 'has an empty or "." path component', name);
+    if (p === '') throw unsafe('ARCHIVE_UNSAFE_PATH', 'has an empty path component', name);
+  }
+  if (parts.length === 0) {
+    if (name.endsWith('/') || name === '.') return '';
+    throw unsafe('ARCHIVE_UNSAFE_PATH', 'has no file name', name);
   }
   if (parts[0] === ARCHIVES_DIR)
     throw unsafe('ARCHIVE_TARGETS_ARCHIVES', `targets the run's ${ARCHIVES_DIR}/ folder`, name);
-  return trimmed;
+  return parts.join('/');
 }
 
 /**
@@ -107,6 +111,10 @@ export async function planRestore(
   for (const e of entries) {
     if (e.encrypted) throw unsafe('ARCHIVE_ENCRYPTED', 'is encrypted', e.name);
     const p = safeEntryPath(e.name);
+    if (p === '') {
+      if (e.isDir) continue; // "./": the run itself
+      throw unsafe('ARCHIVE_UNSAFE_PATH', 'has no file name', e.name);
+    }
     if (e.method !== METHOD_STORE && e.method !== METHOD_DEFLATE)
       throw corrupt(`unsupported compression method ${e.method}`, e.name);
     if (byPath.has(p)) throw unsafe('ARCHIVE_DUPLICATE_ENTRY', 'appears more than once', e.name);
