@@ -31,12 +31,16 @@ describe('arkive CLI (compiled, spawned)', () => {
     await fs.rm(root, { recursive: true, force: true });
   });
 
-  it('has the shebang and bin entry', async () => {
+  it('has the shebang and a bin entry that runs the compiled CLI', async () => {
     expect((await fs.readFile(CLI, 'utf8')).startsWith('#!/usr/bin/env node\n')).toBe(true);
     const pkg = JSON.parse(await fs.readFile(path.join(ROOT, 'services/cli/package.json'), 'utf8')) as {
       bin: Record<string, string>;
     };
-    expect(pkg.bin).toEqual({ arkive: 'dist/index.js' });
+    const bin = path.join(ROOT, 'services/cli', pkg.bin.arkive);
+    expect((await fs.readFile(bin, 'utf8')).startsWith('#!/usr/bin/env node\n')).toBe(true);
+    const r = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
+    expect(r.stdout).toContain('snapshot');
+    expect(r.stdout).toContain('restore');
   });
 
   it('snapshot, verify, list and restore with --json', async () => {
