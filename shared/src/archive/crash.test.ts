@@ -74,9 +74,18 @@ describe('crash safety', () => {
     const names = await fs.readdir(path.join(runDir, 'archives'));
     expect(names.filter((n) => n.endsWith('.zip'))).toEqual([]);
     expect(await listArchives(runDir)).toEqual([]);
-    // A later snapshot with the same name works.
+    // A later snapshot with the same name works; a dead temp file (idle > 10 min) is swept, a fresh one kept.
+    const partials = names.filter((n) => n.includes('.partial-'));
+    expect(partials.length).toBe(1);
+    const old = new Date(Date.now() - 11 * 60 * 1000);
+    await fs.utimes(path.join(runDir, 'archives', partials[0]), old, old);
+    await fs.writeFile(path.join(runDir, 'archives/.other.zip.partial-abcd'), 'live');
     const snap = await createSnapshot({ runDir, name: 'final.zip' });
     expect((await listArchives(runDir)).map((a) => a.name)).toEqual([snap.name]);
+    expect((await fs.readdir(path.join(runDir, 'archives'))).sort()).toEqual([
+      '.other.zip.partial-abcd',
+      'final.zip',
+    ]);
   }, 120_000);
 
   it('a restore killed mid-extraction leaves the run exactly as before', async () => {

@@ -106,6 +106,7 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
     )
   )
     throw new PermanentError(`Archive ${name} already exists`, 'ARCHIVE_EXISTS');
+  await sweepDeadPartials(outDir);
   const tmpPath = path.join(outDir, `.${name}.partial-${randomBytes(4).toString('hex')}`);
   const signal = opts.signal;
   signal?.throwIfAborted?.();
@@ -414,6 +415,21 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
   } finally {
     signal?.removeEventListener('abort', onAbort);
     await pool.close();
+  }
+}
+
+/** A live writer touches its temp file every few seconds; one idle this long was left by a crash. */
+const DEAD_PARTIAL_MS = 10 * 60 * 1000;
+
+/** Remove temp archives left by crashed snapshots (never a live one: see DEAD_PARTIAL_MS). */
+async function sweepDeadPartials(outDir: string): Promise<void> {
+  const names = await fs.readdir(outDir).catch(() => [] as string[]);
+  for (const n of names) {
+    if (!/^\..+\.zip\.partial-[0-9a-f]+$/.test(n)) continue;
+    const p = path.join(outDir, n);
+    const st = await fs.lstat(p).catch(() => null);
+    if (st?.isFile() && Date.now() - st.mtimeMs > DEAD_PARTIAL_MS)
+      await fs.rm(p, { force: true }).catch(noop);
   }
 }
 
