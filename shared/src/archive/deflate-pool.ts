@@ -76,11 +76,14 @@ export interface WholeResult {
 interface Pending {
   resolve(v: unknown): void;
   reject(e: Error): void;
+  worker: number;
+  cost: number;
 }
 
 export class DeflatePool {
   private workers: Worker[] = [];
-  private next = 0;
+  /** bytes queued per worker: tasks go to the least loaded one (files and chunks vary a lot in size) */
+  private load: number[] = [];
   private seq = 0;
   private pending = new Map<number, Pending>();
   private closed = false;
@@ -96,11 +99,13 @@ export class DeflatePool {
         const p = this.pending.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);
+        this.load[p.worker] -= p.cost;
         if (m.error) p.reject(Object.assign(new Error(m.error), { code: m.code }));
         else p.resolve(m);
       });
       w.on('error', (err) => this.failAll(err));
       this.workers.push(w);
+      this.load.push(0);
     }
   }
 
@@ -113,9 +118,13 @@ export class DeflatePool {
   private run<T>(task: Record<string, unknown>, buf: Buffer | null, transfer = false): Promise<T> {
     if (this.closed) return Promise.reject(new Error('deflate pool closed'));
     const id = ++this.seq;
-    const w = this.workers[this.next++ % this.workers.length];
+    let worker = 0;
+    for (let i = 1; i < this.workers.length; i++) if (this.load[i] < this.load[worker]) worker = i;
+    const cost = (buf ? buf.length : Number(task.size ?? 0)) + 4096;
+    this.load[worker] += cost;
+    const w = this.workers[worker];
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, worker, cost });
       if (!buf) return w.postMessage({ ...task, id });
       const transferable = transfer || (buf.byteOffset === 0 && buf.buffer.byteLength === buf.length);
       const view = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
