@@ -5,7 +5,11 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.next/'],
   transform: { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1', '^@arkive/shared$': '<rootDir>/shared/src/index.ts', '^@arkive/shared/(.*)$': '<rootDir>/shared/src/$1' },
+  moduleNameMapper: {
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    '^@arkive/shared$': '<rootDir>/shared/src/index.ts',
+    '^@arkive/shared/(.*)$': '<rootDir>/shared/src/$1',
+  },
   globalSetup: '<rootDir>/shared/src/test-support/global-setup.ts',
   testTimeout: 60000,
   maxWorkers: 2,

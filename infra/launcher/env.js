@@ -11,7 +11,8 @@ function loadDotEnv(file = path.resolve('.env')) {
     const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
     if (!m) continue;
     let value = m[2];
-    if ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'"))) value = value.slice(1, -1);
+    if ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'")))
+      value = value.slice(1, -1);
     else value = value.replace(/\s+#.*$/, '');
     if (process.env[m[1]] === undefined) process.env[m[1]] = value;
   }

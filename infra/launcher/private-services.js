@@ -21,7 +21,9 @@ function asPgUser(cmd, args) {
   try {
     execFileSync('id', ['-u', 'postgres'], { stdio: 'ignore' });
   } catch {
-    throw new MissingDependencyError('PostgreSQL cannot run as root and there is no "postgres" user: create one (sudo useradd -r postgres) or run Arkive as a normal user.');
+    throw new MissingDependencyError(
+      'PostgreSQL cannot run as root and there is no "postgres" user: create one (sudo useradd -r postgres) or run Arkive as a normal user.',
+    );
   }
   return ['runuser', ['-u', 'postgres', '--', cmd, ...args]];
 }
@@ -29,7 +31,10 @@ function asPgUser(cmd, args) {
 /** A private redis-server under DATA_DIR/redis, supervised as a child (append-only file so queued jobs survive). */
 async function startPrivateRedis(dataDir, port, log) {
   const bin = which('redis-server');
-  if (!bin) throw new MissingDependencyError(`Redis is not reachable and redis-server is not installed. Install it: ${INSTALL_HINT.redis}  — or set REDIS_URL to a running server.`);
+  if (!bin)
+    throw new MissingDependencyError(
+      `Redis is not reachable and redis-server is not installed. Install it: ${INSTALL_HINT.redis}  — or set REDIS_URL to a running server.`,
+    );
   const dir = path.join(dataDir, 'redis');
   fs.mkdirSync(dir, { recursive: true });
   const url = `redis://127.0.0.1:${port}`;
@@ -37,7 +42,24 @@ async function startPrivateRedis(dataDir, port, log) {
     log(`using the private Redis already running at ${url}`);
     return { url, stop: async () => {} };
   }
-  const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--maxmemory-policy', 'noeviction'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    bin,
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--save',
+      '',
+      '--maxmemory-policy',
+      'noeviction',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   child.stdout.on('data', () => {});
   child.stderr.on('data', (d) => log(d.toString().trim()));
   for (let i = 0; i < 50; i++) {
@@ -48,11 +70,12 @@ async function startPrivateRedis(dataDir, port, log) {
   log(`started a private Redis at ${url} (data in ${dir})`);
   return {
     url,
-    stop: () => new Promise((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    }),
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
   };
 }
 
@@ -60,7 +83,10 @@ async function startPrivateRedis(dataDir, port, log) {
 async function startPrivatePostgres(dataDir, port, log) {
   const initdb = findPgBin('initdb');
   const pgCtl = findPgBin('pg_ctl');
-  if (!initdb || !pgCtl) throw new MissingDependencyError(`PostgreSQL is not reachable and its server binaries are not installed. Install them: ${INSTALL_HINT.postgres}  — or set DATABASE_URL to a running server.`);
+  if (!initdb || !pgCtl)
+    throw new MissingDependencyError(
+      `PostgreSQL is not reachable and its server binaries are not installed. Install them: ${INSTALL_HINT.postgres}  — or set DATABASE_URL to a running server.`,
+    );
   const dir = path.join(dataDir, 'postgres');
   const sock = path.join(dataDir, 'postgres-socket');
   const logFile = path.join(dataDir, 'postgres.log');
@@ -78,7 +104,16 @@ async function startPrivatePostgres(dataDir, port, log) {
   }
   if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) {
     log(`initialising a private PostgreSQL cluster in ${dir}`);
-    const [c, a] = asPgUser(initdb, ['-D', dir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-instructions']);
+    const [c, a] = asPgUser(initdb, [
+      '-D',
+      dir,
+      '-U',
+      'postgres',
+      '--auth=trust',
+      '-E',
+      'UTF8',
+      '--no-instructions',
+    ]);
     execFileSync(c, a, { stdio: 'ignore' });
   }
   const opts = `-p ${port} -k ${sock} -c listen_addresses=127.0.0.1`;

@@ -58,7 +58,11 @@ async function main() {
     process.env.REDIS_URL = redisUrl;
   } else {
     log(`no Redis at ${redisUrl}`);
-    const r = await startPrivateRedis(process.env.DATA_DIR, Number(process.env.ARKIVE_PRIVATE_REDIS_PORT || 6390), log);
+    const r = await startPrivateRedis(
+      process.env.DATA_DIR,
+      Number(process.env.ARKIVE_PRIVATE_REDIS_PORT || 6390),
+      log,
+    );
     process.env.REDIS_URL = r.url;
     stops.push(r.stop);
   }
@@ -70,15 +74,25 @@ async function main() {
     process.env.DATABASE_URL = databaseUrl;
   } else {
     log(`no PostgreSQL at ${new URL(databaseUrl).host} (${pg.error})`);
-    const p = await startPrivatePostgres(process.env.DATA_DIR, Number(process.env.ARKIVE_PRIVATE_PG_PORT || 5433), log);
+    const p = await startPrivatePostgres(
+      process.env.DATA_DIR,
+      Number(process.env.ARKIVE_PRIVATE_PG_PORT || 5433),
+      log,
+    );
     process.env.DATABASE_URL = p.url;
     stops.push(p.stop);
   }
 
   const { ensureDatabase, applyMigrations } = require(path.join(root, 'shared', 'dist', 'migrate.js'));
   if (await ensureDatabase(process.env.DATABASE_URL)) log('created the database');
-  const migrated = await applyMigrations(process.env.DATABASE_URL, path.join(root, 'prisma', 'migrations'), log);
-  log(`database schema up to date (${migrated.applied.length} applied now, ${migrated.alreadyApplied.length} before)`);
+  const migrated = await applyMigrations(
+    process.env.DATABASE_URL,
+    path.join(root, 'prisma', 'migrations'),
+    log,
+  );
+  log(
+    `database schema up to date (${migrated.applied.length} applied now, ${migrated.alreadyApplied.length} before)`,
+  );
 
   const bootstrap = path.join(root, 'services', 'api', 'dist', 'bootstrap.js');
   if (fs.existsSync(bootstrap)) run(process.execPath, [bootstrap], 'Creating the first admin');
@@ -107,7 +121,9 @@ async function main() {
     try {
       const res = await fetch(`http://127.0.0.1:${apiPort}/api/health`);
       if (res.ok) {
-        log(`Arkive is up: open http://127.0.0.1:${webPort}  (API http://127.0.0.1:${apiPort}/api/health is healthy). Ctrl-C stops everything.`);
+        log(
+          `Arkive is up: open http://127.0.0.1:${webPort}  (API http://127.0.0.1:${apiPort}/api/health is healthy). Ctrl-C stops everything.`,
+        );
         return;
       }
     } catch {

@@ -18,7 +18,16 @@ class Supervisor {
   }
 
   add(name, command, args, opts = {}) {
-    const entry = { name, command, args, opts, child: null, restarts: 0, startedAt: 0, color: COLORS[this.procs.length % COLORS.length] };
+    const entry = {
+      name,
+      command,
+      args,
+      opts,
+      child: null,
+      restarts: 0,
+      startedAt: 0,
+      color: COLORS[this.procs.length % COLORS.length],
+    };
     this.procs.push(entry);
     this.spawn(entry);
     return entry;
@@ -31,10 +40,16 @@ class Supervisor {
 
   spawn(entry) {
     entry.startedAt = Date.now();
-    const child = spawn(entry.command, entry.args, { env: { ...this.env, ...(entry.opts.env || {}) }, cwd: entry.opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(entry.command, entry.args, {
+      env: { ...this.env, ...(entry.opts.env || {}) },
+      cwd: entry.opts.cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     entry.child = child;
     for (const stream of [child.stdout, child.stderr]) {
-      readline.createInterface({ input: stream }).on('line', (line) => this.log(`${this.prefix(entry)} ${line}`));
+      readline
+        .createInterface({ input: stream })
+        .on('line', (line) => this.log(`${this.prefix(entry)} ${line}`));
     }
     child.on('exit', (code, signal) => {
       entry.child = null;
@@ -42,7 +57,9 @@ class Supervisor {
       if (Date.now() - entry.startedAt > 60000) entry.restarts = 0;
       const delay = Math.min(30000, 1000 * 2 ** entry.restarts);
       entry.restarts += 1;
-      this.log(`${this.prefix(entry)} exited (${signal || `code ${code}`}); restarting in ${Math.round(delay / 1000)} s`);
+      this.log(
+        `${this.prefix(entry)} exited (${signal || `code ${code}`}); restarting in ${Math.round(delay / 1000)} s`,
+      );
       entry.timer = setTimeout(() => this.spawn(entry), delay);
     });
   }

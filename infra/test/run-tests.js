@@ -23,13 +23,22 @@ if (!process.env.ARKIVE_TEST_SKIP_BUILD) {
 }
 
 const out = path.join(os.tmpdir(), `arkive-jest-${process.pid}.json`);
-const jest = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), ...(process.env.CI ? ['--ci'] : []),
-  // Integration tests close their clients, but a socket in the middle of a failed reconnect can
-  // outlive them by a few seconds; never let that hang CI.
-  '--forceExit',
-  '--json', `--outputFile=${out}`, ...args], {
-  stdio: 'inherit',
-});
+const jest = spawnSync(
+  process.execPath,
+  [
+    require.resolve('jest/bin/jest'),
+    ...(process.env.CI ? ['--ci'] : []),
+    // Integration tests close their clients, but a socket in the middle of a failed reconnect can
+    // outlive them by a few seconds; never let that hang CI.
+    '--forceExit',
+    '--json',
+    `--outputFile=${out}`,
+    ...args,
+  ],
+  {
+    stdio: 'inherit',
+  },
+);
 let summary = null;
 try {
   summary = JSON.parse(fs.readFileSync(out, 'utf8'));
@@ -41,6 +50,8 @@ if (summary) {
   const skipped = summary.numPendingTests + summary.numTodoTests;
   const failedSuites = summary.numRuntimeErrorTestSuites;
   if (failedSuites) console.log(`${failedSuites} test file(s) failed to run`);
-  console.log(`tests: ${summary.numPassedTests} passed, ${summary.numFailedTests + failedSuites} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  console.log(
+    `tests: ${summary.numPassedTests} passed, ${summary.numFailedTests + failedSuites} failed${skipped ? `, ${skipped} skipped` : ''}`,
+  );
 }
 process.exit(jest.status === null ? 1 : jest.status);

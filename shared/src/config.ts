@@ -24,7 +24,10 @@ const envSchema = z.object({
   WEB_PORT: port.default(3000),
   API_URL: optionalString,
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
-  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]*$/).default('arkive:'),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]*$/)
+    .default('arkive:'),
   DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/arkive'),
   DATA_DIR: z.string().default('.arkive'),
   RUNS_ROOT: optionalString,
@@ -52,7 +55,10 @@ const envSchema = z.object({
   LOGIN_MAX_FAILURES: z.coerce.number().int().positive().default(10),
   LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().positive().default(30),
   LOGIN_WINDOW_SECONDS: z.coerce.number().int().positive().default(900),
-  MARKER_FILE_TEMPLATE: z.string().regex(/^[^/\\\0]*\{folder\}[^/\\\0]*$/, 'must contain {folder} and no path separators').default('{folder}-ARCHIVED-TO-GLOBUS.txt'),
+  MARKER_FILE_TEMPLATE: z
+    .string()
+    .regex(/^[^/\\\0]*\{folder\}[^/\\\0]*$/, 'must contain {folder} and no path separators')
+    .default('{folder}-ARCHIVED-TO-GLOBUS.txt'),
   MAX_COMPRESSION_RETRIES: z.coerce.number().int().min(1).default(3),
   MAX_UPLOAD_RETRIES: z.coerce.number().int().min(1).default(5),
   MAX_CONNECTION_ERROR_RETRIES: z.coerce.number().int().min(1).default(10),
@@ -132,7 +138,10 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     const problems = parsed.error.issues.map((i) => {
       const key = i.path.join('.');
       const value = env[key];
-      const shown = value === undefined ? '' : ` (got ${JSON.stringify(key.includes('SECRET') || key.includes('PASSWORD') ? '***' : value)})`;
+      const shown =
+        value === undefined
+          ? ''
+          : ` (got ${JSON.stringify(key.includes('SECRET') || key.includes('PASSWORD') ? '***' : value)})`;
       return `${key}: ${i.message}${shown}`;
     });
     throw new ConfigError(problems);
@@ -178,7 +187,10 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     heartbeatSeconds: e.OPERATION_HEARTBEAT_SECONDS,
     staleSeconds: e.OPERATION_STALE_SECONDS,
     shutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS,
-    corsOrigins: (e.CORS_ORIGINS ?? '').split(',').map((o) => o.trim().replace(/\/$/, '')).filter(Boolean),
+    corsOrigins: (e.CORS_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim().replace(/\/$/, ''))
+      .filter(Boolean),
     loginMaxFailures: e.LOGIN_MAX_FAILURES,
     loginMaxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
     loginWindowSeconds: e.LOGIN_WINDOW_SECONDS,

@@ -61,7 +61,13 @@ export class CancelledError extends AppError {
 /** Thrown inside a job when the worker is shutting down and releases it for another worker. */
 export class ShutdownError extends AppError {
   constructor() {
-    super('WORKER_SHUTDOWN', 'Worker is shutting down; the job will be picked up again', 503, undefined, true);
+    super(
+      'WORKER_SHUTDOWN',
+      'Worker is shutting down; the job will be picked up again',
+      503,
+      undefined,
+      true,
+    );
   }
 }
 
@@ -82,8 +88,25 @@ const TRANSIENT_CODES = new Set([
   'EMFILE',
   'ENFILE',
 ]);
-const PERMANENT_CODES = new Set(['ENOENT', 'EACCES', 'EPERM', 'ENOTDIR', 'EISDIR', 'EROFS', 'EEXIST', 'ENAMETOOLONG', 'ELOOP']);
-const TRANSIENT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'ThrottlingException', 'SlowDown', 'AbortError']);
+const PERMANENT_CODES = new Set([
+  'ENOENT',
+  'EACCES',
+  'EPERM',
+  'ENOTDIR',
+  'EISDIR',
+  'EROFS',
+  'EEXIST',
+  'ENAMETOOLONG',
+  'ELOOP',
+]);
+const TRANSIENT_NAMES = new Set([
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'ThrottlingException',
+  'SlowDown',
+  'AbortError',
+]);
 
 export type ErrorClass = 'transient' | 'permanent';
 
@@ -91,7 +114,13 @@ export type ErrorClass = 'transient' | 'permanent';
 export function classifyError(err: unknown): ErrorClass {
   if (err instanceof AppError) return err.retryable ? 'transient' : 'permanent';
   if (typeof err !== 'object' || err === null) return 'transient';
-  const e = err as { code?: unknown; name?: unknown; $metadata?: { httpStatusCode?: number }; statusCode?: number; cause?: unknown };
+  const e = err as {
+    code?: unknown;
+    name?: unknown;
+    $metadata?: { httpStatusCode?: number };
+    statusCode?: number;
+    cause?: unknown;
+  };
   const code = typeof e.code === 'string' ? e.code : undefined;
   if (code && TRANSIENT_CODES.has(code)) return 'transient';
   if (code && PERMANENT_CODES.has(code)) return 'permanent';
@@ -113,6 +142,7 @@ export function errorMessage(err: unknown): string {
 
 export function errorCode(err: unknown): string {
   if (err instanceof AppError) return err.code;
-  if (typeof err === 'object' && err && typeof (err as { code?: unknown }).code === 'string') return (err as { code: string }).code;
+  if (typeof err === 'object' && err && typeof (err as { code?: unknown }).code === 'string')
+    return (err as { code: string }).code;
   return 'INTERNAL';
 }

@@ -84,7 +84,15 @@ export class EventPublisher {
   async publish(channel: string, input: EventInput): Promise<ArkiveEvent> {
     const event = eventSchema.parse({ ...input, ts: input.ts ?? new Date().toISOString() });
     const body = JSON.stringify(event);
-    const id = await this.redis.xadd(streamKey(this.prefix, channel), 'MAXLEN', '~', String(STREAM_MAXLEN), '*', 'e', body);
+    const id = await this.redis.xadd(
+      streamKey(this.prefix, channel),
+      'MAXLEN',
+      '~',
+      String(STREAM_MAXLEN),
+      '*',
+      'e',
+      body,
+    );
     const withId: ArkiveEvent = { ...event, id: id ?? undefined, channel };
     await this.redis.publish(channelKey(this.prefix, channel), JSON.stringify(withId));
     return withId;
@@ -98,7 +106,13 @@ function compareStreamIds(a: string, b: string): number {
 }
 
 /** Read recent events of a channel after a stream id (exclusive), oldest first. */
-export async function replayEvents(redis: Redis, prefix: string, channel: string, afterId = '-', count = STREAM_MAXLEN): Promise<ArkiveEvent[]> {
+export async function replayEvents(
+  redis: Redis,
+  prefix: string,
+  channel: string,
+  afterId = '-',
+  count = STREAM_MAXLEN,
+): Promise<ArkiveEvent[]> {
   const start = afterId === '-' ? '-' : `(${afterId}`;
   const rows = await redis.xrange(streamKey(prefix, channel), start, '+', 'COUNT', count);
   const out: ArkiveEvent[] = [];

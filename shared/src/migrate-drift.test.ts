@@ -31,7 +31,10 @@ async function catalog(schema: string) {
      WHERE table_schema = $1 AND table_name <> '_prisma_migrations' ORDER BY table_name, column_name`,
     [schema],
   );
-  const idx = await client.query(`SELECT tablename, indexname, replace(indexdef, $1, 'S') AS def FROM pg_indexes WHERE schemaname = $1 AND tablename <> '_prisma_migrations' ORDER BY indexname`, [schema]);
+  const idx = await client.query(
+    `SELECT tablename, indexname, replace(indexdef, $1, 'S') AS def FROM pg_indexes WHERE schemaname = $1 AND tablename <> '_prisma_migrations' ORDER BY indexname`,
+    [schema],
+  );
   const enums = await client.query(
     `SELECT t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder)::text AS labels FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid
      JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = $1 GROUP BY t.typname ORDER BY t.typname`,
@@ -42,27 +45,50 @@ async function catalog(schema: string) {
     [schema],
   );
   const strip = (v: unknown) => (typeof v === 'string' ? v.replaceAll(`${schema}.`, '') : v);
-  return { columns: cols.rows.map((r) => ({ ...r, column_default: strip(r.column_default) })), indexes: idx.rows, enums: enums.rows, constraints: fks.rows.map((r) => ({ ...r, def: String(r.def).replaceAll(`${schema}.`, '') })) };
+  return {
+    columns: cols.rows.map((r) => ({ ...r, column_default: strip(r.column_default) })),
+    indexes: idx.rows,
+    enums: enums.rows,
+    constraints: fks.rows.map((r) => ({ ...r, def: String(r.def).replaceAll(`${schema}.`, '') })),
+  };
 }
 
 test('committed migrations produce the database schema.prisma describes', async () => {
   const url = new URL(testDatabaseUrl());
   url.searchParams.set('schema', a);
   await applyMigrations(url.toString());
-  const script = execFileSync(process.execPath, [require.resolve('prisma/build/index.js'), 'migrate', 'diff', '--config', 'prisma/prisma.config.ts', '--from-empty', '--to-schema-datamodel', 'prisma/schema.prisma', '--script'], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: testDatabaseUrl() },
-    encoding: 'utf8',
-  }).replace(/^Loaded Prisma config.*$/m, '');
+  const script = execFileSync(
+    process.execPath,
+    [
+      require.resolve('prisma/build/index.js'),
+      'migrate',
+      'diff',
+      '--config',
+      'prisma/prisma.config.ts',
+      '--from-empty',
+      '--to-schema-datamodel',
+      'prisma/schema.prisma',
+      '--script',
+    ],
+    {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: testDatabaseUrl() },
+      encoding: 'utf8',
+    },
+  ).replace(/^Loaded Prisma config.*$/m, '');
   await client.query(`SET search_path TO "${b}"`);
   await client.query(script);
   await client.query('RESET search_path');
   const fromMigrations = await catalog(a);
   const fromSchema = await catalog(b);
   // The partial unique index is hand-written SQL (Prisma cannot express it): present only in migrations.
-  const manual = fromMigrations.indexes.filter((i) => i.indexname === 'operations_one_active_per_exclusive_key');
+  const manual = fromMigrations.indexes.filter(
+    (i) => i.indexname === 'operations_one_active_per_exclusive_key',
+  );
   expect(manual).toHaveLength(1);
   expect(manual[0].def).toMatch(/WHERE .*status.*queued.*running/);
-  fromMigrations.indexes = fromMigrations.indexes.filter((i) => i.indexname !== 'operations_one_active_per_exclusive_key');
+  fromMigrations.indexes = fromMigrations.indexes.filter(
+    (i) => i.indexname !== 'operations_one_active_per_exclusive_key',
+  );
   expect(fromMigrations).toEqual(fromSchema);
 }, 60000);

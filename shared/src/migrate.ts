@@ -32,9 +32,14 @@ export function defaultMigrationsDir(): string {
   return path.resolve(__dirname, '..', '..', 'prisma', 'migrations');
 }
 
-export async function listMigrations(dir: string): Promise<{ name: string; sql: string; checksum: string }[]> {
+export async function listMigrations(
+  dir: string,
+): Promise<{ name: string; sql: string; checksum: string }[]> {
   const entries = await fs.readdir(dir, { withFileTypes: true });
-  const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const names = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   return Promise.all(
     names.map(async (name) => {
       const sql = await fs.readFile(path.join(dir, name, 'migration.sql'), 'utf8');
@@ -43,37 +48,56 @@ export async function listMigrations(dir: string): Promise<{ name: string; sql: 
   );
 }
 
-export async function applyMigrations(databaseUrl: string, dir = defaultMigrationsDir(), log: (m: string) => void = () => {}): Promise<MigrationResult> {
+export async function applyMigrations(
+  databaseUrl: string,
+  dir = defaultMigrationsDir(),
+  log: (m: string) => void = () => {},
+): Promise<MigrationResult> {
   const cfg = pgPoolConfig(databaseUrl);
-  const client = new Client({ connectionString: cfg.connectionString, options: 'options' in cfg ? cfg.options : undefined });
+  const client = new Client({
+    connectionString: cfg.connectionString,
+    options: 'options' in cfg ? cfg.options : undefined,
+  });
   await client.connect();
   const result: MigrationResult = { applied: [], alreadyApplied: [] };
   try {
     await client.query('SELECT pg_advisory_lock($1)', [LOCK_ID]);
     await client.query(BOOKKEEPING_DDL);
-    const { rows } = await client.query<{ migration_name: string; checksum: string; finished_at: Date | null; rolled_back_at: Date | null }>(
-      'SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"',
-    );
+    const { rows } = await client.query<{
+      migration_name: string;
+      checksum: string;
+      finished_at: Date | null;
+      rolled_back_at: Date | null;
+    }>('SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"');
     const failed = rows.find((r) => !r.finished_at && !r.rolled_back_at);
     if (failed) {
       throw new Error(
         `Migration ${failed.migration_name} failed earlier and was not resolved; fix the database, then mark it rolled back (UPDATE "_prisma_migrations" SET rolled_back_at = now() WHERE migration_name = '${failed.migration_name}')`,
       );
     }
-    const done = new Map(rows.filter((r) => r.finished_at && !r.rolled_back_at).map((r) => [r.migration_name, r.checksum]));
+    const done = new Map(
+      rows.filter((r) => r.finished_at && !r.rolled_back_at).map((r) => [r.migration_name, r.checksum]),
+    );
     for (const m of await listMigrations(dir)) {
       const appliedChecksum = done.get(m.name);
       if (appliedChecksum !== undefined) {
-        if (appliedChecksum !== m.checksum) log(`warning: migration ${m.name} was edited after it was applied`);
+        if (appliedChecksum !== m.checksum)
+          log(`warning: migration ${m.name} was edited after it was applied`);
         result.alreadyApplied.push(m.name);
         continue;
       }
       const id = randomUUID();
       await client.query('BEGIN');
       try {
-        await client.query('INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at) VALUES ($1, $2, $3, now())', [id, m.checksum, m.name]);
+        await client.query(
+          'INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at) VALUES ($1, $2, $3, now())',
+          [id, m.checksum, m.name],
+        );
         await client.query(m.sql);
-        await client.query('UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1', [id]);
+        await client.query(
+          'UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1',
+          [id],
+        );
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK');

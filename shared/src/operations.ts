@@ -55,7 +55,12 @@ export interface CreateOperationOptions {
 }
 
 /** Creates the Operation row; a second active operation on the same exclusive key is refused by the database. */
-export async function createOperation<P>(prisma: PrismaClient, def: JobKind<P, unknown>, payload: P, opts: CreateOperationOptions = {}): Promise<Operation> {
+export async function createOperation<P>(
+  prisma: PrismaClient,
+  def: JobKind<P, unknown>,
+  payload: P,
+  opts: CreateOperationOptions = {},
+): Promise<Operation> {
   const exclusiveKey = def.exclusiveKey?.(payload);
   try {
     return await prisma.operation.create({
@@ -78,9 +83,13 @@ export async function createOperation<P>(prisma: PrismaClient, def: JobKind<P, u
       const active = exclusiveKey
         ? await prisma.operation.findFirst({ where: { exclusiveKey, status: { in: [...ACTIVE_STATUSES] } } })
         : null;
-      throw new ConflictError('OPERATION_ACTIVE', `Another ${active?.kind ?? 'operation'} is already ${active?.status ?? 'active'} for ${def.scopeType} ${def.scopeId(payload)}`, {
-        activeOperationId: active?.id,
-      });
+      throw new ConflictError(
+        'OPERATION_ACTIVE',
+        `Another ${active?.kind ?? 'operation'} is already ${active?.status ?? 'active'} for ${def.scopeType} ${def.scopeId(payload)}`,
+        {
+          activeOperationId: active?.id,
+        },
+      );
     }
     throw err;
   }
@@ -116,7 +125,12 @@ export async function enqueueOperation<P>(
   } catch (err) {
     await deps.prisma.operation.update({
       where: { id: operation.id },
-      data: { status: 'failed', error: `Could not queue the job: ${(err as Error).message}`, errorCode: 'QUEUE_UNAVAILABLE', finishedAt: new Date() },
+      data: {
+        status: 'failed',
+        error: `Could not queue the job: ${(err as Error).message}`,
+        errorCode: 'QUEUE_UNAVAILABLE',
+        finishedAt: new Date(),
+      },
     });
     throw new AppError('QUEUE_UNAVAILABLE', 'The job queue is unavailable; try again shortly', 503);
   }
@@ -131,7 +145,12 @@ export async function publishOperationEvent(
   channel: string,
   type: EventType,
   message: string,
-  extra: { stage?: string; percent?: number; progress?: { current: number; total: number; unit: string }; detail?: unknown } = {},
+  extra: {
+    stage?: string;
+    percent?: number;
+    progress?: { current: number; total: number; unit: string };
+    detail?: unknown;
+  } = {},
 ): Promise<void> {
   await deps.publisher.publish(channel, { type, operationId: operation.id, message, ...extra });
   if (channel !== channels.operations()) {
@@ -141,7 +160,14 @@ export async function publishOperationEvent(
       message,
       stage: extra.stage ?? operation.stage ?? undefined,
       percent: extra.percent ?? operation.progressPercent,
-      detail: { kind: operation.kind, status: operation.status, scopeType: operation.scopeType, scopeId: operation.scopeId, event: type, channel },
+      detail: {
+        kind: operation.kind,
+        status: operation.status,
+        scopeType: operation.scopeType,
+        scopeId: operation.scopeId,
+        event: type,
+        channel,
+      },
     });
   }
 }
@@ -156,20 +182,42 @@ export async function getOperation(prisma: PrismaClient, id: string): Promise<Op
  * Cancel: a queued job that no worker holds is removed and ends `cancelled` at once; a running
  * one is marked and its worker stops at its next check (at least every second).
  */
-export async function requestCancel(deps: OperationDeps & { queues: QueueProvider }, id: string, channel?: string): Promise<Operation> {
+export async function requestCancel(
+  deps: OperationDeps & { queues: QueueProvider },
+  id: string,
+  channel?: string,
+): Promise<Operation> {
   const op = await getOperation(deps.prisma, id);
-  if (isTerminal(op.status)) throw new ConflictError('OPERATION_FINISHED', `Operation ${id} already ${op.status}`);
-  const marked = await deps.prisma.operation.update({ where: { id }, data: { cancelRequestedAt: op.cancelRequestedAt ?? new Date() } });
+  if (isTerminal(op.status))
+    throw new ConflictError('OPERATION_FINISHED', `Operation ${id} already ${op.status}`);
+  const marked = await deps.prisma.operation.update({
+    where: { id },
+    data: { cancelRequestedAt: op.cancelRequestedAt ?? new Date() },
+  });
   if (op.status === 'queued') {
     const job = await deps.queues.get(op.queue).getJob(id);
     let removed = !job;
     if (job) {
       const state = await job.getState();
-      if (state !== 'active') removed = await job.remove().then(() => true, () => false);
+      if (state !== 'active')
+        removed = await job.remove().then(
+          () => true,
+          () => false,
+        );
     }
     if (removed) {
-      const done = await finishOperation(deps.prisma, id, 'cancelled', { error: 'Cancelled by request', errorCode: 'CANCELLED' });
-      if (done) await publishOperationEvent(deps, done, channel ?? channelFor(op), 'CANCELLED', 'Cancelled before it started');
+      const done = await finishOperation(deps.prisma, id, 'cancelled', {
+        error: 'Cancelled by request',
+        errorCode: 'CANCELLED',
+      });
+      if (done)
+        await publishOperationEvent(
+          deps,
+          done,
+          channel ?? channelFor(op),
+          'CANCELLED',
+          'Cancelled before it started',
+        );
       return done ?? marked;
     }
   }
@@ -178,20 +226,40 @@ export async function requestCancel(deps: OperationDeps & { queues: QueueProvide
 }
 
 /** A user retry of a failed or cancelled operation: same id, counters reset, job queued again. */
-export async function retryOperation(deps: OperationDeps & { queues: QueueProvider }, id: string): Promise<Operation> {
+export async function retryOperation(
+  deps: OperationDeps & { queues: QueueProvider },
+  id: string,
+): Promise<Operation> {
   const op = await getOperation(deps.prisma, id);
   if (op.status !== 'failed' && op.status !== 'cancelled') {
-    throw new ConflictError('OPERATION_NOT_RETRYABLE', `Only failed or cancelled operations can be retried; this one is ${op.status}`);
+    throw new ConflictError(
+      'OPERATION_NOT_RETRYABLE',
+      `Only failed or cancelled operations can be retried; this one is ${op.status}`,
+    );
   }
   let updated: Operation;
   try {
     updated = await deps.prisma.operation.update({
       where: { id },
-      data: { status: 'queued', attempt: 0, error: null, errorCode: null, cancelRequestedAt: null, finishedAt: null, stage: null, progressPercent: 0, currentOperation: 'Queued for retry', result: Prisma.DbNull },
+      data: {
+        status: 'queued',
+        attempt: 0,
+        error: null,
+        errorCode: null,
+        cancelRequestedAt: null,
+        finishedAt: null,
+        stage: null,
+        progressPercent: 0,
+        currentOperation: 'Queued for retry',
+        result: Prisma.DbNull,
+      },
     });
   } catch (err) {
     if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
-      throw new ConflictError('OPERATION_ACTIVE', `Another operation is already active for ${op.scopeType} ${op.scopeId}`);
+      throw new ConflictError(
+        'OPERATION_ACTIVE',
+        `Another operation is already active for ${op.scopeType} ${op.scopeId}`,
+      );
     }
     throw err;
   }
@@ -247,14 +315,22 @@ export async function finishOperation(
   return prisma.operation.findUnique({ where: { id } });
 }
 
-export async function appendLog(prisma: PrismaClient, operationId: string, level: 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR', message: string): Promise<void> {
+export async function appendLog(
+  prisma: PrismaClient,
+  operationId: string,
+  level: 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR',
+  message: string,
+): Promise<void> {
   await prisma.operationLog.create({ data: { operationId, level, message: message.slice(0, 4000) } });
 }
 
 /** Operations whose worker stopped sending heartbeats: marked failed (retryable by a user). */
 export async function reapStaleOperations(deps: OperationDeps, staleSeconds: number): Promise<string[]> {
   const cutoff = new Date(Date.now() - staleSeconds * 1000);
-  const stale = await deps.prisma.operation.findMany({ where: { status: 'running', heartbeatAt: { lt: cutoff } }, take: 500 });
+  const stale = await deps.prisma.operation.findMany({
+    where: { status: 'running', heartbeatAt: { lt: cutoff } },
+    take: 500,
+  });
   const reaped: string[] = [];
   for (const op of stale) {
     const done = await finishOperation(deps.prisma, op.id, 'failed', {

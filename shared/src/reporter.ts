@@ -30,7 +30,12 @@ export class OperationReporter {
   private percent = 0;
 
   constructor(
-    private readonly deps: { prisma: PrismaClient; publisher: EventPublisher; redis?: Redis; logger?: Logger },
+    private readonly deps: {
+      prisma: PrismaClient;
+      publisher: EventPublisher;
+      redis?: Redis;
+      logger?: Logger;
+    },
     public readonly operation: Operation,
     public readonly channel: string,
     private readonly opts: { dbIntervalMs?: number; statusIntervalMs?: number } = {},
@@ -54,7 +59,8 @@ export class OperationReporter {
 
   /** Byte/file progress: published (throttled per statusIntervalMs) and written to the DB every ~2 s. */
   async progress(update: ProgressUpdate): Promise<void> {
-    if (update.stage && update.stage !== this.stage) return this.setStage(update.stage, update.message ?? update.stage, update.percent);
+    if (update.stage && update.stage !== this.stage)
+      return this.setStage(update.stage, update.message ?? update.stage, update.percent);
     if (update.percent !== undefined) this.percent = clampPercent(update.percent);
     const now = Date.now();
     if (now - this.lastStatus >= (this.opts.statusIntervalMs ?? 100)) {
@@ -86,7 +92,9 @@ export class OperationReporter {
 
   async log(level: 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR', message: string): Promise<void> {
     await appendLog(this.deps.prisma, this.operation.id, level, message);
-    this.deps.logger?.[level === 'ERROR' ? 'error' : level === 'WARNING' ? 'warn' : level === 'DEBUG' ? 'debug' : 'info']({ operationId: this.operation.id }, message);
+    this.deps.logger?.[
+      level === 'ERROR' ? 'error' : level === 'WARNING' ? 'warn' : level === 'DEBUG' ? 'debug' : 'info'
+    ]({ operationId: this.operation.id }, message);
   }
 
   /** Logs and publishes a status line (not throttled). */
@@ -95,7 +103,16 @@ export class OperationReporter {
     await this.log(level, message);
   }
 
-  async emit(type: EventType, body: { message: string; stage?: string; percent?: number; progress?: { current: number; total: number; unit: string }; detail?: unknown }): Promise<void> {
+  async emit(
+    type: EventType,
+    body: {
+      message: string;
+      stage?: string;
+      percent?: number;
+      progress?: { current: number; total: number; unit: string };
+      detail?: unknown;
+    },
+  ): Promise<void> {
     const op = { ...this.operation, stage: this.stage ?? null, progressPercent: this.percent };
     await publishOperationEvent(this.deps, op, this.channel, type, body.message, {
       stage: body.stage ?? this.stage,
@@ -110,7 +127,10 @@ export class OperationReporter {
       message: u.message ?? `${this.stage ?? 'working'} ${Math.round(this.percent)}%`,
       stage: this.stage,
       percent: this.percent,
-      progress: u.current !== undefined && u.total !== undefined ? { current: u.current, total: u.total, unit: u.unit ?? 'bytes' } : undefined,
+      progress:
+        u.current !== undefined && u.total !== undefined
+          ? { current: u.current, total: u.total, unit: u.unit ?? 'bytes' }
+          : undefined,
       detail: u.detail,
     };
   }
@@ -121,7 +141,12 @@ export class OperationReporter {
     this.lastDbWrite = now;
     await this.deps.prisma.operation.update({
       where: { id: this.operation.id },
-      data: { stage: this.stage, progressPercent: this.percent, ...(message ? { currentOperation: message.slice(0, 500) } : {}), heartbeatAt: new Date() },
+      data: {
+        stage: this.stage,
+        progressPercent: this.percent,
+        ...(message ? { currentOperation: message.slice(0, 500) } : {}),
+        heartbeatAt: new Date(),
+      },
     });
   }
 }

@@ -73,7 +73,12 @@ export interface RunLockStatus {
 }
 
 /** A run is locked while any lock file exists in it or any field of its Redis lock hash is set. */
-export async function runLockStatus(runDir: string, redis?: Redis, prefix = '', runid?: string): Promise<RunLockStatus> {
+export async function runLockStatus(
+  runDir: string,
+  redis?: Redis,
+  prefix = '',
+  runid?: string,
+): Promise<RunLockStatus> {
   const lockFiles = await findLockFiles(runDir);
   let redisLocks: string[] = [];
   if (redis && runid) {

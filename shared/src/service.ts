@@ -17,7 +17,10 @@ export interface ServiceQueue {
  * client, a BaseWorker per queue. Refuses to start when a kind of a queue it serves has no
  * processor (or two). Stops gracefully on SIGTERM/SIGINT.
  */
-export async function startService(name: string, build: (config: Config) => ServiceQueue[] | Promise<ServiceQueue[]>): Promise<BaseWorker[]> {
+export async function startService(
+  name: string,
+  build: (config: Config) => ServiceQueue[] | Promise<ServiceQueue[]>,
+): Promise<BaseWorker[]> {
   let config: Config;
   try {
     config = loadConfig();
@@ -33,16 +36,28 @@ export async function startService(name: string, build: (config: Config) => Serv
   const prisma = createPrisma(config.databaseUrl);
   const workers: BaseWorker[] = [];
   for (const q of await build(config)) {
-    const w = new BaseWorker({ queue: q.queue, processors: q.processors, concurrency: q.concurrency, config, prisma, connection: redis, logger });
+    const w = new BaseWorker({
+      queue: q.queue,
+      processors: q.processors,
+      concurrency: q.concurrency,
+      config,
+      prisma,
+      connection: redis,
+      logger,
+    });
     w.assertCovers(Object.values(jobKinds) as JobKind<unknown, unknown>[]);
     workers.push(w);
   }
   for (const w of workers) w.start();
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   logger.info({ queues: workers.map((w) => w.worker.name) }, `${name} ready`);
-  runUntilSignalled(workers, async () => {
-    await prisma.$disconnect();
-    redis.disconnect();
-  }, logger);
+  runUntilSignalled(
+    workers,
+    async () => {
+      await prisma.$disconnect();
+      redis.disconnect();
+    },
+    logger,
+  );
   return workers;
 }

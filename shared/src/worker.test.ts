@@ -33,7 +33,10 @@ function freshQueue() {
   return `q${++n}`;
 }
 
-async function startWorker(queue: string, opts: { attempts?: number; lockDurationMs?: number; stalledIntervalMs?: number } = {}) {
+async function startWorker(
+  queue: string,
+  opts: { attempts?: number; lockDurationMs?: number; stalledIntervalMs?: number } = {},
+) {
   const w = new BaseWorker({
     queue,
     processors: [testStepsProcessor(queue, world.redis, world.prefix, opts.attempts)],
@@ -51,7 +54,12 @@ async function startWorker(queue: string, opts: { attempts?: number; lockDuratio
 
 async function enqueue(queue: string, payload: Partial<TestStepsPayload>, attempts = 3) {
   const scope = payload.scope ?? `run${n}-${Math.random().toString(36).slice(2, 8)}`;
-  return enqueueOperation({ prisma: world.prisma, publisher, queues }, testStepsKind(queue, attempts), { steps: 3, stepMs: 20, ...payload, scope });
+  return enqueueOperation({ prisma: world.prisma, publisher, queues }, testStepsKind(queue, attempts), {
+    steps: 3,
+    stepMs: 20,
+    ...payload,
+    scope,
+  });
 }
 
 async function collect(channel: string, opts: { replay?: boolean } = {}) {
@@ -68,8 +76,10 @@ async function collect(channel: string, opts: { replay?: boolean } = {}) {
 }
 
 /** Progress is throttled, so wait for a step count rather than one exact line. */
-const reached = (events: ArkiveEvent[], step: number) => events.some((e) => (e.progress?.current ?? 0) >= step);
-const terminal = (events: ArkiveEvent[]) => events.filter((e) => ['COMPLETE', 'EXCEPTION', 'CANCELLED'].includes(e.type));
+const reached = (events: ArkiveEvent[], step: number) =>
+  events.some((e) => (e.progress?.current ?? 0) >= step);
+const terminal = (events: ArkiveEvent[]) =>
+  events.filter((e) => ['COMPLETE', 'EXCEPTION', 'CANCELLED'].includes(e.type));
 
 test('progress reaches a live subscriber in order, with one terminal event and the row finished', async () => {
   const queue = freshQueue();
@@ -102,7 +112,10 @@ test('a late subscriber replays the finished operation from the stream', async (
   await startWorker(queue);
   const scope = `late-${n}`;
   const { operationId } = await enqueue(queue, { scope });
-  await waitFor(async () => (await world.prisma.operation.findUnique({ where: { id: operationId } }))?.status === 'succeeded');
+  await waitFor(
+    async () =>
+      (await world.prisma.operation.findUnique({ where: { id: operationId } }))?.status === 'succeeded',
+  );
   const late = await collect(`${scope}:archive`);
   await late.close();
   expect(late.events[0].type).toBe('ENQUEUED');
@@ -117,9 +130,15 @@ test('every state change also reaches the operations channel', async () => {
   const ops = await collect('operations', { replay: false });
   await startWorker(queue);
   const { operationId } = await enqueue(queue, {});
-  await waitFor(() => ops.events.some((e) => e.operationId === operationId && (e.detail as { event: string }).event === 'COMPLETE'));
+  await waitFor(() =>
+    ops.events.some(
+      (e) => e.operationId === operationId && (e.detail as { event: string }).event === 'COMPLETE',
+    ),
+  );
   await ops.close();
-  const mine = ops.events.filter((e) => e.operationId === operationId).map((e) => (e.detail as { status: string }).status);
+  const mine = ops.events
+    .filter((e) => e.operationId === operationId)
+    .map((e) => (e.detail as { status: string }).status);
   expect(mine[0]).toBe('queued');
   expect(mine.at(-1)).toBe('succeeded');
 });
@@ -192,7 +211,9 @@ test('a permanent error fails at once, without retries, with a message a person 
   expect(op.attempt).toBe(1);
   expect(op.errorCode).toBe('SOURCE_NOT_FOUND');
   expect(await world.redis.get(`${world.prefix}test:${operationId}:starts`)).toBe('1');
-  expect(terminal(listener.events)).toEqual([expect.objectContaining({ type: 'EXCEPTION', message: 'Source folder not found' })]);
+  expect(terminal(listener.events)).toEqual([
+    expect.objectContaining({ type: 'EXCEPTION', message: 'Source folder not found' }),
+  ]);
 });
 
 test('the database refuses a second active operation for the same run', async () => {
@@ -204,10 +225,14 @@ test('the database refuses a second active operation for the same run', async ()
 });
 
 function spawnWorkerChild(queue: string, extraEnv: Record<string, string> = {}): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'test-support', 'worker-child.ts')], {
-    env: { ...process.env, ...world.env, TEST_QUEUE: queue, ...extraEnv },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(__dirname, 'test-support', 'worker-child.ts')],
+    {
+      env: { ...process.env, ...world.env, TEST_QUEUE: queue, ...extraEnv },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   children.push(child);
   return new Promise((resolve, reject) => {
     child.stdout?.on('data', (d: Buffer) => {

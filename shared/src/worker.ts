@@ -104,7 +104,8 @@ export class BaseWorker {
   constructor(private readonly opts: BaseWorkerOptions) {
     this.logger = opts.logger ?? createLogger(`worker:${opts.queue}`, opts.config.logLevel);
     for (const reg of opts.processors) {
-      if (reg.def.queue !== opts.queue) throw new Error(`Job kind ${reg.def.kind} runs on queue ${reg.def.queue}, not ${opts.queue}`);
+      if (reg.def.queue !== opts.queue)
+        throw new Error(`Job kind ${reg.def.kind} runs on queue ${reg.def.queue}, not ${opts.queue}`);
       if (this.processors.has(reg.def.kind)) throw new Error(`Job kind ${reg.def.kind} has two processors`);
       this.processors.set(reg.def.kind, reg);
     }
@@ -124,7 +125,9 @@ export class BaseWorker {
 
   /** Fails when a kind of this queue in the registry has no processor. */
   assertCovers(kinds: JobKind<unknown, unknown>[]): void {
-    const missing = kinds.filter((k) => k.queue === this.opts.queue && !this.processors.has(k.kind)).map((k) => k.kind);
+    const missing = kinds
+      .filter((k) => k.queue === this.opts.queue && !this.processors.has(k.kind))
+      .map((k) => k.kind);
     if (missing.length) throw new Error(`Queue ${this.opts.queue}: no processor for ${missing.join(', ')}`);
   }
 
@@ -157,7 +160,8 @@ export class BaseWorker {
 
   private async process(job: Job, token?: string): Promise<unknown> {
     const reg = this.processors.get(job.name);
-    if (!reg) throw new UnrecoverableError(`No processor for job kind ${job.name} on queue ${this.opts.queue}`);
+    if (!reg)
+      throw new UnrecoverableError(`No processor for job kind ${job.name} on queue ${this.opts.queue}`);
     const { prisma, config } = this.opts;
     const deps = { prisma, publisher: this.publisher, logger: this.logger };
     const id = operationIdOfJob(job.id as string);
@@ -173,19 +177,31 @@ export class BaseWorker {
     }
     if (isTerminal(operation.status)) return operation.result; // already finished: never a second terminal event
     if (operation.cancelRequestedAt) {
-      const done = await finishOperation(prisma, id, 'cancelled', { error: 'Cancelled by request', errorCode: 'CANCELLED' });
+      const done = await finishOperation(prisma, id, 'cancelled', {
+        error: 'Cancelled by request',
+        errorCode: 'CANCELLED',
+      });
       if (done) await publishOperationEvent(deps, done, channel, 'CANCELLED', 'Cancelled before it started');
       return { cancelled: true };
     }
     const attempt = job.attemptsMade + 1;
     operation = await prisma.operation.update({
       where: { id },
-      data: { status: 'running', attempt, startedAt: operation.startedAt ?? new Date(), heartbeatAt: new Date(), error: null, errorCode: null },
+      data: {
+        status: 'running',
+        attempt,
+        startedAt: operation.startedAt ?? new Date(),
+        heartbeatAt: new Date(),
+        error: null,
+        errorCode: null,
+      },
     });
     const ctrl = new AbortController();
     this.active.set(id, ctrl);
     const report = new OperationReporter({ ...deps, redis: this.opts.connection }, operation, channel);
-    await report.status(attempt > 1 ? `Started (attempt ${attempt} of ${job.opts.attempts ?? 1})` : 'Started');
+    await report.status(
+      attempt > 1 ? `Started (attempt ${attempt} of ${job.opts.attempts ?? 1})` : 'Started',
+    );
     const timers = this.startWatchers(id, ctrl);
     const ctx: ProcessorContext<unknown> = {
       payload: parsed.data,
@@ -204,7 +220,10 @@ export class BaseWorker {
       postpone: async (delayMs, message) => {
         if (!token) throw new Error('postpone needs a job token');
         await report.flush();
-        const op = await prisma.operation.update({ where: { id }, data: { status: 'queued', currentOperation: message.slice(0, 500) } });
+        const op = await prisma.operation.update({
+          where: { id },
+          data: { status: 'queued', currentOperation: message.slice(0, 500) },
+        });
         await publishOperationEvent(deps, op, channel, 'STATUS', message);
         await job.moveToDelayed(Date.now() + delayMs, token);
         throw new DelayedError();
@@ -222,13 +241,19 @@ export class BaseWorker {
       const done = await finishOperation(prisma, id, 'succeeded', { result, currentOperation: 'Completed' });
       if (done) {
         await appendLog(prisma, id, 'INFO', 'Completed');
-        await publishOperationEvent(deps, done, channel, reg.def.completeEvent, 'Completed', { percent: 100, detail: result });
+        await publishOperationEvent(deps, done, channel, reg.def.completeEvent, 'Completed', {
+          percent: 100,
+          detail: result,
+        });
       }
       return result;
     } catch (rawErr) {
       if (rawErr instanceof DelayedError) throw rawErr;
       await report.flush().catch(() => undefined);
-      const err = ctrl.signal.aborted && !(rawErr instanceof CancelledError || rawErr instanceof ShutdownError) ? ctrl.signal.reason : rawErr;
+      const err =
+        ctrl.signal.aborted && !(rawErr instanceof CancelledError || rawErr instanceof ShutdownError)
+          ? ctrl.signal.reason
+          : rawErr;
       return this.handleFailure({ job, token, id, channel, err, attempt, deps });
     } finally {
       for (const t of timers) clearInterval(t);
@@ -238,27 +263,59 @@ export class BaseWorker {
   }
 
   /** The Operation waits (queued) for its next stage on another queue; no terminal event. */
-  private async handOffTo(id: string, channel: string, next: HandOffTarget, report: OperationReporter, deps: { prisma: PrismaClient; publisher: EventPublisher }): Promise<unknown> {
+  private async handOffTo(
+    id: string,
+    channel: string,
+    next: HandOffTarget,
+    report: OperationReporter,
+    deps: { prisma: PrismaClient; publisher: EventPublisher },
+  ): Promise<unknown> {
     const { prisma } = this.opts;
-    if (operationIdOfJob(next.jobId) !== id || next.jobId === id) throw new Error(`Hand-off job id must be ${id}.<stage>, got ${next.jobId}`);
+    if (operationIdOfJob(next.jobId) !== id || next.jobId === id)
+      throw new Error(`Hand-off job id must be ${id}.<stage>, got ${next.jobId}`);
     await report.flush();
     const current = await prisma.operation.findUnique({ where: { id }, select: { result: true } });
-    const result = next.partialResult ? { ...((current?.result as Record<string, unknown> | null) ?? {}), ...next.partialResult } : undefined;
+    const result = next.partialResult
+      ? { ...((current?.result as Record<string, unknown> | null) ?? {}), ...next.partialResult }
+      : undefined;
     const { count } = await prisma.operation.updateMany({
       where: { id, status: 'running' },
-      data: { status: 'queued', queue: next.queue, currentOperation: next.message.slice(0, 500), ...(result ? { result: result as never } : {}) },
+      data: {
+        status: 'queued',
+        queue: next.queue,
+        currentOperation: next.message.slice(0, 500),
+        ...(result ? { result: result as never } : {}),
+      },
     });
     if (count === 0) return { handedOff: false };
     let q = this.handOffQueues.get(next.queue);
     if (!q) {
-      q = new Queue(next.queue, { connection: this.opts.connection, prefix: bullPrefix(this.opts.config.redisPrefix) });
+      q = new Queue(next.queue, {
+        connection: this.opts.connection,
+        prefix: bullPrefix(this.opts.config.redisPrefix),
+      });
       this.handOffQueues.set(next.queue, q);
     }
     try {
-      await q.add(next.kind, next.payload, { removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 }, ...next.opts, jobId: next.jobId });
+      await q.add(next.kind, next.payload, {
+        removeOnComplete: { count: 1000 },
+        removeOnFail: { count: 1000 },
+        ...next.opts,
+        jobId: next.jobId,
+      });
     } catch (err) {
-      const done = await finishOperation(prisma, id, 'failed', { error: `Could not queue the next stage: ${errorMessage(err)}`, errorCode: 'QUEUE_UNAVAILABLE' });
-      if (done) await publishOperationEvent(deps, done, channel, 'EXCEPTION', done.error ?? 'Could not queue the next stage');
+      const done = await finishOperation(prisma, id, 'failed', {
+        error: `Could not queue the next stage: ${errorMessage(err)}`,
+        errorCode: 'QUEUE_UNAVAILABLE',
+      });
+      if (done)
+        await publishOperationEvent(
+          deps,
+          done,
+          channel,
+          'EXCEPTION',
+          done.error ?? 'Could not queue the next stage',
+        );
       throw new UnrecoverableError(errorMessage(err));
     }
     await appendLog(prisma, id, 'INFO', next.message);
@@ -267,12 +324,24 @@ export class BaseWorker {
     return { handedOff: true, queue: next.queue, jobId: next.jobId };
   }
 
-  private async handleFailure(a: { job: Job; token?: string; id: string; channel: string; err: unknown; attempt: number; deps: { prisma: PrismaClient; publisher: EventPublisher } }): Promise<unknown> {
+  private async handleFailure(a: {
+    job: Job;
+    token?: string;
+    id: string;
+    channel: string;
+    err: unknown;
+    attempt: number;
+    deps: { prisma: PrismaClient; publisher: EventPublisher };
+  }): Promise<unknown> {
     const { job, token, id, channel, err, attempt, deps } = a;
     const { prisma } = this.opts;
     const message = errorMessage(err);
     if (err instanceof CancelledError) {
-      const done = await finishOperation(prisma, id, 'cancelled', { error: message, errorCode: 'CANCELLED', currentOperation: 'Cancelled' });
+      const done = await finishOperation(prisma, id, 'cancelled', {
+        error: message,
+        errorCode: 'CANCELLED',
+        currentOperation: 'Cancelled',
+      });
       if (done) {
         await appendLog(prisma, id, 'WARNING', `Cancelled: ${message}`);
         await publishOperationEvent(deps, done, channel, 'CANCELLED', message);
@@ -280,9 +349,18 @@ export class BaseWorker {
       return { cancelled: true };
     }
     if (err instanceof ShutdownError && token) {
-      const op = await prisma.operation.update({ where: { id }, data: { status: 'queued', currentOperation: 'Released by a stopping worker; will resume' } });
+      const op = await prisma.operation.update({
+        where: { id },
+        data: { status: 'queued', currentOperation: 'Released by a stopping worker; will resume' },
+      });
       await appendLog(prisma, id, 'WARNING', 'Worker shutting down; job released to the queue');
-      await publishOperationEvent(deps, op, channel, 'STATUS', 'Worker shutting down; the job will resume on another worker');
+      await publishOperationEvent(
+        deps,
+        op,
+        channel,
+        'STATUS',
+        'Worker shutting down; the job will resume on another worker',
+      );
       await job.moveToDelayed(Date.now() + 500, token);
       throw new DelayedError();
     }
@@ -290,13 +368,37 @@ export class BaseWorker {
     const maxAttempts = job.opts.attempts ?? 1;
     const code = errorCode(err);
     if (kind === 'transient' && attempt < maxAttempts) {
-      const op = await prisma.operation.update({ where: { id }, data: { status: 'queued', error: message, errorCode: code, currentOperation: `Attempt ${attempt} failed; retrying` } });
-      await appendLog(prisma, id, 'WARNING', `Attempt ${attempt} of ${maxAttempts} failed: ${message}; retrying`);
-      await publishOperationEvent(deps, op, channel, 'STATUS', `Attempt ${attempt} of ${maxAttempts} failed (${message}); retrying`);
+      const op = await prisma.operation.update({
+        where: { id },
+        data: {
+          status: 'queued',
+          error: message,
+          errorCode: code,
+          currentOperation: `Attempt ${attempt} failed; retrying`,
+        },
+      });
+      await appendLog(
+        prisma,
+        id,
+        'WARNING',
+        `Attempt ${attempt} of ${maxAttempts} failed: ${message}; retrying`,
+      );
+      await publishOperationEvent(
+        deps,
+        op,
+        channel,
+        'STATUS',
+        `Attempt ${attempt} of ${maxAttempts} failed (${message}); retrying`,
+      );
       throw err instanceof Error ? err : new Error(message);
     }
-    const finalMessage = kind === 'transient' && maxAttempts > 1 ? `${message} (gave up after ${attempt} attempts)` : message;
-    const done = await finishOperation(prisma, id, 'failed', { error: finalMessage, errorCode: code, currentOperation: 'Failed' });
+    const finalMessage =
+      kind === 'transient' && maxAttempts > 1 ? `${message} (gave up after ${attempt} attempts)` : message;
+    const done = await finishOperation(prisma, id, 'failed', {
+      error: finalMessage,
+      errorCode: code,
+      currentOperation: 'Failed',
+    });
     if (done) {
       await appendLog(prisma, id, 'ERROR', finalMessage);
       await publishOperationEvent(deps, done, channel, 'EXCEPTION', finalMessage, { detail: { code } });
@@ -308,13 +410,16 @@ export class BaseWorker {
   private startWatchers(id: string, ctrl: AbortController): NodeJS.Timeout[] {
     const { prisma, config } = this.opts;
     const heartbeat = setInterval(() => {
-      void prisma.operation.update({ where: { id }, data: { heartbeatAt: new Date() } }).catch(() => undefined);
+      void prisma.operation
+        .update({ where: { id }, data: { heartbeatAt: new Date() } })
+        .catch(() => undefined);
     }, config.heartbeatSeconds * 1000);
     const cancelPoll = setInterval(() => {
       void prisma.operation
         .findUnique({ where: { id }, select: { cancelRequestedAt: true } })
         .then((row) => {
-          if (row?.cancelRequestedAt && !ctrl.signal.aborted && !this.committed.has(id)) ctrl.abort(new CancelledError());
+          if (row?.cancelRequestedAt && !ctrl.signal.aborted && !this.committed.has(id))
+            ctrl.abort(new CancelledError());
         })
         .catch(() => undefined);
     }, this.opts.cancelPollMs ?? 500);

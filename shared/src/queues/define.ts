@@ -24,6 +24,8 @@ export interface JobKind<P = unknown, R = unknown> {
   exclusiveKey?(payload: P): string | undefined;
 }
 
-export function defineJobKind<P, R>(def: Omit<JobKind<P, R>, 'removeOnFail'> & { removeOnFail?: { count: number } }): JobKind<P, R> {
+export function defineJobKind<P, R>(
+  def: Omit<JobKind<P, R>, 'removeOnFail'> & { removeOnFail?: { count: number } },
+): JobKind<P, R> {
   return { removeOnFail: { count: 1000 }, ...def };
 }

@@ -16,7 +16,7 @@ export const jobKinds = {
   [runRestore.kind]: runRestore,
   [folderArchive.kind]: folderArchive,
   [folderUpload.kind]: folderUpload,
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
 } as const satisfies Record<string, JobKind<any, any>>;
 
 export type JobKindName = keyof typeof jobKinds;

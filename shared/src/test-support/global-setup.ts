@@ -9,16 +9,26 @@ export default async function globalSetup(): Promise<void> {
     await pg.connect();
     await pg.query('SELECT 1');
   } catch (err) {
-    throw new Error(`Tests need PostgreSQL at ${testDatabaseUrl()} (${(err as Error).message}). Start it or set TEST_DATABASE_URL.`, { cause: err });
+    throw new Error(
+      `Tests need PostgreSQL at ${testDatabaseUrl()} (${(err as Error).message}). Start it or set TEST_DATABASE_URL.`,
+      { cause: err },
+    );
   } finally {
     await pg.end().catch(() => undefined);
   }
-  const redis = new Redis(testRedisUrl(), { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  const redis = new Redis(testRedisUrl(), {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+  });
   try {
     await redis.connect();
     await redis.ping();
   } catch (err) {
-    throw new Error(`Tests need Redis at ${testRedisUrl()} (${(err as Error).message}). Start it or set TEST_REDIS_URL.`, { cause: err });
+    throw new Error(
+      `Tests need Redis at ${testRedisUrl()} (${(err as Error).message}). Start it or set TEST_REDIS_URL.`,
+      { cause: err },
+    );
   } finally {
     redis.disconnect();
   }

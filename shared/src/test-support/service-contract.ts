@@ -27,7 +27,13 @@ export interface ServiceContractOptions<P, R> {
   /** Prepare a fresh target (each call must give an independent scope, e.g. a new run). */
   setup(world: TestWorld): Promise<ServiceContractSetup<P>>;
   /** Extra assertions after a successful run. */
-  expectComplete?(a: { world: TestWorld; payload: P; result: R; operation: Operation; events: ArkiveEvent[] }): Promise<void> | void;
+  expectComplete?(a: {
+    world: TestWorld;
+    payload: P;
+    result: R;
+    operation: Operation;
+    events: ArkiveEvent[];
+  }): Promise<void> | void;
   /**
    * Cancel check: `capture` describes the target (e.g. a tree listing) before and after a cancelled
    * run; the two must be equal. Omit to skip the cancel test.
@@ -50,7 +56,15 @@ export function describeServiceContract<P, R>(opts: ServiceContractOptions<P, R>
   const queue = opts.queue ?? opts.kind.queue;
 
   const startWorker = async (processors: ProcessorRegistration[]) => {
-    const w = new BaseWorker({ queue, processors, config: world.config, prisma: world.prisma, connection: world.redis, cancelPollMs: 50, concurrency: 1 });
+    const w = new BaseWorker({
+      queue,
+      processors,
+      config: world.config,
+      prisma: world.prisma,
+      connection: world.redis,
+      cancelPollMs: 50,
+      concurrency: 1,
+    });
     w.start();
     await w.waitUntilReady();
     workers.push(w);
@@ -58,15 +72,14 @@ export function describeServiceContract<P, R>(opts: ServiceContractOptions<P, R>
   };
   const deps = () => ({ prisma: world.prisma, publisher, queues });
   const eventsOf = async (payload: P, operationId: string) =>
-    (await replayEvents(world.redis, world.prefix, opts.kind.channel(payload, operationId), '-')).filter((e) => e.operationId === operationId);
-  const finished = (operationId: string) =>
-    waitFor(
-      async () => {
-        const op = await world.prisma.operation.findUnique({ where: { id: operationId } });
-        return op && ['succeeded', 'failed', 'cancelled', 'expired'].includes(op.status) ? op : null;
-      },
-      45000,
+    (await replayEvents(world.redis, world.prefix, opts.kind.channel(payload, operationId), '-')).filter(
+      (e) => e.operationId === operationId,
     );
+  const finished = (operationId: string) =>
+    waitFor(async () => {
+      const op = await world.prisma.operation.findUnique({ where: { id: operationId } });
+      return op && ['succeeded', 'failed', 'cancelled', 'expired'].includes(op.status) ? op : null;
+    }, 45000);
 
   describe(`${opts.name}: job contract (${opts.kind.kind})`, () => {
     beforeAll(async () => {
@@ -85,7 +98,9 @@ export function describeServiceContract<P, R>(opts: ServiceContractOptions<P, R>
     test(`ENQUEUED → STATUS/PROGRESS → one ${opts.kind.completeEvent}; percent never decreases; Operation succeeded with a valid result`, async () => {
       const { payload, processors } = await opts.setup(world);
       await startWorker(processors);
-      const { operationId } = await enqueueOperation(deps(), opts.kind, payload, { createdBy: 'contract-test' });
+      const { operationId } = await enqueueOperation(deps(), opts.kind, payload, {
+        createdBy: 'contract-test',
+      });
       const op = await finished(operationId);
       // The terminal event is published right after the row is finished.
       const events = await waitFor(async () => {
@@ -128,7 +143,9 @@ export function describeServiceContract<P, R>(opts: ServiceContractOptions<P, R>
               }),
         );
         await startWorker(gated);
-        const { operationId } = await enqueueOperation(deps(), opts.kind, payload, { createdBy: 'contract-test' });
+        const { operationId } = await enqueueOperation(deps(), opts.kind, payload, {
+          createdBy: 'contract-test',
+        });
         await waitFor(() => started);
         await requestCancel(deps(), operationId);
         const op = await finished(operationId);
@@ -137,7 +154,9 @@ export function describeServiceContract<P, R>(opts: ServiceContractOptions<P, R>
           const evs = await eventsOf(payload, operationId);
           return evs.some((e) => TERMINAL_EVENT_TYPES.has(e.type)) ? evs : null;
         });
-        expect(events.filter((e) => TERMINAL_EVENT_TYPES.has(e.type)).map((e) => e.type)).toEqual(['CANCELLED']);
+        expect(events.filter((e) => TERMINAL_EVENT_TYPES.has(e.type)).map((e) => e.type)).toEqual([
+          'CANCELLED',
+        ]);
         expect(await cancel.capture(world, payload)).toEqual(before);
       });
     }

@@ -32,12 +32,18 @@ export function testStepsKind(queue: string, attempts = 3) {
 }
 
 /** Side effects are recorded in Redis so tests can count executions across processes. */
-export function testStepsProcessor(queue: string, redis: Redis, prefix: string, attempts = 3): ProcessorRegistration {
+export function testStepsProcessor(
+  queue: string,
+  redis: Redis,
+  prefix: string,
+  attempts = 3,
+): ProcessorRegistration {
   return registerProcessor(testStepsKind(queue, attempts), async (ctx) => {
     const { payload, report, signal } = ctx;
     const runs = await redis.incr(`${prefix}test:${ctx.operation.id}:starts`);
     if (runs <= payload.failTimes) {
-      if (payload.failWith === 'permanent') throw new PermanentError('Source folder not found', 'SOURCE_NOT_FOUND');
+      if (payload.failWith === 'permanent')
+        throw new PermanentError('Source folder not found', 'SOURCE_NOT_FOUND');
       throw Object.assign(new Error('connection reset by peer'), { code: 'ECONNRESET' });
     }
     await report.setStage('working', 'Working', 0);
@@ -45,7 +51,13 @@ export function testStepsProcessor(queue: string, redis: Redis, prefix: string, 
       ctx.throwIfStopped();
       await sleep(payload.stepMs, undefined, { signal }).catch(() => ctx.throwIfStopped());
       ctx.throwIfStopped();
-      await report.progress({ percent: (i / payload.steps) * 100, current: i, total: payload.steps, unit: 'steps', message: `Step ${i}` });
+      await report.progress({
+        percent: (i / payload.steps) * 100,
+        current: i,
+        total: payload.steps,
+        unit: 'steps',
+        message: `Step ${i}`,
+      });
     }
     await redis.rpush(`${prefix}test:${ctx.operation.id}:completions`, String(process.pid));
     return { steps: payload.steps };

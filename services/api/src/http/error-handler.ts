@@ -11,7 +11,15 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const requestId = req.requestId;
     if (err instanceof AppError) {
       if (err.status >= 500) logger.error({ err, requestId }, err.message);
-      res.status(err.status).json({ error: { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) } });
+      res
+        .status(err.status)
+        .json({
+          error: {
+            code: err.code,
+            message: err.message,
+            ...(err.details !== undefined ? { details: err.details } : {}),
+          },
+        });
       return;
     }
     if (err instanceof ZodError) {
@@ -22,7 +30,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     const e = err as { type?: string; status?: number; message?: string };
     if (e?.type === 'entity.parse.failed') {
-      res.status(400).json({ error: { code: 'MALFORMED_JSON', message: 'The request body is not valid JSON' } });
+      res
+        .status(400)
+        .json({ error: { code: 'MALFORMED_JSON', message: 'The request body is not valid JSON' } });
       return;
     }
     if (e?.type === 'entity.too.large') {
@@ -30,7 +40,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     logger.error({ err, requestId }, 'unhandled error');
-    res.status(500).json({ error: { code: 'INTERNAL', message: `Internal error; reference ${requestId ?? 'n/a'}` } });
+    res
+      .status(500)
+      .json({ error: { code: 'INTERNAL', message: `Internal error; reference ${requestId ?? 'n/a'}` } });
   };
 }
 

@@ -50,6 +50,8 @@ export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
   handler(ctx: RouteContext<P, Q, B>): Promise<unknown>;
 }
 
-export function defineRoute<P = Record<string, never>, Q = Record<string, never>, B = undefined>(def: RouteDef<P, Q, B>): RouteDef {
+export function defineRoute<P = Record<string, never>, Q = Record<string, never>, B = undefined>(
+  def: RouteDef<P, Q, B>,
+): RouteDef {
   return def as unknown as RouteDef;
 }

@@ -19,8 +19,14 @@ test('health reports Redis, Postgres and storage healthy', async () => {
 });
 
 test('health answers 503 naming the part that is down', async () => {
-  const redis = createProducerRedis('redis://127.0.0.1:1', { retryStrategy: () => null, connectTimeout: 500 });
-  const deps = createDeps({ ...api.world.config, redisUrl: 'redis://127.0.0.1:1' }, { prisma: api.world.prisma, redis });
+  const redis = createProducerRedis('redis://127.0.0.1:1', {
+    retryStrategy: () => null,
+    connectTimeout: 500,
+  });
+  const deps = createDeps(
+    { ...api.world.config, redisUrl: 'redis://127.0.0.1:1' },
+    { prisma: api.world.prisma, redis },
+  );
   deps.redis.on('error', () => undefined);
   const res = await request(createApp(deps)).get('/api/health').expect(503);
   expect(res.body.status).toBe('unhealthy');
@@ -33,6 +39,10 @@ test('health answers 503 naming the part that is down', async () => {
 test('unknown routes and malformed bodies get structured errors', async () => {
   const missing = await request(api.app).get('/api/nope').expect(404);
   expect(missing.body.error.code).toBe('ROUTE_NOT_FOUND');
-  const bad = await request(api.app).post('/api/operations/x/cancel').set('Content-Type', 'application/json').send('{"a":').expect(400);
+  const bad = await request(api.app)
+    .post('/api/operations/x/cancel')
+    .set('Content-Type', 'application/json')
+    .send('{"a":')
+    .expect(400);
   expect(bad.body.error.code).toBe('MALFORMED_JSON');
 });

@@ -2,7 +2,12 @@ import { z } from 'zod';
 import { errorMessage } from '@arkive/shared';
 import { defineRoute } from '../http/route';
 
-const check = z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.string().optional(), detail: z.unknown().optional() });
+const check = z.object({
+  ok: z.boolean(),
+  latencyMs: z.number(),
+  error: z.string().optional(),
+  detail: z.unknown().optional(),
+});
 export const healthResponse = z.object({
   status: z.enum(['healthy', 'unhealthy']),
   timestamp: z.string(),
@@ -17,7 +22,11 @@ async function timed(fn: () => Promise<unknown>) {
       timer = setTimeout(() => rej(new Error('timed out after 3 s')), 3000);
     });
     const detail = await Promise.race([fn(), timeout]);
-    return { ok: true, latencyMs: Date.now() - start, ...(detail && typeof detail === 'object' ? { detail } : {}) };
+    return {
+      ok: true,
+      latencyMs: Date.now() - start,
+      ...(detail && typeof detail === 'object' ? { detail } : {}),
+    };
   } catch (err) {
     return { ok: false, latencyMs: Date.now() - start, error: errorMessage(err) };
   } finally {
@@ -47,6 +56,12 @@ export const health = defineRoute({
       }),
     ]);
     const healthy = redis.ok && postgres.ok && storage.ok;
-    res.status(healthy ? 200 : 503).json({ status: healthy ? 'healthy' : 'unhealthy', timestamp: new Date().toISOString(), checks: { redis, postgres, storage } });
+    res
+      .status(healthy ? 200 : 503)
+      .json({
+        status: healthy ? 'healthy' : 'unhealthy',
+        timestamp: new Date().toISOString(),
+        checks: { redis, postgres, storage },
+      });
   },
 });

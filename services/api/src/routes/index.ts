@@ -13,4 +13,17 @@ import { runRoutes } from './runs';
 import { cronRoutes } from './cron';
 
 /** The whole public route table. Each area adds its routes here (one file per route). */
-export const routes: RouteDef[] = [health, listOperations, getOperationRoute, cancelOperation, retryOperationRoute, operationLogs, ...folderJobRoutes, ...runArchiveRoutes, ...authRoutes, ...userRoutes, ...runRoutes, ...cronRoutes];
+export const routes: RouteDef[] = [
+  health,
+  listOperations,
+  getOperationRoute,
+  cancelOperation,
+  retryOperationRoute,
+  operationLogs,
+  ...folderJobRoutes,
+  ...runArchiveRoutes,
+  ...authRoutes,
+  ...userRoutes,
+  ...runRoutes,
+  ...cronRoutes,
+];

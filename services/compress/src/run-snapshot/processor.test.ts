@@ -27,13 +27,15 @@ async function makeRun(world: TestWorld, files = 12): Promise<{ runid: string; r
   const runDir = runPath(world.config.runsRoot, runid);
   await fs.mkdir(path.join(runDir, 'sub', 'deep'), { recursive: true });
   await fs.mkdir(path.join(runDir, 'empty'));
-  for (let i = 0; i < files; i++) await fs.writeFile(path.join(runDir, 'sub', `f${i}.txt`), `file ${i}\n`.repeat(200 + i));
+  for (let i = 0; i < files; i++)
+    await fs.writeFile(path.join(runDir, 'sub', `f${i}.txt`), `file ${i}\n`.repeat(200 + i));
   await fs.writeFile(path.join(runDir, 'sub', 'deep', 'blob.bin'), randomBytes(256 * 1024));
   await fs.writeFile(path.join(runDir, 'readme.md'), '# run\n');
   return { runid, runDir };
 }
 
-const zipsIn = async (runDir: string) => (await fs.readdir(path.join(runDir, ARCHIVES_DIR)).catch(() => [] as string[])).sort();
+const zipsIn = async (runDir: string) =>
+  (await fs.readdir(path.join(runDir, ARCHIVES_DIR)).catch(() => [] as string[])).sort();
 
 describeServiceContract({
   name: 'compress',
@@ -62,7 +64,14 @@ describe('run-snapshot processor', () => {
     world = await createTestWorld();
     queues = createQueueProvider(world.redis, world.prefix);
     publisher = new EventPublisher(world.redis, world.prefix);
-    worker = new BaseWorker({ queue: 'compress', processors: [runSnapshotProcessor], config: world.config, prisma: world.prisma, connection: world.redis, cancelPollMs: 50 });
+    worker = new BaseWorker({
+      queue: 'compress',
+      processors: [runSnapshotProcessor],
+      config: world.config,
+      prisma: world.prisma,
+      connection: world.redis,
+      cancelPollMs: 50,
+    });
     worker.start();
     await worker.waitUntilReady();
   });
@@ -73,9 +82,16 @@ describe('run-snapshot processor', () => {
   });
 
   async function runJob(payload: { runid: string; label?: string }) {
-    const { operationId, channel } = await enqueueOperation({ prisma: world.prisma, publisher, queues }, runSnapshot, payload, { createdBy: 'alice' });
+    const { operationId, channel } = await enqueueOperation(
+      { prisma: world.prisma, publisher, queues },
+      runSnapshot,
+      payload,
+      { createdBy: 'alice' },
+    );
     const events: ArkiveEvent[] = await waitFor(async () => {
-      const evs = (await replayEvents(world.redis, world.prefix, channel)).filter((e) => e.operationId === operationId);
+      const evs = (await replayEvents(world.redis, world.prefix, channel)).filter(
+        (e) => e.operationId === operationId,
+      );
       return evs.some((e) => TERMINAL_EVENT_TYPES.has(e.type)) ? evs : null;
     }, 45000);
     const op = await world.prisma.operation.findUniqueOrThrow({ where: { id: operationId } });
@@ -94,11 +110,23 @@ describe('run-snapshot processor', () => {
     expect((await fs.stat(zip)).size).toBe(result.size);
     await expect(verifyArchive(zip)).resolves.toMatchObject({ ok: true });
 
-    const row = await world.prisma.archive.findUniqueOrThrow({ where: { runId_name: { runId: runid, name: result.name } } });
-    expect(row).toMatchObject({ sha256: result.sha256, fileCount: 14, kind: 'snapshot', operationId, localPath: zip, label: 'before upgrade' });
+    const row = await world.prisma.archive.findUniqueOrThrow({
+      where: { runId_name: { runId: runid, name: result.name } },
+    });
+    expect(row).toMatchObject({
+      sha256: result.sha256,
+      fileCount: 14,
+      kind: 'snapshot',
+      operationId,
+      localPath: zip,
+      label: 'before upgrade',
+    });
     expect(Number(row.size)).toBe(result.size);
     expect(row.verifiedAt).not.toBeNull();
-    expect(await world.prisma.run.findUnique({ where: { id: runid } })).toMatchObject({ id: runid, createdBy: 'alice' });
+    expect(await world.prisma.run.findUnique({ where: { id: runid } })).toMatchObject({
+      id: runid,
+      createdBy: 'alice',
+    });
 
     const types = events.map((e) => e.type);
     expect(types[0]).toBe('ENQUEUED');
@@ -132,7 +160,13 @@ describe('run-snapshot processor', () => {
 
   test('a run locked in its Redis lock hash is refused with RUN_LOCKED naming the field', async () => {
     const { runid, runDir } = await makeRun(world, 2);
-    await world.redis.hset(runLocksKey(world.config.redisPrefix, runid), 'climate', '1', 'soils_unlocked', '0');
+    await world.redis.hset(
+      runLocksKey(world.config.redisPrefix, runid),
+      'climate',
+      '1',
+      'soils_unlocked',
+      '0',
+    );
     const { op, events } = await runJob({ runid });
     expect(op.status).toBe('failed');
     expect(op.errorCode).toBe('RUN_LOCKED');
@@ -147,6 +181,9 @@ describe('run-snapshot processor', () => {
     expect(op.status).toBe('failed');
     expect(op.attempt).toBe(1);
     expect(op.errorCode).toBe('RUN_NOT_FOUND');
-    expect(events.at(-1)).toMatchObject({ type: 'EXCEPTION', message: expect.stringContaining('does not exist') });
+    expect(events.at(-1)).toMatchObject({
+      type: 'EXCEPTION',
+      message: expect.stringContaining('does not exist'),
+    });
   });
 });

@@ -24,17 +24,22 @@ type Result = z.infer<typeof runSnapshotResult>;
 export async function readyRunDir(ctx: ProcessorContext<{ runid: string }>): Promise<string> {
   const { runid } = ctx.payload;
   const runDir = runPath(ctx.config.runsRoot, runid);
-  if (!(await runExists(ctx.config.runsRoot, runid))) throw new PermanentError(`Run ${runid} does not exist`, 'RUN_NOT_FOUND');
+  if (!(await runExists(ctx.config.runsRoot, runid)))
+    throw new PermanentError(`Run ${runid} does not exist`, 'RUN_NOT_FOUND');
   const lock = await runLockStatus(runDir, ctx.redis, ctx.config.redisPrefix, runid);
   if (lock.locked) {
     const parts = [
       lock.lockFiles.length ? `lock files: ${lock.lockFiles.join(', ')}` : '',
       lock.redisLocks.length ? `Redis locks: ${lock.redisLocks.join(', ')}` : '',
     ].filter(Boolean);
-    throw new PermanentError(`Run ${runid} is locked (${parts.join('; ')}); try again when it is released`, 'RUN_LOCKED', {
-      lockFiles: lock.lockFiles,
-      redisLocks: lock.redisLocks,
-    });
+    throw new PermanentError(
+      `Run ${runid} is locked (${parts.join('; ')}); try again when it is released`,
+      'RUN_LOCKED',
+      {
+        lockFiles: lock.lockFiles,
+        redisLocks: lock.redisLocks,
+      },
+    );
   }
   return runDir;
 }
@@ -79,7 +84,8 @@ export function progressPump(ctx: ProcessorContext<unknown>) {
 }
 
 function snapshotUpdate(p: ArchiveProgress): ProgressUpdate {
-  const frac = p.bytesTotal > 0 ? p.bytesDone / p.bytesTotal : p.filesTotal > 0 ? p.filesDone / p.filesTotal : 0;
+  const frac =
+    p.bytesTotal > 0 ? p.bytesDone / p.bytesTotal : p.filesTotal > 0 ? p.filesDone / p.filesTotal : 0;
   const percent = p.stage === 'scanning' ? 0 : p.stage === 'compressing' ? Math.min(95, frac * 95) : 96;
   const message = p.currentPath
     ? `Adding ${p.currentPath}`
@@ -96,7 +102,8 @@ export async function processRunSnapshot(ctx: ProcessorContext<Payload>): Promis
   const { runid, label } = ctx.payload;
   // A retry after the archive was already recorded (e.g. the job was lost after the DB write) returns it.
   const done = await ctx.prisma.archive.findFirst({ where: { runId: runid, operationId: ctx.operation.id } });
-  if (done) return { name: done.name, size: Number(done.size), sha256: done.sha256, fileCount: done.fileCount };
+  if (done)
+    return { name: done.name, size: Number(done.size), sha256: done.sha256, fileCount: done.fileCount };
 
   const runDir = await readyRunDir(ctx);
   ctx.throwIfStopped();
@@ -113,7 +120,8 @@ export async function processRunSnapshot(ctx: ProcessorContext<Payload>): Promis
         const u = snapshotUpdate(p);
         if (p.currentPath) namedAFile = true;
         // The engine reports at most every 100 ms: a run archived faster still gets a line.
-        else if (p.stage === 'finalizing' && !namedAFile) u.message = `Added ${p.filesDone} files (${p.bytesDone} bytes)`;
+        else if (p.stage === 'finalizing' && !namedAFile)
+          u.message = `Added ${p.filesDone} files (${p.bytesDone} bytes)`;
         pump.send(u);
       },
     });
@@ -122,10 +130,18 @@ export async function processRunSnapshot(ctx: ProcessorContext<Payload>): Promis
   }
   try {
     ctx.throwIfStopped();
-    await ctx.report.setStage('verifying', `Verifying ${snap.name} (${snap.fileCount} files, ${snap.size} bytes)`, 97);
+    await ctx.report.setStage(
+      'verifying',
+      `Verifying ${snap.name} (${snap.fileCount} files, ${snap.size} bytes)`,
+      97,
+    );
     await verifyArchive(snap.path, { signal: ctx.signal });
     ctx.throwIfStopped();
-    if (snap.skippedLinks.length) await ctx.report.status(`Skipped ${snap.skippedLinks.length} symlink(s) pointing outside the run: ${snap.skippedLinks.slice(0, 20).join(', ')}`, 'WARNING');
+    if (snap.skippedLinks.length)
+      await ctx.report.status(
+        `Skipped ${snap.skippedLinks.length} symlink(s) pointing outside the run: ${snap.skippedLinks.slice(0, 20).join(', ')}`,
+        'WARNING',
+      );
     await recordArchive(ctx, {
       name: snap.name,
       label: snap.label ?? label ?? null,
@@ -149,12 +165,37 @@ export async function processRunSnapshot(ctx: ProcessorContext<Payload>): Promis
 /** Upserts the Archive row (and the Run row its foreign key needs). */
 export async function recordArchive(
   ctx: ProcessorContext<{ runid: string }>,
-  a: { name: string; label: string | null; size: number; sha256: string; fileCount: number; localPath: string; kind: string },
+  a: {
+    name: string;
+    label: string | null;
+    size: number;
+    sha256: string;
+    fileCount: number;
+    localPath: string;
+    kind: string;
+  },
 ): Promise<void> {
   const runId = ctx.payload.runid;
-  await ctx.prisma.run.upsert({ where: { id: runId }, create: { id: runId, createdBy: ctx.operation.createdBy }, update: {} });
-  const data = { label: a.label, size: BigInt(a.size), sha256: a.sha256, fileCount: a.fileCount, localPath: a.localPath, kind: a.kind, operationId: ctx.operation.id, verifiedAt: new Date() };
-  await ctx.prisma.archive.upsert({ where: { runId_name: { runId, name: a.name } }, create: { runId, name: a.name, ...data }, update: data });
+  await ctx.prisma.run.upsert({
+    where: { id: runId },
+    create: { id: runId, createdBy: ctx.operation.createdBy },
+    update: {},
+  });
+  const data = {
+    label: a.label,
+    size: BigInt(a.size),
+    sha256: a.sha256,
+    fileCount: a.fileCount,
+    localPath: a.localPath,
+    kind: a.kind,
+    operationId: ctx.operation.id,
+    verifiedAt: new Date(),
+  };
+  await ctx.prisma.archive.upsert({
+    where: { runId_name: { runId, name: a.name } },
+    create: { runId, name: a.name, ...data },
+    update: data,
+  });
 }
 
 export const runSnapshotProcessor = registerProcessor(runSnapshot, processRunSnapshot);

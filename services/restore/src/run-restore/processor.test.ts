@@ -37,7 +37,10 @@ async function tree(runDir: string): Promise<Record<string, string>> {
       else if (e.isDirectory()) {
         out[r] = `dir:${(st.mode & 0o777).toString(8)}`;
         await walk(p, r);
-      } else out[r] = `file:${(st.mode & 0o777).toString(8)}:${createHash('sha256').update(await fs.readFile(p)).digest('hex')}`;
+      } else
+        out[r] = `file:${(st.mode & 0o777).toString(8)}:${createHash('sha256')
+          .update(await fs.readFile(p))
+          .digest('hex')}`;
     }
   }
   await walk(runDir, '');
@@ -50,7 +53,8 @@ async function runWithSnapshot(world: TestWorld) {
   const runDir = runPath(world.config.runsRoot, runid);
   await fs.mkdir(path.join(runDir, 'wepp', 'output'), { recursive: true });
   await fs.mkdir(path.join(runDir, 'empty'));
-  for (let i = 0; i < 10; i++) await fs.writeFile(path.join(runDir, 'wepp', 'output', `H${i}.dat`), `hillslope ${i}\n`.repeat(300));
+  for (let i = 0; i < 10; i++)
+    await fs.writeFile(path.join(runDir, 'wepp', 'output', `H${i}.dat`), `hillslope ${i}\n`.repeat(300));
   await fs.writeFile(path.join(runDir, 'run.sh'), '#!/bin/sh\necho hi\n', { mode: 0o755 });
   await fs.symlink('wepp/output/H0.dat', path.join(runDir, 'latest.dat'));
   const snap = await createSnapshot({ runDir });
@@ -71,12 +75,17 @@ describeServiceContract({
   async expectComplete({ world, payload, result }) {
     const runDir = runPath(world.config.runsRoot, payload.runid);
     expect(result.preRestoreArchive).toMatch(/^pre-restore-.*\.zip$/);
-    expect(await fs.readFile(path.join(runDir, 'wepp', 'output', 'H0.dat'), 'utf8')).toBe('hillslope 0\n'.repeat(300));
+    expect(await fs.readFile(path.join(runDir, 'wepp', 'output', 'H0.dat'), 'utf8')).toBe(
+      'hillslope 0\n'.repeat(300),
+    );
   },
   cancel: {
     capture: async (world, payload) => {
       const runDir = runPath(world.config.runsRoot, payload.runid);
-      return { tree: await tree(runDir), archives: (await fs.readdir(path.join(runDir, ARCHIVES_DIR))).sort() };
+      return {
+        tree: await tree(runDir),
+        archives: (await fs.readdir(path.join(runDir, ARCHIVES_DIR))).sort(),
+      };
     },
   },
 });
@@ -91,7 +100,14 @@ describe('run-restore processor', () => {
     world = await createTestWorld();
     queues = createQueueProvider(world.redis, world.prefix);
     publisher = new EventPublisher(world.redis, world.prefix);
-    worker = new BaseWorker({ queue: 'restore', processors: [runRestoreProcessor], config: world.config, prisma: world.prisma, connection: world.redis, cancelPollMs: 50 });
+    worker = new BaseWorker({
+      queue: 'restore',
+      processors: [runRestoreProcessor],
+      config: world.config,
+      prisma: world.prisma,
+      connection: world.redis,
+      cancelPollMs: 50,
+    });
     worker.start();
     await worker.waitUntilReady();
   });
@@ -102,9 +118,16 @@ describe('run-restore processor', () => {
   });
 
   async function runJob(payload: { runid: string; archiveName: string; preRestoreSnapshot?: boolean }) {
-    const { operationId, channel } = await enqueueOperation({ prisma: world.prisma, publisher, queues }, runRestore, payload, { createdBy: 'bob' });
+    const { operationId, channel } = await enqueueOperation(
+      { prisma: world.prisma, publisher, queues },
+      runRestore,
+      payload,
+      { createdBy: 'bob' },
+    );
     const events: ArkiveEvent[] = await waitFor(async () => {
-      const evs = (await replayEvents(world.redis, world.prefix, channel)).filter((e) => e.operationId === operationId);
+      const evs = (await replayEvents(world.redis, world.prefix, channel)).filter(
+        (e) => e.operationId === operationId,
+      );
       return evs.some((e) => TERMINAL_EVENT_TYPES.has(e.type)) ? evs : null;
     }, 45000);
     const op = await world.prisma.operation.findUniqueOrThrow({ where: { id: operationId } });
@@ -132,12 +155,19 @@ describe('run-restore processor', () => {
 
     // the replaced content is kept as a pre-restore archive, listed in the Archive table
     expect(result.preRestoreArchive).toMatch(/^pre-restore-.*\.zip$/);
-    expect((await fs.readdir(path.join(runDir, ARCHIVES_DIR))).sort()).toEqual([archiveName, result.preRestoreArchive].sort());
-    const row = await world.prisma.archive.findUniqueOrThrow({ where: { runId_name: { runId: runid, name: result.preRestoreArchive } } });
+    expect((await fs.readdir(path.join(runDir, ARCHIVES_DIR))).sort()).toEqual(
+      [archiveName, result.preRestoreArchive].sort(),
+    );
+    const row = await world.prisma.archive.findUniqueOrThrow({
+      where: { runId_name: { runId: runid, name: result.preRestoreArchive } },
+    });
     expect(row).toMatchObject({ kind: 'pre-restore', operationId });
     // and it really holds the content from before the restore
     const check = await fs.mkdtemp(path.join(world.dataDir, 'check-'));
-    expect(spawnSync('unzip', ['-q', path.join(runDir, ARCHIVES_DIR, result.preRestoreArchive), '-d', check]).status).toBe(0);
+    expect(
+      spawnSync('unzip', ['-q', path.join(runDir, ARCHIVES_DIR, result.preRestoreArchive), '-d', check])
+        .status,
+    ).toBe(0);
     await fs.rm(path.join(check, '.arkive-manifest.jsonl'), { force: true });
     expect(await tree(check)).toEqual(beforeRestore);
   });
@@ -145,7 +175,8 @@ describe('run-restore processor', () => {
   test('a run with hundreds of files: Restored file lines are throttled but never silent, the last one names the last file', async () => {
     const { runid, runDir } = await runWithSnapshot(world);
     await fs.mkdir(path.join(runDir, 'many'));
-    for (let i = 0; i < 600; i++) await fs.writeFile(path.join(runDir, 'many', `m${String(i).padStart(4, '0')}.txt`), `${i}\n`);
+    for (let i = 0; i < 600; i++)
+      await fs.writeFile(path.join(runDir, 'many', `m${String(i).padStart(4, '0')}.txt`), `${i}\n`);
     const snap = await createSnapshot({ runDir, label: 'many' });
     const { op, events } = await runJob({ runid, archiveName: snap.name, preRestoreSnapshot: true });
     expect(op.status).toBe('succeeded');
@@ -189,7 +220,10 @@ describe('run-restore processor', () => {
   test('a corrupt archive ends in EXCEPTION with ARCHIVE_CORRUPT; the run is untouched', async () => {
     const { runid, runDir, archiveName } = await runWithSnapshot(world);
     const good = await fs.readFile(path.join(runDir, ARCHIVES_DIR, archiveName));
-    await fs.writeFile(path.join(runDir, ARCHIVES_DIR, 'truncated.zip'), good.subarray(0, Math.floor(good.length / 2)));
+    await fs.writeFile(
+      path.join(runDir, ARCHIVES_DIR, 'truncated.zip'),
+      good.subarray(0, Math.floor(good.length / 2)),
+    );
     const before = await tree(runDir);
     const { op, events } = await runJob({ runid, archiveName: 'truncated.zip' });
     expect(op.status).toBe('failed');

@@ -23,17 +23,22 @@ type Result = z.infer<typeof runRestoreResult>;
 async function readyRunDir(ctx: ProcessorContext<Payload>): Promise<string> {
   const { runid } = ctx.payload;
   const runDir = runPath(ctx.config.runsRoot, runid);
-  if (!(await runExists(ctx.config.runsRoot, runid))) throw new PermanentError(`Run ${runid} does not exist`, 'RUN_NOT_FOUND');
+  if (!(await runExists(ctx.config.runsRoot, runid)))
+    throw new PermanentError(`Run ${runid} does not exist`, 'RUN_NOT_FOUND');
   const lock = await runLockStatus(runDir, ctx.redis, ctx.config.redisPrefix, runid);
   if (lock.locked) {
     const parts = [
       lock.lockFiles.length ? `lock files: ${lock.lockFiles.join(', ')}` : '',
       lock.redisLocks.length ? `Redis locks: ${lock.redisLocks.join(', ')}` : '',
     ].filter(Boolean);
-    throw new PermanentError(`Run ${runid} is locked (${parts.join('; ')}); try again when it is released`, 'RUN_LOCKED', {
-      lockFiles: lock.lockFiles,
-      redisLocks: lock.redisLocks,
-    });
+    throw new PermanentError(
+      `Run ${runid} is locked (${parts.join('; ')}); try again when it is released`,
+      'RUN_LOCKED',
+      {
+        lockFiles: lock.lockFiles,
+        redisLocks: lock.redisLocks,
+      },
+    );
   }
   return runDir;
 }
@@ -75,16 +80,35 @@ function progressPump(ctx: ProcessorContext<Payload>) {
 }
 
 function restoreUpdate(p: ArchiveProgress): ProgressUpdate | null {
-  const frac = p.bytesTotal > 0 ? p.bytesDone / p.bytesTotal : p.filesTotal > 0 ? p.filesDone / p.filesTotal : 0;
+  const frac =
+    p.bytesTotal > 0 ? p.bytesDone / p.bytesTotal : p.filesTotal > 0 ? p.filesDone / p.filesTotal : 0;
   switch (p.stage) {
     case 'extracting':
-      return { stage: 'restoring', percent: frac * 85, message: p.currentPath ? `Restored file ${p.currentPath}` : undefined, current: p.bytesDone, total: p.bytesTotal, unit: 'bytes' };
+      return {
+        stage: 'restoring',
+        percent: frac * 85,
+        message: p.currentPath ? `Restored file ${p.currentPath}` : undefined,
+        current: p.bytesDone,
+        total: p.bytesTotal,
+        unit: 'bytes',
+      };
     case 'pre-restore-snapshot':
-      return { stage: 'pre-restore-snapshot', percent: 86, message: 'Snapshotting the current content before replacing it' };
+      return {
+        stage: 'pre-restore-snapshot',
+        percent: 86,
+        message: 'Snapshotting the current content before replacing it',
+      };
     case 'swapping':
       return { stage: 'swapping', percent: 95, message: 'Swapping the restored content into place' };
     case 'done':
-      return { stage: 'swapping', percent: 98, message: `Restored ${p.filesDone} files`, current: p.bytesDone, total: p.bytesTotal, unit: 'bytes' };
+      return {
+        stage: 'swapping',
+        percent: 98,
+        message: `Restored ${p.filesDone} files`,
+        current: p.bytesDone,
+        total: p.bytesTotal,
+        unit: 'bytes',
+      };
     default:
       return null;
   }
@@ -101,7 +125,8 @@ export async function processRunRestore(ctx: ProcessorContext<Payload>): Promise
   const runDir = await readyRunDir(ctx);
   const archivePath = path.join(runDir, ARCHIVES_DIR, archiveName);
   const st = await fs.lstat(archivePath).catch(() => null);
-  if (!st?.isFile()) throw new PermanentError(`Archive ${archiveName} not found in run ${runid}`, 'ARCHIVE_NOT_FOUND');
+  if (!st?.isFile())
+    throw new PermanentError(`Archive ${archiveName} not found in run ${runid}`, 'ARCHIVE_NOT_FOUND');
   ctx.throwIfStopped();
   await ctx.report.setStage('restoring', `Restoring ${archiveName}`, 0);
   const pump = progressPump(ctx);
@@ -126,7 +151,11 @@ export async function processRunRestore(ctx: ProcessorContext<Payload>): Promise
   const pre = result.preRestoreArchive;
   if (pre) {
     // The swap is done (and committed): record the pre-restore archive.
-    await ctx.prisma.run.upsert({ where: { id: runid }, create: { id: runid, createdBy: ctx.operation.createdBy }, update: {} });
+    await ctx.prisma.run.upsert({
+      where: { id: runid },
+      create: { id: runid, createdBy: ctx.operation.createdBy },
+      update: {},
+    });
     const data = {
       label: pre.label ?? `before restoring ${archiveName}`,
       size: BigInt(pre.size),
@@ -136,7 +165,11 @@ export async function processRunRestore(ctx: ProcessorContext<Payload>): Promise
       kind: 'pre-restore',
       operationId: ctx.operation.id,
     };
-    await ctx.prisma.archive.upsert({ where: { runId_name: { runId: runid, name: pre.name } }, create: { runId: runid, name: pre.name, ...data }, update: data });
+    await ctx.prisma.archive.upsert({
+      where: { runId_name: { runId: runid, name: pre.name } },
+      create: { runId: runid, name: pre.name, ...data },
+      update: data,
+    });
     await ctx.report.status(`The previous content was saved as ${pre.name}`);
   }
   return { filesRestored: result.filesRestored, ...(pre ? { preRestoreArchive: pre.name } : {}) };

@@ -6,7 +6,8 @@ import { presentOperation } from './present';
 export const cancelOperation = defineRoute({
   method: 'post',
   path: '/api/operations/:id/cancel',
-  summary: 'Cancel a queued or running operation (a running one stops at its next check, within about a second)',
+  summary:
+    'Cancel a queued or running operation (a running one stops at its next check, within about a second)',
   tags: ['operations'],
   access: { kind: 'operation', action: 'write' },
   params: operationIdParams,

@@ -38,7 +38,12 @@ export const listOperations = defineRoute({
       ],
     };
     const [items, total] = await Promise.all([
-      deps.prisma.operation.findMany({ where, orderBy: { createdAt: 'desc' }, take: q.limit, skip: q.offset }),
+      deps.prisma.operation.findMany({
+        where,
+        orderBy: { createdAt: 'desc' },
+        take: q.limit,
+        skip: q.offset,
+      }),
       deps.prisma.operation.count({ where }),
     ]);
     return page(items.map(presentOperation), total, q);

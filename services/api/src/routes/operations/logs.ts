@@ -33,6 +33,16 @@ export const operationLogs = defineRoute({
       res.send(rows.map((r) => `${r.ts.toISOString()} ${r.level.padEnd(7)} ${r.message}`).join('\n') + '\n');
       return;
     }
-    return { items: rows.map((r) => ({ id: Number(r.id), ts: r.ts.toISOString(), level: r.level, message: r.message })), total, limit: q.limit, offset: q.offset };
+    return {
+      items: rows.map((r) => ({
+        id: Number(r.id),
+        ts: r.ts.toISOString(),
+        level: r.level,
+        message: r.message,
+      })),
+      total,
+      limit: q.limit,
+      offset: q.offset,
+    };
   },
 });

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 
-export const operationIdParams = z.object({ id: z.string().uuid({ message: 'operation id must be a UUID' }) });
+export const operationIdParams = z.object({
+  id: z.string().uuid({ message: 'operation id must be a UUID' }),
+});
 
 export const operationSchema = z.object({
   id: z.string(),

@@ -3,7 +3,15 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Express } from 'express';
 import request from 'supertest';
-import { ARCHIVES_DIR, createSnapshot, LOCK_FILE_SUFFIX, replayEvents, runLocksKey, runPath, signedUrl } from '@arkive/shared';
+import {
+  ARCHIVES_DIR,
+  createSnapshot,
+  LOCK_FILE_SUFFIX,
+  replayEvents,
+  runLocksKey,
+  runPath,
+  signedUrl,
+} from '@arkive/shared';
 import { createApiWorld, type ApiWorld } from '../../../test-support/api-world';
 import { makeUser, type TestUser } from '../../../test-support/users';
 
@@ -36,10 +44,20 @@ async function makeRun(): Promise<{ runid: string; runDir: string }> {
   const runid = `api-${++n}-${randomBytes(3).toString('hex')}`;
   const runDir = runPath(api.world.config.runsRoot, runid);
   await fs.mkdir(path.join(runDir, 'data'), { recursive: true });
-  for (let i = 0; i < 5; i++) await fs.writeFile(path.join(runDir, 'data', `f${i}.txt`), `line ${i}\n`.repeat(500));
+  for (let i = 0; i < 5; i++)
+    await fs.writeFile(path.join(runDir, 'data', `f${i}.txt`), `line ${i}\n`.repeat(500));
   await fs.writeFile(path.join(runDir, 'data', 'noise.bin'), randomBytes(64 * 1024));
   await api.world.prisma.run.create({
-    data: { id: runid, createdBy: 'carol', members: { create: [{ userId: carol.id, role: 'collaborator' }, { userId: vera.id, role: 'viewer' }] } },
+    data: {
+      id: runid,
+      createdBy: 'carol',
+      members: {
+        create: [
+          { userId: carol.id, role: 'collaborator' },
+          { userId: vera.id, role: 'viewer' },
+        ],
+      },
+    },
   });
   return { runid, runDir };
 }
@@ -48,7 +66,16 @@ async function makeRun(): Promise<{ runid: string; runDir: string }> {
 async function snapshotOf(runid: string, runDir: string, label?: string) {
   const snap = await createSnapshot({ runDir, label });
   await api.world.prisma.archive.create({
-    data: { runId: runid, name: snap.name, label: label ?? null, size: BigInt(snap.size), sha256: snap.sha256, fileCount: snap.fileCount, localPath: snap.path, kind: 'snapshot' },
+    data: {
+      runId: runid,
+      name: snap.name,
+      label: label ?? null,
+      size: BigInt(snap.size),
+      sha256: snap.sha256,
+      fileCount: snap.fileCount,
+      localPath: snap.path,
+      kind: 'snapshot',
+    },
   });
   return snap;
 }
@@ -80,8 +107,12 @@ test('a signed link downloads without a session, for exactly that archive', asyn
   const res = await request(app).get(url).buffer(true).parse(binary).expect(200);
   expect(Buffer.compare(res.body as Buffer, await fs.readFile(snap.path))).toBe(0);
   const token = new URL(url, 'http://x').searchParams.get('token') as string;
-  await request(app).get(`/api/runs/${runid}/archives/${other.name}/download?token=${encodeURIComponent(token)}`).expect(401);
-  await request(app).get(`/api/runs/${runid}/archives?token=${encodeURIComponent(token)}`).expect(401);
+  await request(app)
+    .get(`/api/runs/${runid}/archives/${other.name}/download?token=${encodeURIComponent(token)}`)
+    .expect(401);
+  await request(app)
+    .get(`/api/runs/${runid}/archives?token=${encodeURIComponent(token)}`)
+    .expect(401);
 });
 
 test('routes require an authenticated caller', async () => {
@@ -142,22 +173,44 @@ test('list creates archives/ on demand and merges files with recorded rows', asy
 
 test('POST archives queues a snapshot (202), shows it as the active operation and refuses a second one', async () => {
   const { runid, runDir } = await makeRun();
-  const res = await as(request(app).post(`/api/runs/${runid}/archives`)).send({ label: 'nightly' }).expect(202);
-  expect(res.body).toEqual({ operationId: expect.any(String), channel: `${runid}:archive`, status: 'queued' });
+  const res = await as(request(app).post(`/api/runs/${runid}/archives`))
+    .send({ label: 'nightly' })
+    .expect(202);
+  expect(res.body).toEqual({
+    operationId: expect.any(String),
+    channel: `${runid}:archive`,
+    status: 'queued',
+  });
   const op = await api.world.prisma.operation.findUniqueOrThrow({ where: { id: res.body.operationId } });
-  expect(op).toMatchObject({ kind: 'run-snapshot', createdBy: 'carol', scopeId: runid, input: { runid, label: 'nightly' } });
+  expect(op).toMatchObject({
+    kind: 'run-snapshot',
+    createdBy: 'carol',
+    scopeId: runid,
+    input: { runid, label: 'nightly' },
+  });
   const events = await replayEvents(api.world.redis, api.world.prefix, `${runid}:archive`);
   expect(events.map((e) => e.type)).toEqual(['ENQUEUED']);
   const job = await api.deps.queues.get('compress').getJob(res.body.operationId);
   expect(job?.name).toBe('run-snapshot');
 
   const list = await as(request(app).get(`/api/runs/${runid}/archives`)).expect(200);
-  expect(list.body.activeOperation).toEqual({ id: op.id, kind: 'run-snapshot', status: 'queued', stage: null, progressPercent: 0, channel: `${runid}:archive` });
+  expect(list.body.activeOperation).toEqual({
+    id: op.id,
+    kind: 'run-snapshot',
+    status: 'queued',
+    stage: null,
+    progressPercent: 0,
+    channel: `${runid}:archive`,
+  });
 
-  const again = await as(request(app).post(`/api/runs/${runid}/archives`)).send({}).expect(409);
+  const again = await as(request(app).post(`/api/runs/${runid}/archives`))
+    .send({})
+    .expect(409);
   expect(again.body.error.code).toBe('OPERATION_ACTIVE');
   const snap = await createSnapshot({ runDir });
-  const restore = await as(request(app).post(`/api/runs/${runid}/restore`)).send({ archiveName: snap.name }).expect(409);
+  const restore = await as(request(app).post(`/api/runs/${runid}/restore`))
+    .send({ archiveName: snap.name })
+    .expect(409);
   expect(restore.body.error.code).toBe('OPERATION_ACTIVE');
   const del = await as(request(app).delete(`/api/runs/${runid}/archives/${snap.name}`)).expect(409);
   expect(del.body.error.code).toBe('OPERATION_ACTIVE');
@@ -167,32 +220,59 @@ test('a locked run is refused with 409 RUN_LOCKED (lock file or Redis lock field
   const { runid, runDir } = await makeRun();
   const snap = await createSnapshot({ runDir });
   await fs.writeFile(path.join(runDir, 'data', `soils${LOCK_FILE_SUFFIX}`), '');
-  const a = await as(request(app).post(`/api/runs/${runid}/archives`)).send({}).expect(409);
-  expect(a.body.error).toMatchObject({ code: 'RUN_LOCKED', details: { lockFiles: [`data/soils${LOCK_FILE_SUFFIX}`], redisLocks: [] } });
+  const a = await as(request(app).post(`/api/runs/${runid}/archives`))
+    .send({})
+    .expect(409);
+  expect(a.body.error).toMatchObject({
+    code: 'RUN_LOCKED',
+    details: { lockFiles: [`data/soils${LOCK_FILE_SUFFIX}`], redisLocks: [] },
+  });
   await fs.rm(path.join(runDir, 'data', `soils${LOCK_FILE_SUFFIX}`));
   await api.world.redis.hset(runLocksKey(api.world.config.redisPrefix, runid), 'landuse', '1');
-  const r = await as(request(app).post(`/api/runs/${runid}/restore`)).send({ archiveName: snap.name }).expect(409);
-  expect(r.body.error).toMatchObject({ code: 'RUN_LOCKED', details: { lockFiles: [], redisLocks: ['landuse'] } });
+  const r = await as(request(app).post(`/api/runs/${runid}/restore`))
+    .send({ archiveName: snap.name })
+    .expect(409);
+  expect(r.body.error).toMatchObject({
+    code: 'RUN_LOCKED',
+    details: { lockFiles: [], redisLocks: ['landuse'] },
+  });
   expect(await api.world.prisma.operation.count({ where: { scopeId: runid } })).toBe(0);
 });
 
 test('POST restore validates the name, needs the archive, and takes JSON or a form', async () => {
   const { runid, runDir } = await makeRun();
   for (const bad of ['../x.zip', 'a/b.zip', 'x.tar', '.hidden.zip', '']) {
-    const res = await as(request(app).post(`/api/runs/${runid}/restore`)).send({ archiveName: bad }).expect(400);
+    const res = await as(request(app).post(`/api/runs/${runid}/restore`))
+      .send({ archiveName: bad })
+      .expect(400);
     expect(res.body.error.code).toBe('INVALID_ARCHIVE_NAME');
   }
-  const missing = await as(request(app).post(`/api/runs/${runid}/restore`)).send({ archiveName: 'nope.zip' }).expect(404);
+  const missing = await as(request(app).post(`/api/runs/${runid}/restore`))
+    .send({ archiveName: 'nope.zip' })
+    .expect(404);
   expect(missing.body.error.code).toBe('ARCHIVE_NOT_FOUND');
 
   const snap = await createSnapshot({ runDir });
-  const form = await as(request(app).post(`/api/runs/${runid}/restore`)).type('form').send({ archive_name: snap.name }).expect(202);
+  const form = await as(request(app).post(`/api/runs/${runid}/restore`))
+    .type('form')
+    .send({ archive_name: snap.name })
+    .expect(202);
   expect(form.body).toMatchObject({ channel: `${runid}:archive`, status: 'queued' });
   const op = await api.world.prisma.operation.findUniqueOrThrow({ where: { id: form.body.operationId } });
-  expect(op).toMatchObject({ kind: 'run-restore', queue: 'restore', createdBy: 'carol', input: { runid, archiveName: snap.name, preRestoreSnapshot: true } });
+  expect(op).toMatchObject({
+    kind: 'run-restore',
+    queue: 'restore',
+    createdBy: 'carol',
+    input: { runid, archiveName: snap.name, preRestoreSnapshot: true },
+  });
 
-  await api.world.prisma.operation.update({ where: { id: op.id }, data: { status: 'succeeded', finishedAt: new Date() } });
-  const json = await as(request(app).post(`/api/runs/${runid}/restore`)).send({ archiveName: snap.name, preRestoreSnapshot: false }).expect(202);
+  await api.world.prisma.operation.update({
+    where: { id: op.id },
+    data: { status: 'succeeded', finishedAt: new Date() },
+  });
+  const json = await as(request(app).post(`/api/runs/${runid}/restore`))
+    .send({ archiveName: snap.name, preRestoreSnapshot: false })
+    .expect(202);
   const op2 = await api.world.prisma.operation.findUniqueOrThrow({ where: { id: json.body.operationId } });
   expect(op2.input).toEqual({ runid, archiveName: snap.name, preRestoreSnapshot: false });
 });
@@ -211,14 +291,26 @@ test('download streams the archive with Content-Length, Content-Disposition and 
   expect(full.headers.etag).toBe(`"${snap.sha256}"`);
   expect(Buffer.compare(full.body as Buffer, bytes)).toBe(0);
 
-  const part = await as(request(app).get(url)).set('Range', 'bytes=100-1099').buffer(true).parse(binary).expect(206);
+  const part = await as(request(app).get(url))
+    .set('Range', 'bytes=100-1099')
+    .buffer(true)
+    .parse(binary)
+    .expect(206);
   expect(part.headers['content-range']).toBe(`bytes 100-1099/${bytes.length}`);
   expect(part.headers['content-length']).toBe('1000');
   expect(Buffer.compare(part.body as Buffer, bytes.subarray(100, 1100))).toBe(0);
 
-  const tail = await as(request(app).get(url)).set('Range', 'bytes=-22').buffer(true).parse(binary).expect(206);
+  const tail = await as(request(app).get(url))
+    .set('Range', 'bytes=-22')
+    .buffer(true)
+    .parse(binary)
+    .expect(206);
   expect(Buffer.compare(tail.body as Buffer, bytes.subarray(bytes.length - 22))).toBe(0);
-  const open = await as(request(app).get(url)).set('Range', `bytes=${bytes.length - 5}-`).buffer(true).parse(binary).expect(206);
+  const open = await as(request(app).get(url))
+    .set('Range', `bytes=${bytes.length - 5}-`)
+    .buffer(true)
+    .parse(binary)
+    .expect(206);
   expect(Buffer.compare(open.body as Buffer, bytes.subarray(bytes.length - 5))).toBe(0);
 
   const bad = await as(request(app).get(url)).set('Range', `bytes=${bytes.length}-`).expect(416);
@@ -227,7 +319,9 @@ test('download streams the archive with Content-Length, Content-Disposition and 
 
   await as(request(app).get(url)).set('If-None-Match', `"${snap.sha256}"`).expect(304);
 
-  const traversal = await as(request(app).get(`/api/runs/${runid}/archives/..%2F..%2Fsecret.zip/download`)).expect(400);
+  const traversal = await as(
+    request(app).get(`/api/runs/${runid}/archives/..%2F..%2Fsecret.zip/download`),
+  ).expect(400);
   expect(traversal.body.error.code).toBe('INVALID_ARCHIVE_NAME');
   const missing = await as(request(app).get(`/api/runs/${runid}/archives/gone.zip/download`)).expect(404);
   expect(missing.body.error.code).toBe('ARCHIVE_NOT_FOUND');

@@ -22,7 +22,8 @@ export const archiveParams = z.object({ runid: z.string(), name: z.string() });
 
 /** The run's directory; 404 RUN_NOT_FOUND unless it exists (an invalid id is just a run that cannot exist). */
 export async function requireRun(deps: AppDeps, runid: string): Promise<string> {
-  if (!isValidRunId(runid)) throw new NotFoundError('RUN_NOT_FOUND', `Run ${JSON.stringify(runid)} not found`);
+  if (!isValidRunId(runid))
+    throw new NotFoundError('RUN_NOT_FOUND', `Run ${JSON.stringify(runid)} not found`);
   const dir = runPath(deps.config.runsRoot, runid);
   const st = await fs.stat(dir).catch(() => null);
   if (!st?.isDirectory()) throw new NotFoundError('RUN_NOT_FOUND', `Run ${runid} not found`);
@@ -33,14 +34,24 @@ export async function requireRun(deps: AppDeps, runid: string): Promise<string> 
 export async function assertRunUnlocked(deps: AppDeps, runid: string, runDir: string): Promise<void> {
   const lock = await runLockStatus(runDir, deps.redis, deps.config.redisPrefix, runid);
   if (!lock.locked) return;
-  const parts = [lock.lockFiles.length ? `lock files: ${lock.lockFiles.join(', ')}` : '', lock.redisLocks.length ? `Redis locks: ${lock.redisLocks.join(', ')}` : ''].filter(Boolean);
-  throw new ConflictError('RUN_LOCKED', `Run ${runid} is locked (${parts.join('; ')})`, { lockFiles: lock.lockFiles, redisLocks: lock.redisLocks });
+  const parts = [
+    lock.lockFiles.length ? `lock files: ${lock.lockFiles.join(', ')}` : '',
+    lock.redisLocks.length ? `Redis locks: ${lock.redisLocks.join(', ')}` : '',
+  ].filter(Boolean);
+  throw new ConflictError('RUN_LOCKED', `Run ${runid} is locked (${parts.join('; ')})`, {
+    lockFiles: lock.lockFiles,
+    redisLocks: lock.redisLocks,
+  });
 }
 
 /** 400 INVALID_ARCHIVE_NAME unless `name` is a plain archive file name (never a path). */
 export function assertArchiveName(name: unknown): string {
   if (typeof name !== 'string' || !ARCHIVE_NAME_PATTERN.test(name) || name.includes('..')) {
-    throw new AppError('INVALID_ARCHIVE_NAME', `Invalid archive name ${JSON.stringify(name)}: a file name ending in .zip (letters, digits, '_', '.', '+', '-')`, 400);
+    throw new AppError(
+      'INVALID_ARCHIVE_NAME',
+      `Invalid archive name ${JSON.stringify(name)}: a file name ending in .zip (letters, digits, '_', '.', '+', '-')`,
+      400,
+    );
   }
   return name;
 }
@@ -53,18 +64,29 @@ export function archiveFile(runDir: string, name: string): string {
 export async function requireArchiveFile(runDir: string, runid: string, name: string) {
   const file = archiveFile(runDir, name);
   const st = await fs.lstat(file).catch(() => null);
-  if (!st?.isFile()) throw new NotFoundError('ARCHIVE_NOT_FOUND', `Archive ${name} not found in run ${runid}`);
+  if (!st?.isFile())
+    throw new NotFoundError('ARCHIVE_NOT_FOUND', `Archive ${name} not found in run ${runid}`);
   return { file, size: st.size, mtime: st.mtime };
 }
 
 /** The queued or running archive/restore operation of the run, if any (one at a time per run). */
 export async function activeRunOperation(deps: AppDeps, runid: string): Promise<Operation | null> {
-  return deps.prisma.operation.findFirst({ where: { exclusiveKey: `run:${runid}`, status: { in: [...ACTIVE_STATUSES] } }, orderBy: { createdAt: 'desc' } });
+  return deps.prisma.operation.findFirst({
+    where: { exclusiveKey: `run:${runid}`, status: { in: [...ACTIVE_STATUSES] } },
+    orderBy: { createdAt: 'desc' },
+  });
 }
 
 export function presentActive(op: Operation | null) {
   if (!op) return null;
-  return { id: op.id, kind: op.kind, status: op.status, stage: op.stage, progressPercent: op.progressPercent, channel: channelFor(op) };
+  return {
+    id: op.id,
+    kind: op.kind,
+    status: op.status,
+    stage: op.stage,
+    progressPercent: op.progressPercent,
+    channel: channelFor(op),
+  };
 }
 
 export const enqueuedSchema = z.object({ operationId: z.string(), channel: z.string(), status: z.string() });

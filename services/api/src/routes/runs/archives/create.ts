@@ -17,7 +17,12 @@ export const createRunArchive = defineRoute({
     const runDir = await requireRun(deps, params.runid);
     await assertRunUnlocked(deps, params.runid, runDir);
     const label = body.label ? body.label : undefined;
-    const { operation, operationId, channel } = await enqueueOperation(deps, runSnapshot, { runid: params.runid, label }, { createdBy: user?.username });
+    const { operation, operationId, channel } = await enqueueOperation(
+      deps,
+      runSnapshot,
+      { runid: params.runid, label },
+      { createdBy: user?.username },
+    );
     return { operationId, channel, status: operation.status };
   },
 });

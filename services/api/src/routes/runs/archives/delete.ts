@@ -16,7 +16,12 @@ export const deleteRunArchive = defineRoute({
     const runDir = await requireRun(deps, runid);
     const name = assertArchiveName(params.name);
     const active = await activeRunOperation(deps, runid);
-    if (active) throw new ConflictError('OPERATION_ACTIVE', `A ${active.kind} is ${active.status} for run ${runid}; delete the archive when it has finished`, { activeOperationId: active.id });
+    if (active)
+      throw new ConflictError(
+        'OPERATION_ACTIVE',
+        `A ${active.kind} is ${active.status} for run ${runid}; delete the archive when it has finished`,
+        { activeOperationId: active.id },
+      );
     const file = archiveFile(runDir, name);
     const removedFile = await fs.rm(file).then(
       () => true,
@@ -26,9 +31,15 @@ export const deleteRunArchive = defineRoute({
       },
     );
     // A row whose archive also lives in a bucket keeps tracking the bucket copy; only the local path goes.
-    const { count: kept } = await deps.prisma.archive.updateMany({ where: { runId: runid, name, bucketKey: { not: null } }, data: { localPath: null } });
-    const { count: deleted } = await deps.prisma.archive.deleteMany({ where: { runId: runid, name, bucketKey: null } });
-    if (!removedFile && kept + deleted === 0) throw new NotFoundError('ARCHIVE_NOT_FOUND', `Archive ${name} not found in run ${runid}`);
+    const { count: kept } = await deps.prisma.archive.updateMany({
+      where: { runId: runid, name, bucketKey: { not: null } },
+      data: { localPath: null },
+    });
+    const { count: deleted } = await deps.prisma.archive.deleteMany({
+      where: { runId: runid, name, bucketKey: null },
+    });
+    if (!removedFile && kept + deleted === 0)
+      throw new NotFoundError('ARCHIVE_NOT_FOUND', `Archive ${name} not found in run ${runid}`);
     return undefined;
   },
 });

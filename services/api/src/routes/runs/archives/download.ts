@@ -50,7 +50,11 @@ export const downloadRunArchive = defineRoute({
     const range = rangeAllowed ? parseRange(req.headers.range, size) : null;
     if (range === 'unsatisfiable') {
       res.setHeader('Content-Range', `bytes */${size}`);
-      throw new AppError('RANGE_NOT_SATISFIABLE', `Range ${req.headers.range} is outside the archive (${size} bytes)`, 416);
+      throw new AppError(
+        'RANGE_NOT_SATISFIABLE',
+        `Range ${req.headers.range} is outside the archive (${size} bytes)`,
+        416,
+      );
     }
     res.setHeader('Accept-Ranges', 'bytes');
     res.setHeader('Last-Modified', mtime.toUTCString());

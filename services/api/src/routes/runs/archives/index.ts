@@ -6,4 +6,10 @@ import { listRunArchives } from './list';
 import { restoreRunArchive } from './restore';
 
 /** Run archives: list, snapshot, restore, download, delete. */
-export const runArchiveRoutes: RouteDef[] = [listRunArchives, createRunArchive, restoreRunArchive, downloadRunArchive, deleteRunArchive];
+export const runArchiveRoutes: RouteDef[] = [
+  listRunArchives,
+  createRunArchive,
+  restoreRunArchive,
+  downloadRunArchive,
+  deleteRunArchive,
+];

@@ -18,20 +18,35 @@ const itemSchema = z.object({
 export const listRunArchives = defineRoute({
   method: 'get',
   path: '/api/runs/:runid/archives',
-  summary: "A run's archives, newest first, and its active archive/restore operation (creates archives/ on demand)",
+  summary:
+    "A run's archives, newest first, and its active archive/restore operation (creates archives/ on demand)",
   tags: ['archives'],
   access: { kind: 'run', role: 'viewer' },
   params: runParams,
   response: z.object({
     items: z.array(itemSchema),
-    activeOperation: z.object({ id: z.string(), kind: z.string(), status: z.string(), stage: z.string().nullable(), progressPercent: z.number(), channel: z.string() }).nullable(),
+    activeOperation: z
+      .object({
+        id: z.string(),
+        kind: z.string(),
+        status: z.string(),
+        stage: z.string().nullable(),
+        progressPercent: z.number(),
+        channel: z.string(),
+      })
+      .nullable(),
   }),
   async handler({ deps, params }) {
     const runid = params.runid;
     const runDir = await requireRun(deps, runid);
-    const [files, rows, active] = await Promise.all([listArchives(runDir), deps.prisma.archive.findMany({ where: { runId: runid } }), activeRunOperation(deps, runid)]);
+    const [files, rows, active] = await Promise.all([
+      listArchives(runDir),
+      deps.prisma.archive.findMany({ where: { runId: runid } }),
+      activeRunOperation(deps, runid),
+    ]);
     const byName = new Map(rows.map((r) => [r.name, r]));
-    const url = (name: string) => `/api/runs/${encodeURIComponent(runid)}/archives/${encodeURIComponent(name)}/download`;
+    const url = (name: string) =>
+      `/api/runs/${encodeURIComponent(runid)}/archives/${encodeURIComponent(name)}/download`;
     const items = files
       .filter((f) => ARCHIVE_NAME_PATTERN.test(f.name))
       .map((f): z.infer<typeof itemSchema> => {

@@ -1,9 +1,19 @@
 import { z } from 'zod';
 import { enqueueOperation, runRestore } from '@arkive/shared';
 import { defineRoute } from '../../../http/route';
-import { assertArchiveName, assertRunUnlocked, enqueuedSchema, requireArchiveFile, requireRun, runParams } from './common';
+import {
+  assertArchiveName,
+  assertRunUnlocked,
+  enqueuedSchema,
+  requireArchiveFile,
+  requireRun,
+  runParams,
+} from './common';
 
-const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'on', 'off']).transform((s) => s === 'true' || s === '1' || s === 'on')]);
+const bool = z.union([
+  z.boolean(),
+  z.enum(['true', 'false', '1', '0', 'on', 'off']).transform((s) => s === 'true' || s === '1' || s === 'on'),
+]);
 
 /** JSON `{archiveName, preRestoreSnapshot?}` or a form with `archive_name` (as the original dashboard sends). */
 const body = z
@@ -13,12 +23,16 @@ const body = z
     preRestoreSnapshot: bool.optional(),
     pre_restore_snapshot: bool.optional(),
   })
-  .transform((b) => ({ archiveName: b.archiveName ?? b.archive_name, preRestoreSnapshot: b.preRestoreSnapshot ?? b.pre_restore_snapshot ?? true }));
+  .transform((b) => ({
+    archiveName: b.archiveName ?? b.archive_name,
+    preRestoreSnapshot: b.preRestoreSnapshot ?? b.pre_restore_snapshot ?? true,
+  }));
 
 export const restoreRunArchive = defineRoute({
   method: 'post',
   path: '/api/runs/:runid/restore',
-  summary: 'Replace everything in the run except archives/ with an archive (202; the current content is kept as a pre-restore archive unless preRestoreSnapshot is false)',
+  summary:
+    'Replace everything in the run except archives/ with an archive (202; the current content is kept as a pre-restore archive unless preRestoreSnapshot is false)',
   tags: ['archives'],
   access: { kind: 'run', role: 'collaborator' },
   params: runParams,
