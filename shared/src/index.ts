@@ -16,3 +16,4 @@ export * from './service';
 export * from './socket-events';
 export * from './folders';
 export * from './auth';
+export * from './progress-pump';

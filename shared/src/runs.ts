@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
-import { ValidationError } from './errors';
+import { ConflictError, NotFoundError, ValidationError } from './errors';
 
 export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 /** The folder inside a run that holds its snapshots; never archived, never wiped by a restore. */
@@ -89,4 +89,36 @@ export async function runLockStatus(
       .sort();
   }
   return { locked: lockFiles.length > 0 || redisLocks.length > 0, lockFiles, redisLocks };
+}
+
+/** The run's directory; NotFoundError RUN_NOT_FOUND unless it exists (an invalid id is a run that cannot exist). */
+export async function requireRunDir(runsRoot: string, runid: string): Promise<string> {
+  if (!isValidRunId(runid))
+    throw new NotFoundError('RUN_NOT_FOUND', `Run ${JSON.stringify(runid)} not found`);
+  if (!(await runExists(runsRoot, runid)))
+    throw new NotFoundError('RUN_NOT_FOUND', `Run ${runid} does not exist`);
+  return runPath(runsRoot, runid);
+}
+
+/** ConflictError RUN_LOCKED (409; never retried by workers) naming the lock files and Redis lock fields. */
+export async function assertRunUnlocked(
+  runDir: string,
+  runid: string,
+  redis: Redis,
+  prefix: string,
+): Promise<void> {
+  const lock = await runLockStatus(runDir, redis, prefix, runid);
+  if (!lock.locked) return;
+  const parts = [
+    lock.lockFiles.length ? `lock files: ${lock.lockFiles.join(', ')}` : '',
+    lock.redisLocks.length ? `Redis locks: ${lock.redisLocks.join(', ')}` : '',
+  ].filter(Boolean);
+  throw new ConflictError(
+    'RUN_LOCKED',
+    `Run ${runid} is locked (${parts.join('; ')}); try again when it is released`,
+    {
+      lockFiles: lock.lockFiles,
+      redisLocks: lock.redisLocks,
+    },
+  );
 }

@@ -6,9 +6,9 @@ import {
   PermanentError,
   registerProcessor,
   restoreArchive,
-  runExists,
-  runLockStatus,
-  runPath,
+  assertRunUnlocked,
+  progressPump,
+  requireRunDir,
   runRestore,
   type ArchiveProgress,
   type ProcessorContext,
@@ -20,63 +20,11 @@ import {
 type Payload = z.infer<typeof runRestorePayload>;
 type Result = z.infer<typeof runRestoreResult>;
 
-async function readyRunDir(ctx: ProcessorContext<Payload>): Promise<string> {
-  const { runid } = ctx.payload;
-  const runDir = runPath(ctx.config.runsRoot, runid);
-  if (!(await runExists(ctx.config.runsRoot, runid)))
-    throw new PermanentError(`Run ${runid} does not exist`, 'RUN_NOT_FOUND');
-  const lock = await runLockStatus(runDir, ctx.redis, ctx.config.redisPrefix, runid);
-  if (lock.locked) {
-    const parts = [
-      lock.lockFiles.length ? `lock files: ${lock.lockFiles.join(', ')}` : '',
-      lock.redisLocks.length ? `Redis locks: ${lock.redisLocks.join(', ')}` : '',
-    ].filter(Boolean);
-    throw new PermanentError(
-      `Run ${runid} is locked (${parts.join('; ')}); try again when it is released`,
-      'RUN_LOCKED',
-      {
-        lockFiles: lock.lockFiles,
-        redisLocks: lock.redisLocks,
-      },
-    );
-  }
+/** The run's directory, after checking it exists (RUN_NOT_FOUND) and is not locked (RUN_LOCKED). */
+async function readyRunDir(ctx: ProcessorContext<{ runid: string }>): Promise<string> {
+  const runDir = await requireRunDir(ctx.config.runsRoot, ctx.payload.runid);
+  await assertRunUnlocked(runDir, ctx.payload.runid, ctx.redis, ctx.config.redisPrefix);
   return runDir;
-}
-
-/** Feeds the engine's synchronous progress callbacks to the reporter in order, percent never going back. */
-function progressPump(ctx: ProcessorContext<Payload>) {
-  let last = 0;
-  const queued: ProgressUpdate[] = [];
-  let running: Promise<void> | null = null;
-  let stage = ctx.report.currentStage;
-  const run = async () => {
-    for (let u = queued.shift(); u; u = queued.shift()) {
-      try {
-        // The last throttled line of a stage goes out before the next stage's first line.
-        if (u.stage !== stage) await ctx.report.flush();
-        stage = u.stage;
-        await ctx.report.progress(u);
-      } catch (err) {
-        ctx.logger.warn({ err }, 'progress report failed');
-      }
-    }
-    running = null;
-  };
-  return {
-    send(u: ProgressUpdate) {
-      if (u.percent !== undefined) u.percent = last = Math.max(last, Math.min(100, u.percent));
-      // While a report is in flight, a newer update of the same stage replaces the waiting one
-      // (the reporter throttles lines anyway); stage changes are never dropped.
-      const tail = queued.at(-1);
-      if (tail && tail.stage === u.stage) queued[queued.length - 1] = u;
-      else queued.push(u);
-      running ??= run();
-    },
-    async drain() {
-      while (running) await running;
-      await ctx.report.flush();
-    },
-  };
 }
 
 function restoreUpdate(p: ArchiveProgress): ProgressUpdate | null {

@@ -7,11 +7,9 @@ import {
   ARCHIVE_NAME_PATTERN,
   ARCHIVES_DIR,
   channelFor,
-  ConflictError,
-  isValidRunId,
   NotFoundError,
-  runLockStatus,
-  runPath,
+  assertRunUnlocked as assertRunLockFree,
+  requireRunDir,
   type Operation,
 } from '@arkive/shared';
 import type { AppDeps } from '../../../deps';
@@ -20,28 +18,14 @@ import type { AppDeps } from '../../../deps';
 export const runParams = z.object({ runid: z.string() });
 export const archiveParams = z.object({ runid: z.string(), name: z.string() });
 
-/** The run's directory; 404 RUN_NOT_FOUND unless it exists (an invalid id is just a run that cannot exist). */
-export async function requireRun(deps: AppDeps, runid: string): Promise<string> {
-  if (!isValidRunId(runid))
-    throw new NotFoundError('RUN_NOT_FOUND', `Run ${JSON.stringify(runid)} not found`);
-  const dir = runPath(deps.config.runsRoot, runid);
-  const st = await fs.stat(dir).catch(() => null);
-  if (!st?.isDirectory()) throw new NotFoundError('RUN_NOT_FOUND', `Run ${runid} not found`);
-  return dir;
+/** The run's directory; 404 RUN_NOT_FOUND unless it exists. */
+export function requireRun(deps: AppDeps, runid: string): Promise<string> {
+  return requireRunDir(deps.config.runsRoot, runid);
 }
 
 /** 409 RUN_LOCKED naming the lock files and Redis lock fields. */
-export async function assertRunUnlocked(deps: AppDeps, runid: string, runDir: string): Promise<void> {
-  const lock = await runLockStatus(runDir, deps.redis, deps.config.redisPrefix, runid);
-  if (!lock.locked) return;
-  const parts = [
-    lock.lockFiles.length ? `lock files: ${lock.lockFiles.join(', ')}` : '',
-    lock.redisLocks.length ? `Redis locks: ${lock.redisLocks.join(', ')}` : '',
-  ].filter(Boolean);
-  throw new ConflictError('RUN_LOCKED', `Run ${runid} is locked (${parts.join('; ')})`, {
-    lockFiles: lock.lockFiles,
-    redisLocks: lock.redisLocks,
-  });
+export function assertRunUnlocked(deps: AppDeps, runid: string, runDir: string): Promise<void> {
+  return assertRunLockFree(runDir, runid, deps.redis, deps.config.redisPrefix);
 }
 
 /** 400 INVALID_ARCHIVE_NAME unless `name` is a plain archive file name (never a path). */

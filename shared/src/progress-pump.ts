@@ -1,0 +1,42 @@
+import type { ProgressUpdate } from './reporter';
+import type { ProcessorContext } from './worker';
+
+/**
+ * Serialises an engine's synchronous progress callbacks into the reporter, in order, keeping
+ * percent non-decreasing and memory bounded however fast the engine reports. `drain()` waits
+ * for everything sent so far.
+ */
+export function progressPump(ctx: Pick<ProcessorContext<unknown>, 'report' | 'logger'>) {
+  let last = 0;
+  const queued: ProgressUpdate[] = [];
+  let running: Promise<void> | null = null;
+  let stage = ctx.report.currentStage;
+  const run = async () => {
+    for (let u = queued.shift(); u; u = queued.shift()) {
+      try {
+        // The last throttled line of a stage goes out before the next stage's first line.
+        if (u.stage !== stage) await ctx.report.flush();
+        stage = u.stage;
+        await ctx.report.progress(u);
+      } catch (err) {
+        ctx.logger.warn({ err }, 'progress report failed');
+      }
+    }
+    running = null;
+  };
+  return {
+    send(u: ProgressUpdate) {
+      if (u.percent !== undefined) u.percent = last = Math.max(last, Math.min(100, u.percent));
+      // While a report is in flight, a newer update of the same stage replaces the waiting one
+      // (the reporter throttles lines anyway); stage changes are never dropped.
+      const tail = queued.at(-1);
+      if (tail && tail.stage === u.stage) queued[queued.length - 1] = u;
+      else queued.push(u);
+      running ??= run();
+    },
+    async drain() {
+      while (running) await running;
+      await ctx.report.flush();
+    },
+  };
+}
