@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { channels, type EventPublisher, type EventType } from './events';
 import { AppError, ConflictError, NotFoundError } from './errors';
@@ -109,7 +109,7 @@ export async function enqueueOperation<P>(
   deps: OperationDeps & { queues: QueueProvider },
   def: JobKind<P, unknown>,
   rawPayload: unknown,
-  opts: CreateOperationOptions = {},
+  opts: CreateOperationOptions & { jobOptions?: JobsOptions; enqueuedMessage?: string } = {},
 ): Promise<EnqueueResult> {
   const payload = def.payload.parse(rawPayload);
   const operation = await createOperation(deps.prisma, def, payload, opts);
@@ -121,6 +121,7 @@ export async function enqueueOperation<P>(
       backoff: { type: 'exponential', delay: def.backoffMs },
       removeOnComplete: { count: 1000 },
       removeOnFail: def.removeOnFail,
+      ...opts.jobOptions,
     });
   } catch (err) {
     await deps.prisma.operation.update({
@@ -134,7 +135,13 @@ export async function enqueueOperation<P>(
     });
     throw new AppError('QUEUE_UNAVAILABLE', 'The job queue is unavailable; try again shortly', 503);
   }
-  await publishOperationEvent(deps, operation, channel, 'ENQUEUED', `Queued ${def.kind}`);
+  await publishOperationEvent(
+    deps,
+    operation,
+    channel,
+    'ENQUEUED',
+    opts.enqueuedMessage ?? `Queued ${def.kind}`,
+  );
   return { operation, operationId: operation.id, channel };
 }
 

@@ -1,11 +1,11 @@
 import fs from 'node:fs/promises';
 import type { Config } from '../config';
 import type { Operation, PrismaClient } from '../db';
-import { AppError, ConflictError, NotFoundError } from '../errors';
+import { ConflictError, NotFoundError } from '../errors';
 import { Prisma } from '../generated/prisma/client';
 import {
   appendLog,
-  createOperation,
+  enqueueOperation,
   getOperation,
   publishOperationEvent,
   requestCancel,
@@ -98,27 +98,18 @@ export async function enqueueFolderJob(
   folder: string,
   createdBy: string,
 ): Promise<Operation> {
-  const payload: FolderArchivePayload = folderArchive.payload.parse({ folder });
-  const op = await createOperation(deps.prisma, folderArchive, payload, { createdBy });
-  try {
-    await deps.queues
-      .get(folderArchive.queue)
-      .add(folderArchive.kind, payload, { ...stage1JobOptions(deps.config), jobId: op.id });
-  } catch (err) {
-    await deps.prisma.operation.update({
-      where: { id: op.id },
-      data: {
-        status: 'failed',
-        error: `Could not queue the job: ${(err as Error).message}`,
-        errorCode: 'QUEUE_UNAVAILABLE',
-        finishedAt: new Date(),
-      },
-    });
-    throw new AppError('QUEUE_UNAVAILABLE', 'The job queue is unavailable; try again shortly', 503);
-  }
-  await appendLog(deps.prisma, op.id, 'INFO', `Job created by ${createdBy} for ${folder}`);
-  await publishOperationEvent(deps, op, channels.folder(op.id), 'ENQUEUED', `Queued ${folder}`);
-  return op;
+  const { operation } = await enqueueOperation(
+    deps,
+    folderArchive,
+    { folder } satisfies FolderArchivePayload,
+    {
+      createdBy,
+      jobOptions: stage1JobOptions(deps.config),
+      enqueuedMessage: `Queued ${folder}`,
+    },
+  );
+  await appendLog(deps.prisma, operation.id, 'INFO', `Job created by ${createdBy} for ${folder}`);
+  return operation;
 }
 
 export async function getFolderJob(prisma: PrismaClient, id: string): Promise<Operation> {
