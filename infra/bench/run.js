@@ -6,14 +6,23 @@
 const path = require('node:path');
 const fs = require('node:fs');
 
-const SUITES = { snapshot: 'snapshot.js', latency: 'latency.js', discovery: 'discovery.js', 'folder-pipeline': 'folder-pipeline.js' };
+const SUITES = {
+  snapshot: 'snapshot.js',
+  latency: 'latency.js',
+  discovery: 'discovery.js',
+  'folder-pipeline': 'folder-pipeline.js',
+};
 
 async function main() {
   const [suite, ...args] = process.argv.slice(2);
   const file = suite && (SUITES[suite] ?? `${suite}.js`);
   if (!file || !fs.existsSync(path.join(__dirname, file))) {
-    const known = fs.readdirSync(__dirname).filter((f) => f.endsWith('.js') && !['run.js'].includes(f) && !f.includes('-'));
-    console.error(`usage: npm run bench -- <suite> [options]\nsuites: ${known.map((f) => f.replace(/\.js$/, '')).join(', ')}`);
+    const known = fs
+      .readdirSync(__dirname)
+      .filter((f) => f.endsWith('.js') && !['run.js'].includes(f) && !f.includes('-'));
+    console.error(
+      `usage: npm run bench -- <suite> [options]\nsuites: ${known.map((f) => f.replace(/\.js$/, '')).join(', ')}`,
+    );
     process.exit(2);
   }
   await require(path.join(__dirname, file)).main(args);

@@ -11,15 +11,13 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const requestId = req.requestId;
     if (err instanceof AppError) {
       if (err.status >= 500) logger.error({ err, requestId }, err.message);
-      res
-        .status(err.status)
-        .json({
-          error: {
-            code: err.code,
-            message: err.message,
-            ...(err.details !== undefined ? { details: err.details } : {}),
-          },
-        });
+      res.status(err.status).json({
+        error: {
+          code: err.code,
+          message: err.message,
+          ...(err.details !== undefined ? { details: err.details } : {}),
+        },
+      });
       return;
     }
     if (err instanceof ZodError) {

@@ -56,12 +56,10 @@ export const health = defineRoute({
       }),
     ]);
     const healthy = redis.ok && postgres.ok && storage.ok;
-    res
-      .status(healthy ? 200 : 503)
-      .json({
-        status: healthy ? 'healthy' : 'unhealthy',
-        timestamp: new Date().toISOString(),
-        checks: { redis, postgres, storage },
-      });
+    res.status(healthy ? 200 : 503).json({
+      status: healthy ? 'healthy' : 'unhealthy',
+      timestamp: new Date().toISOString(),
+      checks: { redis, postgres, storage },
+    });
   },
 });
