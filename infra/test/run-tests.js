@@ -3,7 +3,9 @@
 /**
  * `npm test`: builds what the end-to-end tests start (services, web), then runs every jest
  * test (unit, integration against real Redis/PostgreSQL/S3/SMTP, browser), and ends with one
- * plain summary line. Extra arguments go to jest (e.g. `npm test -- shared/src/worker`).
+ * plain summary line. Lint (ESLint + Prettier) runs first when the whole suite runs. Extra
+ * arguments go to jest (e.g. `npm test -- shared/src/worker`) and skip the lint.
+ * ARKIVE_TEST_SKIP_BUILD=1 / ARKIVE_TEST_SKIP_LINT=1 skip those steps locally.
  */
 const fs = require('node:fs');
 const os = require('node:os');
@@ -19,6 +21,16 @@ if (!process.env.ARKIVE_TEST_SKIP_BUILD) {
   if (build.status !== 0) {
     console.error('build failed; not running tests');
     process.exit(build.status || 1);
+  }
+}
+
+// Guardrails first: typed ESLint rules (floating promises, exhaustive switches, ...) and Prettier.
+if (!process.env.ARKIVE_TEST_SKIP_LINT && args.length === 0) {
+  const lint = spawnSync('npm', ['run', 'lint', '--silent'], { stdio: 'inherit' });
+  if (lint.status !== 0) {
+    console.error('lint failed (npm run lint; npm run format fixes formatting); not running tests');
+    console.log('tests: 0 passed, 1 failed');
+    process.exit(lint.status || 1);
   }
 }
 
