@@ -31,9 +31,11 @@ export async function issueSessionToken(
   minutes = config.jwtExpiresMinutes,
 ): Promise<IssuedSession> {
   const jti = randomUUID();
-  const now = Math.floor(Date.now() / 1000);
+  const nowMs = Date.now();
+  const now = Math.floor(nowMs / 1000);
   const exp = now + Math.round(minutes * 60);
-  const token = await new SignJWT({ username: user.username, adm: user.isAdmin })
+  // `iat` has whole seconds; `iatms` lets a password change end sessions issued in the same second.
+  const token = await new SignJWT({ username: user.username, adm: user.isAdmin, iatms: nowMs })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(String(user.id))
     .setJti(jti)
@@ -87,11 +89,13 @@ export async function checkSessionToken(
       select: { username: true, isAdmin: true, mustChangePassword: true, passwordChangedAt: true },
     });
     if (!row) return { ok: false, reason: 'revoked' };
-    if (
-      row.passwordChangedAt &&
-      typeof payload.iat === 'number' &&
-      payload.iat < Math.floor(row.passwordChangedAt.getTime() / 1000)
-    ) {
+    const issuedMs =
+      typeof payload.iatms === 'number'
+        ? payload.iatms
+        : typeof payload.iat === 'number'
+          ? payload.iat * 1000
+          : undefined;
+    if (row.passwordChangedAt && issuedMs !== undefined && issuedMs < row.passwordChangedAt.getTime()) {
       return { ok: false, reason: 'revoked' };
     }
     user = {

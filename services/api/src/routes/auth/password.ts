@@ -24,8 +24,8 @@ export const changePassword = defineRoute({
     assertStrongPassword(b.new_password, row.username);
     if (b.new_password === b.current_password)
       throw new ValidationError('The new password must differ from the current one');
-    // Second precision: tokens carry iat in seconds; the new token below is issued after this instant.
-    const changedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
+    // Sessions issued before this instant end (tokens carry their issue time in ms); the new token below is issued after it.
+    const changedAt = new Date();
     const updated = await deps.prisma.user.update({
       where: { id: row.id },
       data: {
