@@ -3,10 +3,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import {
   ARCHIVES_DIR,
-  BaseWorker,
-  createQueueProvider,
   enqueueOperation,
-  EventPublisher,
+  type EventPublisher,
   LOCK_FILE_SUFFIX,
   replayEvents,
   runLocksKey,
@@ -17,8 +15,9 @@ import {
   type ArkiveEvent,
   type QueueProvider,
 } from '@arkive/shared';
-import { createTestWorld, waitFor, type TestWorld } from '@arkive/shared/test-support/harness';
+import { waitFor, type TestWorld } from '@arkive/shared/test-support/harness';
 import { describeServiceContract } from '@arkive/shared/test-support/service-contract';
+import { startWorkerWorld, type WorkerWorld } from '@arkive/shared/test-support/worker-world';
 import { runSnapshotProcessor } from './processor';
 
 let n = 0;
@@ -58,28 +57,13 @@ describe('run-snapshot processor', () => {
   let world: TestWorld;
   let queues: QueueProvider;
   let publisher: EventPublisher;
-  let worker: BaseWorker;
+  let ww: WorkerWorld;
 
   beforeAll(async () => {
-    world = await createTestWorld();
-    queues = createQueueProvider(world.redis, world.prefix);
-    publisher = new EventPublisher(world.redis, world.prefix);
-    worker = new BaseWorker({
-      queue: 'compress',
-      processors: [runSnapshotProcessor],
-      config: world.config,
-      prisma: world.prisma,
-      connection: world.redis,
-      cancelPollMs: 50,
-    });
-    worker.start();
-    await worker.waitUntilReady();
+    ww = await startWorkerWorld('compress', [runSnapshotProcessor]);
+    ({ world, queues, publisher } = ww);
   });
-  afterAll(async () => {
-    await worker.close(100);
-    await queues.closeAll();
-    await world.close();
-  });
+  afterAll(() => ww.close());
 
   async function runJob(payload: { runid: string; label?: string }) {
     const { operationId, channel } = await enqueueOperation(

@@ -4,11 +4,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import {
   ARCHIVES_DIR,
-  BaseWorker,
-  createQueueProvider,
   createSnapshot,
   enqueueOperation,
-  EventPublisher,
+  type EventPublisher,
   LOCK_FILE_SUFFIX,
   replayEvents,
   runLocksKey,
@@ -18,8 +16,9 @@ import {
   type ArkiveEvent,
   type QueueProvider,
 } from '@arkive/shared';
-import { createTestWorld, waitFor, type TestWorld } from '@arkive/shared/test-support/harness';
+import { waitFor, type TestWorld } from '@arkive/shared/test-support/harness';
 import { describeServiceContract } from '@arkive/shared/test-support/service-contract';
+import { startWorkerWorld, type WorkerWorld } from '@arkive/shared/test-support/worker-world';
 import { runRestoreProcessor } from './processor';
 
 let n = 0;
@@ -94,28 +93,13 @@ describe('run-restore processor', () => {
   let world: TestWorld;
   let queues: QueueProvider;
   let publisher: EventPublisher;
-  let worker: BaseWorker;
+  let ww: WorkerWorld;
 
   beforeAll(async () => {
-    world = await createTestWorld();
-    queues = createQueueProvider(world.redis, world.prefix);
-    publisher = new EventPublisher(world.redis, world.prefix);
-    worker = new BaseWorker({
-      queue: 'restore',
-      processors: [runRestoreProcessor],
-      config: world.config,
-      prisma: world.prisma,
-      connection: world.redis,
-      cancelPollMs: 50,
-    });
-    worker.start();
-    await worker.waitUntilReady();
+    ww = await startWorkerWorld('restore', [runRestoreProcessor]);
+    ({ world, queues, publisher } = ww);
   });
-  afterAll(async () => {
-    await worker.close(100);
-    await queues.closeAll();
-    await world.close();
-  });
+  afterAll(() => ww.close());
 
   async function runJob(payload: { runid: string; archiveName: string; preRestoreSnapshot?: boolean }) {
     const { operationId, channel } = await enqueueOperation(
