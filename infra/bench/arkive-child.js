@@ -14,7 +14,7 @@ async function main() {
       runDir: a,
       outDir: b,
       name: c,
-      level: Number(process.env.ARKIVE_LEVEL || 1),
+      level: process.env.ARKIVE_LEVEL ? Number(process.env.ARKIVE_LEVEL) : undefined,
     });
   else if (op === 'restore')
     await engine.restoreArchive({ runDir: a, archivePath: b, preRestoreSnapshot: false });

@@ -5,6 +5,7 @@ import zlib from 'node:zlib';
 import { CancelledError, PermanentError } from '../errors';
 import { ARCHIVES_DIR } from '../runs';
 import { DeflatePool } from './deflate-pool';
+import { chooseEncoding } from './encoding';
 import { AsyncQueue, Budget, noop } from './flow';
 import {
   MANIFEST_FORMAT,
@@ -34,8 +35,16 @@ import {
 export const CHUNK = 1 << 20;
 const SAMPLE = 32 << 10;
 const STORE_RATIO = 0.95;
+/**
+ * zlib level 2: on text it is 3–4 % smaller than level 1 for ~10 % more time; on binaries
+ * deflated with small blocks (encoding.ts) it is smaller at the same speed.
+ */
+const DEFAULT_LEVEL = 2;
 const BYTE_BUDGET = 24 << 20;
-const FILES_IN_FLIGHT = 128;
+const FILES_IN_FLIGHT = 256;
+/** small files per worker message, and their bytes */
+const SMALL_BATCH_FILES = 48;
+const SMALL_BATCH_BYTES = 1 << 20;
 /** Files whose size could reach 4 GiB get ZIP64 local headers. */
 const ZIP64_LOCAL_THRESHOLD = 0xffff0000 - CHUNK;
 
@@ -45,7 +54,7 @@ type Job =
   | {
       kind: 'small';
       e: WalkEntry;
-      result: Promise<{ out: Buffer; stored: boolean; crc: number; sha256: string; size: number }>;
+      result: Promise<SmallResult>;
       cost: number;
     }
   | {
@@ -139,8 +148,9 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
   progress.stage = 'compressing';
   progress.bytesTotal = walked.totalBytes;
   progress.filesTotal = fileCount;
+  emit(true);
 
-  const pool = new DeflatePool(opts.level ?? 1, STORE_RATIO, opts.threads);
+  const pool = new DeflatePool(opts.level ?? DEFAULT_LEVEL, STORE_RATIO, opts.threads);
   const budget = new Budget(BYTE_BUDGET);
   const slots = new Budget(FILES_IN_FLIGHT);
   const jobs = new AsyncQueue<Job>();
@@ -244,7 +254,9 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
           } satisfies ManifestEntry),
         );
       } else if (job.kind === 'small') {
-        const r = await job.result;
+        const r = await job.result.catch((err: unknown) => {
+          throw sourceError(e.rel, err);
+        });
         await writeWhole(
           e.rel,
           false,
@@ -440,6 +452,55 @@ export async function syncDir(dir: string): Promise<void> {
   await dh.close().catch(noop);
 }
 
+/** A run file that cannot be read any more: say which and why, in the run's terms. */
+function sourceError(rel: string, err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOENT')
+    return new PermanentError(
+      `${rel} disappeared while the snapshot was being written; run it again once the run is not changing`,
+      'ARCHIVE_SOURCE_CHANGED',
+    );
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EISDIR' || code === 'EIO')
+    return new PermanentError(`Cannot read ${rel}: ${(err as Error).message}`, 'ARCHIVE_SOURCE_UNREADABLE');
+  return err;
+}
+
+type SmallResult = { out: Buffer; stored: boolean; crc: number; sha256: string; size: number };
+
+/**
+ * Small files go to the workers in batches (one message per batch instead of one per file). A
+ * batch is sent before the producer could wait for budget, so the writer never waits for a file
+ * whose batch has not been sent.
+ */
+class SmallBatch {
+  private files: Array<{ path: string; size: number }> = [];
+  private waiting: Array<{ resolve(r: SmallResult): void; reject(e: unknown): void }> = [];
+  private bytes = 0;
+
+  constructor(private readonly pool: DeflatePool) {}
+
+  add(path: string, size: number): Promise<SmallResult> {
+    this.files.push({ path, size });
+    this.bytes += size;
+    const result = new Promise<SmallResult>((resolve, reject) => this.waiting.push({ resolve, reject }));
+    result.catch(noop);
+    if (this.files.length >= SMALL_BATCH_FILES || this.bytes >= SMALL_BATCH_BYTES) this.send();
+    return result;
+  }
+
+  send(): void {
+    if (!this.files.length) return;
+    const waiting = this.waiting;
+    this.pool.files(this.files).then(
+      (results) => results.forEach((r, i) => waiting[i].resolve(r)),
+      (err) => waiting.forEach((w) => w.reject(err)),
+    );
+    this.files = [];
+    this.waiting = [];
+    this.bytes = 0;
+  }
+}
+
 /** Reads files in archive order and hands them to the pool; memory bounded by the budgets. */
 async function produce(
   entries: WalkEntry[],
@@ -449,6 +510,7 @@ async function produce(
   jobs: AsyncQueue<Job>,
   buffers: BufferCache,
 ): Promise<void> {
+  const batch = new SmallBatch(pool);
   for (const e of entries) {
     if (e.type !== 'file') {
       jobs.push(e.type === 'dir' ? { kind: 'dir', e } : { kind: 'symlink', e });
@@ -456,15 +518,21 @@ async function produce(
     }
     if (e.size <= CHUNK) {
       const cost = Math.max(e.size * 2, 4096);
-      await slots.acquire(1);
-      await budget.acquire(cost);
-      const result = pool.file(e.abs, e.size);
-      result.catch(noop);
-      jobs.push({ kind: 'small', e, result, cost });
+      if (!slots.tryAcquire(1)) {
+        batch.send();
+        await slots.acquire(1);
+      }
+      if (!budget.tryAcquire(cost)) {
+        batch.send();
+        await budget.acquire(cost);
+      }
+      jobs.push({ kind: 'small', e, result: batch.add(e.abs, e.size), cost });
       continue;
     }
+    batch.send();
     await produceBig(e, pool, budget, jobs, buffers);
   }
+  batch.send();
   jobs.end();
 }
 
@@ -482,13 +550,15 @@ async function produceBig(
     (res, rej) => ((settle = res), (reject = rej)),
   );
   done.catch(noop);
-  const fh = await fs.open(e.abs, 'r');
+  const fh = await fs.open(e.abs, 'r').catch((err: unknown) => {
+    throw sourceError(e.rel, err);
+  });
   try {
-    // Decide store vs deflate from a sample: already-compressed data is detected, not guessed from the name.
+    // Store or deflate, and the deflate block size, from a sample (content, not the name).
     const sample = Buffer.allocUnsafe(SAMPLE);
     const { bytesRead: sampleLen } = await fh.read(sample, 0, SAMPLE, 0);
-    const deflatedSample = zlib.deflateRawSync(sample.subarray(0, sampleLen), { level: 1 });
-    const method = deflatedSample.length < sampleLen * STORE_RATIO ? METHOD_DEFLATE : METHOD_STORE;
+    const enc = chooseEncoding(zlib, sample.subarray(0, sampleLen), pool.level, pool.storeRatio);
+    const method = enc.store ? METHOD_STORE : METHOD_DEFLATE;
     jobs.push({ kind: 'big', e, method, chunks, done });
     const hash = createHash('sha256');
     let crc = 0;
@@ -512,7 +582,7 @@ async function produceBig(
       const out =
         method === METHOD_STORE
           ? Promise.resolve(data)
-          : pool.chunk(data, final).then((r) => {
+          : pool.chunk(data, final, enc).then((r) => {
               buffers.give(r.input);
               return r.out;
             });

@@ -1,27 +1,35 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { chooseEncoding } from './encoding';
 
 /**
  * A small pool of worker threads (one per core) that deflate buffers with Node's zlib.
  * The worker source is inline so the pool works the same from ts sources (jest, tsx) and dist.
  *
  * Task kinds:
- *  - 'whole': a whole small file. Returns CRC32, SHA-256 and either raw deflate (Z_FINISH) or,
- *    when deflate saves less than `storeRatio`, the original bytes to be stored.
- *  - 'chunk': one chunk of a large file. Non-final chunks end with Z_SYNC_FLUSH so independently
- *    deflated chunks concatenate into one valid raw deflate stream; the final one ends with Z_FINISH.
+ *  - 'files': a batch of small files, each read and encoded whole: CRC32, SHA-256 and either raw
+ *    deflate (Z_FINISH) or, when deflate saves less than `storeRatio`, the original bytes to be stored. Files of 64 KiB
+ *    and more first get their encoding (store, deflate block size) chosen from a 32 KiB sample.
+ *  - 'chunk': one chunk of a large file, deflated with the memLevel chosen for the file. Non-final
+ *    chunks end with Z_SYNC_FLUSH so independently deflated chunks concatenate into one valid raw
+ *    deflate stream; the final one ends with Z_FINISH.
  */
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const zlib = require('node:zlib');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
+// A buffer whose ArrayBuffer can be transferred without detaching anything else. zlib's output of
+// 64 KiB and more sits alone at the start of its own ArrayBuffer (at most ~2.5x its size, within
+// the byte budget): transferred as is. Smaller results may live in Node's shared pool: copied.
 function own(b) {
-  if (b.byteOffset === 0 && b.buffer.byteLength === b.length) return b;
+  if (b.byteOffset === 0 && (b.buffer.byteLength === b.length || (b.length >= 65536 && b.buffer.byteLength > Buffer.poolSize))) return b;
   const c = new Uint8Array(b.length); c.set(b); return Buffer.from(c.buffer);
 }
 // One output buffer big enough for the whole result: far less garbage than zlib's 16 KiB pieces.
 function outSize(n) { return Math.max(16384, n + (n >> 7) + 1024); }
+const chooseEncoding = ${chooseEncoding.toString()};
+const PROBE_FROM = 64 << 10, PROBE = 32 << 10;
 let scratch = Buffer.allocUnsafeSlow(1 << 20);
 function readInto(path, size) {
   if (scratch.length < size) scratch = Buffer.allocUnsafeSlow(size);
@@ -38,24 +46,39 @@ function readInto(path, size) {
   }
   return scratch.subarray(0, got);
 }
+// Encode one whole file: CRC-32, SHA-256, and deflate or store.
+function encodeWhole(buf, t) {
+  const crc = zlib.crc32(buf);
+  const sha256 = crypto.createHash('sha256').update(buf).digest('hex');
+  const enc = buf.length >= PROBE_FROM
+    ? chooseEncoding(zlib, buf.subarray(0, PROBE), t.level, t.storeRatio)
+    : { store: buf.length === 0, memLevel: 9, windowBits: 15 };
+  if (!enc.store) {
+    const d = zlib.deflateRawSync(buf, { level: t.level, memLevel: enc.memLevel, windowBits: enc.windowBits, chunkSize: outSize(buf.length) });
+    if (d.length < buf.length * t.storeRatio) return { data: d, stored: false, crc, sha256, size: buf.length };
+  }
+  return { data: buf, stored: true, crc, sha256, size: buf.length };
+}
 parentPort.on('message', (t) => {
   try {
-    if (t.kind === 'file' || t.kind === 'whole') {
-      // 'file' reads here (a reused scratch buffer): keeps open/read/close and hashing off the main thread.
-      const buf = t.kind === 'file' ? readInto(t.path, t.size) : Buffer.from(t.buf.buffer, t.buf.byteOffset, t.buf.byteLength);
-      const crc = zlib.crc32(buf);
-      const sha256 = crypto.createHash('sha256').update(buf).digest('hex');
-      let out = null, stored = true;
-      if (buf.length > 0) {
-        const d = zlib.deflateRawSync(buf, { level: t.level, chunkSize: outSize(buf.length) });
-        if (d.length < buf.length * t.storeRatio) { out = own(d); stored = false; }
+    if (t.kind === 'files') {
+      // A batch of small files read here (one reused scratch buffer): open/read/close, hashing and
+      // deflate stay off the main thread, and one message carries all results in one ArrayBuffer.
+      const metas = [], parts = [];
+      let total = 0;
+      for (const f of t.files) {
+        const r = encodeWhole(readInto(f.path, f.size), t);
+        parts.push(r.stored ? Buffer.from(r.data) : r.data); // stored data sits in the scratch buffer
+        metas.push({ offset: total, length: r.data.length, stored: r.stored, crc: r.crc, sha256: r.sha256, size: r.size });
+        total += r.data.length;
       }
-      if (!out) { const c = new Uint8Array(buf.length); c.set(buf); out = Buffer.from(c.buffer); }
-      parentPort.postMessage({ id: t.id, out, stored, crc, sha256, size: buf.length }, [out.buffer]);
+      const out = new Uint8Array(total);
+      for (let i = 0; i < parts.length; i++) out.set(parts[i], metas[i].offset);
+      parentPort.postMessage({ id: t.id, out, metas }, [out.buffer]);
     } else {
       const buf = Buffer.from(t.buf.buffer, t.buf.byteOffset, t.buf.byteLength);
       const flush = t.final ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH;
-      const out = own(zlib.deflateRawSync(buf, { level: t.level, finishFlush: flush, chunkSize: outSize(buf.length) }));
+      const out = own(zlib.deflateRawSync(buf, { level: t.level, memLevel: t.memLevel, windowBits: t.windowBits, finishFlush: flush, chunkSize: outSize(buf.length) }));
       // Hand the input buffer back so the main thread can reuse it.
       parentPort.postMessage({ id: t.id, out, input: t.buf }, [out.buffer, t.buf.buffer]);
     }
@@ -89,8 +112,8 @@ export class DeflatePool {
   private closed = false;
 
   constructor(
-    private readonly level = 1,
-    private readonly storeRatio = 0.95,
+    readonly level = 1,
+    readonly storeRatio = 0.95,
     size = Math.max(1, Math.min(os.availableParallelism(), 8)),
   ) {
     for (let i = 0; i < size; i++) {
@@ -132,42 +155,46 @@ export class DeflatePool {
     });
   }
 
-  /** Compress a whole file (the buffer is transferred: do not use it afterwards). */
-  async whole(buf: Buffer): Promise<WholeResult> {
-    const size = buf.length;
-    const r = await this.run<{ out: Uint8Array; stored: boolean; crc: number; sha256: string }>(
-      { kind: 'whole', level: this.level, storeRatio: this.storeRatio },
-      buf,
-    );
-    return {
-      out: Buffer.from(r.out.buffer, r.out.byteOffset, r.out.byteLength),
-      stored: r.stored,
-      crc: r.crc,
-      sha256: r.sha256,
-      size,
-    };
-  }
-
-  /** Read (up to `size` bytes of) a small file in the worker, then as `whole`. */
-  async file(path: string, size: number): Promise<WholeResult> {
-    const r = await this.run<{ out: Uint8Array; stored: boolean; crc: number; sha256: string; size: number }>(
-      { kind: 'file', path, size, level: this.level, storeRatio: this.storeRatio },
+  /** Read and encode a batch of small files (each up to `size` bytes) in one worker. */
+  async files(list: Array<{ path: string; size: number }>): Promise<WholeResult[]> {
+    const r = await this.run<{
+      out: Uint8Array;
+      metas: Array<Omit<WholeResult, 'out'> & { offset: number; length: number }>;
+    }>(
+      {
+        kind: 'files',
+        files: list,
+        level: this.level,
+        storeRatio: this.storeRatio,
+        size: list.reduce((a, f) => a + f.size, 0),
+      },
       null,
     );
-    return {
-      out: Buffer.from(r.out.buffer, r.out.byteOffset, r.out.byteLength),
-      stored: r.stored,
-      crc: r.crc,
-      sha256: r.sha256,
-      size: r.size,
-    };
+    const all = Buffer.from(r.out.buffer, r.out.byteOffset, r.out.byteLength);
+    return r.metas.map((m) => ({
+      out: all.subarray(m.offset, m.offset + m.length),
+      stored: m.stored,
+      crc: m.crc,
+      sha256: m.sha256,
+      size: m.size,
+    }));
   }
 
   /** Deflate one chunk of a large file; `buf` (from allocUnsafeSlow, offset 0) is transferred and handed back whole as `input`. */
-  async chunk(buf: Buffer, final: boolean): Promise<{ out: Buffer; input: Buffer }> {
+  async chunk(
+    buf: Buffer,
+    final: boolean,
+    settings: { memLevel: number; windowBits: number } = { memLevel: 9, windowBits: 15 },
+  ): Promise<{ out: Buffer; input: Buffer }> {
     if (buf.byteOffset !== 0) throw new Error('chunk buffers must start at offset 0');
     const r = await this.run<{ out: Uint8Array; input: Uint8Array }>(
-      { kind: 'chunk', level: this.level, final },
+      {
+        kind: 'chunk',
+        level: this.level,
+        memLevel: settings.memLevel,
+        windowBits: settings.windowBits,
+        final,
+      },
       buf,
       true,
     );

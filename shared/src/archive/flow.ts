@@ -56,6 +56,13 @@ export class Budget {
     }
     return new Promise((resolve, reject) => this.waiters.push({ n, resolve, reject }));
   }
+  /** Take `n` now if that needs no waiting. */
+  tryAcquire(n: number): boolean {
+    n = Math.min(n, this.total);
+    if (this.error !== null || this.used + n > this.total || this.waiters.length > 0) return false;
+    this.used += n;
+    return true;
+  }
   release(n: number): void {
     this.used -= Math.min(n, this.total);
     while (this.waiters.length && this.used + this.waiters[0].n <= this.total) {

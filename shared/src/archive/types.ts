@@ -32,7 +32,7 @@ export interface CreateSnapshotOptions {
   kind?: ArchiveKind;
   signal?: AbortSignal;
   onProgress?: ProgressFn;
-  /** zlib level (default 1) */
+  /** zlib level (default 2) */
   level?: number;
   /** worker threads (default: one per core) */
   threads?: number;
