@@ -4,7 +4,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { CancelledError, PermanentError } from '../errors';
 import { ARCHIVES_DIR } from '../runs';
-import { DeflatePool } from './deflate-pool';
+import { DeflatePool, deflateRoom, type WholeResult } from './deflate-pool';
 import { chooseEncoding } from './encoding';
 import { AsyncQueue, Budget, noop } from './flow';
 import {
@@ -16,6 +16,7 @@ import {
   type ManifestEntry,
 } from './manifest';
 import { ArchiveOutput } from './output';
+import { SharedRing, type Region } from './ring';
 import type { ArchiveProgress, CreateSnapshotOptions, SnapshotResult } from './types';
 import { walkRun, type WalkEntry } from './walk';
 import {
@@ -40,7 +41,8 @@ const STORE_RATIO = 0.95;
  * deflated with small blocks (encoding.ts) it is smaller at the same speed.
  */
 const DEFAULT_LEVEL = 2;
-const BYTE_BUDGET = 24 << 20;
+/** bytes in flight (read, being deflated, waiting to be written): the shared ring's size */
+const RING_BYTES = 32 << 20;
 const FILES_IN_FLIGHT = 256;
 /** small files per worker message, and their bytes */
 const SMALL_BATCH_FILES = 48;
@@ -55,7 +57,6 @@ type Job =
       kind: 'small';
       e: WalkEntry;
       result: Promise<SmallResult>;
-      cost: number;
     }
   | {
       kind: 'big';
@@ -65,21 +66,12 @@ type Job =
       done: Promise<{ crc: number; sha256: string; size: number }>;
     };
 
-/** One piece of a large file; `recycle` is the read buffer to reuse once the piece is written (stored data). */
+/** One piece of a large file: its encoded bytes (a view into the ring) and the region to release. */
 interface Chunk {
   out: Promise<Buffer>;
-  cost: number;
-  recycle?: Buffer;
-}
-/** Reused 1 MiB read buffers for large files (handed back by the workers after deflating). */
-class BufferCache {
-  private free: Buffer[] = [];
-  take(): Buffer {
-    return this.free.pop() ?? Buffer.allocUnsafeSlow(CHUNK);
-  }
-  give(b: Buffer): void {
-    if (b.length === CHUNK && this.free.length < 16) this.free.push(b);
-  }
+  region: Region | null;
+  /** input bytes, for progress */
+  bytes: number;
 }
 
 export function defaultArchiveName(label?: string, prefix = ''): string {
@@ -150,14 +142,14 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
   progress.filesTotal = fileCount;
   emit(true);
 
-  const pool = new DeflatePool(opts.level ?? DEFAULT_LEVEL, STORE_RATIO, opts.threads);
-  const budget = new Budget(BYTE_BUDGET);
+  const ring = new SharedRing(RING_BYTES);
+  const pool = new DeflatePool(ring, opts.level ?? DEFAULT_LEVEL, STORE_RATIO, opts.threads);
   const slots = new Budget(FILES_IN_FLIGHT);
   const jobs = new AsyncQueue<Job>();
   let failure: unknown = null;
   const fail = (err: unknown) => {
     if (failure === null) failure = err;
-    budget.fail(failure);
+    ring.fail(failure);
     slots.fail(failure);
     jobs.fail(failure);
   };
@@ -171,8 +163,7 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
   let fhClosed = false;
   try {
     const out = new ArchiveOutput(fh);
-    const buffers = new BufferCache();
-    const producer = produce(walked.entries, pool, budget, slots, jobs, buffers).catch(fail);
+    const producer = produce(walked.entries, pool, ring, slots, jobs).catch(fail);
     const central: Buffer[] = [];
     const manifest: string[] = [];
     const createdAt = new Date().toISOString();
@@ -267,7 +258,7 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
           r.size,
           r.out,
         );
-        budget.release(job.cost);
+        r.release();
         slots.release(1);
         manifest.push(
           JSON.stringify({
@@ -302,9 +293,8 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
           const buf = await c.out;
           await out.write(buf);
           compressedSize += buf.length;
-          budget.release(c.cost);
-          if (c.recycle) buffers.give(c.recycle);
-          progress.bytesDone += c.cost / 2;
+          if (c.region) ring.release(c.region);
+          progress.bytesDone += c.bytes;
           emit();
         }
         const d = await job.done;
@@ -465,83 +455,97 @@ function sourceError(rel: string, err: unknown): unknown {
   return err;
 }
 
-type SmallResult = { out: Buffer; stored: boolean; crc: number; sha256: string; size: number };
+type SmallResult = WholeResult & {
+  /** call once the bytes are written: the batch's ring region is freed after its last file */
+  release(): void;
+};
 
 /**
- * Small files go to the workers in batches (one message per batch instead of one per file). A
- * batch is sent before the producer could wait for budget, so the writer never waits for a file
- * whose batch has not been sent.
+ * Small files go to the workers in batches (one message per batch instead of one per file), their
+ * outputs packed into one ring region. A batch is sent before the producer could wait, so the
+ * writer never waits for a file whose batch has not been sent.
  */
 class SmallBatch {
   private files: Array<{ path: string; size: number }> = [];
   private waiting: Array<{ resolve(r: SmallResult): void; reject(e: unknown): void }> = [];
   private bytes = 0;
 
-  constructor(private readonly pool: DeflatePool) {}
+  constructor(
+    private readonly pool: DeflatePool,
+    private readonly ring: SharedRing,
+  ) {}
+
+  get full(): boolean {
+    return this.files.length >= SMALL_BATCH_FILES || this.bytes >= SMALL_BATCH_BYTES;
+  }
 
   add(path: string, size: number): Promise<SmallResult> {
     this.files.push({ path, size });
     this.bytes += size;
     const result = new Promise<SmallResult>((resolve, reject) => this.waiting.push({ resolve, reject }));
     result.catch(noop);
-    if (this.files.length >= SMALL_BATCH_FILES || this.bytes >= SMALL_BATCH_BYTES) this.send();
     return result;
   }
 
-  send(): void {
+  async send(): Promise<void> {
     if (!this.files.length) return;
-    const waiting = this.waiting;
-    this.pool.files(this.files).then(
-      (results) => results.forEach((r, i) => waiting[i].resolve(r)),
-      (err) => waiting.forEach((w) => w.reject(err)),
-    );
+    const { files, waiting, bytes } = this;
     this.files = [];
     this.waiting = [];
     this.bytes = 0;
+    let region: Region;
+    try {
+      region = await this.ring.acquire(bytes);
+    } catch (err) {
+      for (const w of waiting) w.reject(err);
+      throw err;
+    }
+    let unwritten = files.length;
+    const release = () => {
+      if (--unwritten === 0) this.ring.release(region);
+    };
+    this.pool.files(files, region).then(
+      (results) => results.forEach((r, i) => waiting[i].resolve({ ...r, release })),
+      (err) => waiting.forEach((w) => w.reject(err)),
+    );
   }
 }
 
-/** Reads files in archive order and hands them to the pool; memory bounded by the budgets. */
+/** Reads files in archive order and hands them to the pool; memory bounded by the ring and slots. */
 async function produce(
   entries: WalkEntry[],
   pool: DeflatePool,
-  budget: Budget,
+  ring: SharedRing,
   slots: Budget,
   jobs: AsyncQueue<Job>,
-  buffers: BufferCache,
 ): Promise<void> {
-  const batch = new SmallBatch(pool);
+  const batch = new SmallBatch(pool, ring);
   for (const e of entries) {
     if (e.type !== 'file') {
       jobs.push(e.type === 'dir' ? { kind: 'dir', e } : { kind: 'symlink', e });
       continue;
     }
     if (e.size <= CHUNK) {
-      const cost = Math.max(e.size * 2, 4096);
       if (!slots.tryAcquire(1)) {
-        batch.send();
+        await batch.send();
         await slots.acquire(1);
       }
-      if (!budget.tryAcquire(cost)) {
-        batch.send();
-        await budget.acquire(cost);
-      }
-      jobs.push({ kind: 'small', e, result: batch.add(e.abs, e.size), cost });
+      jobs.push({ kind: 'small', e, result: batch.add(e.abs, e.size) });
+      if (batch.full) await batch.send();
       continue;
     }
-    batch.send();
-    await produceBig(e, pool, budget, jobs, buffers);
+    await batch.send();
+    await produceBig(e, pool, ring, jobs);
   }
-  batch.send();
+  await batch.send();
   jobs.end();
 }
 
 async function produceBig(
   e: WalkEntry,
   pool: DeflatePool,
-  budget: Budget,
+  ring: SharedRing,
   jobs: AsyncQueue<Job>,
-  buffers: BufferCache,
 ): Promise<void> {
   const chunks = new AsyncQueue<Chunk>();
   let settle!: (v: { crc: number; sha256: string; size: number }) => void;
@@ -566,35 +570,35 @@ async function produceBig(
     let finalSent = false;
     while (pos < e.size) {
       const want = Math.min(CHUNK, e.size - pos);
-      await budget.acquire(want * 2);
-      const buf = buffers.take();
+      // Read into the ring; deflate output goes into the same region, after the input.
+      const region = await ring.acquire(method === METHOD_STORE ? want : want + deflateRoom(want));
+      const buf = ring.view(region, 0, want);
       let got = 0;
-      while (got < want) {
-        const { bytesRead } = await fh.read(buf, got, want - got, pos + got);
-        if (bytesRead === 0) break;
-        got += bytesRead;
+      try {
+        while (got < want) {
+          const { bytesRead } = await fh.read(buf, got, want - got, pos + got);
+          if (bytesRead === 0) break;
+          got += bytesRead;
+        }
+      } catch (err) {
+        ring.release(region);
+        throw sourceError(e.rel, err);
       }
       const data = buf.subarray(0, got);
       crc = zlib.crc32(data, crc);
       hash.update(data);
       pos += got;
       const final = got < want || pos >= e.size;
-      const out =
-        method === METHOD_STORE
-          ? Promise.resolve(data)
-          : pool.chunk(data, final, enc).then((r) => {
-              buffers.give(r.input);
-              return r.out;
-            });
+      const out = method === METHOD_STORE ? Promise.resolve(data) : pool.chunk(region, got, final, enc);
       out.catch(noop);
-      chunks.push({ out, cost: want * 2, recycle: method === METHOD_STORE ? buf : undefined });
+      chunks.push({ out, region, bytes: got });
       if (final) {
         finalSent = true;
         break;
       }
     }
     if (!finalSent && method === METHOD_DEFLATE)
-      chunks.push({ out: Promise.resolve(zlib.deflateRawSync(Buffer.alloc(0))), cost: 0 });
+      chunks.push({ out: Promise.resolve(zlib.deflateRawSync(Buffer.alloc(0))), region: null, bytes: 0 });
     chunks.end();
     settle({ crc, sha256: hash.digest('hex'), size: pos });
   } catch (err) {

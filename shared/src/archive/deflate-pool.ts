@@ -1,32 +1,31 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { chooseEncoding } from './encoding';
+import type { Region, SharedRing } from './ring';
 
 /**
- * A small pool of worker threads (one per core) that deflate buffers with Node's zlib.
+ * A small pool of worker threads (one per core) that deflate with Node's zlib. Data moves through
+ * the snapshot's SharedRing (ring.ts): tasks name regions of it, workers read their input from and
+ * write their output into it, and messages carry only offsets and metadata.
  * The worker source is inline so the pool works the same from ts sources (jest, tsx) and dist.
  *
  * Task kinds:
- *  - 'files': a batch of small files, each read and encoded whole: CRC32, SHA-256 and either raw
- *    deflate (Z_FINISH) or, when deflate saves less than `storeRatio`, the original bytes to be stored. Files of 64 KiB
- *    and more first get their encoding (store, deflate block size) chosen from a 32 KiB sample.
- *  - 'chunk': one chunk of a large file, deflated with the memLevel chosen for the file. Non-final
- *    chunks end with Z_SYNC_FLUSH so independently deflated chunks concatenate into one valid raw
- *    deflate stream; the final one ends with Z_FINISH.
+ *  - 'files': a batch of small files, read by the worker and encoded whole: CRC32, SHA-256 and
+ *    either raw deflate (Z_FINISH) or, when deflate saves less than `storeRatio`, the original
+ *    bytes. Outputs are packed into the task's region (never more than the files' sizes). Files of
+ *    64 KiB and more first get their encoding (store, deflate block size) chosen from a 32 KiB sample.
+ *  - 'chunk': one chunk of a large file, read by the main thread into the start of its region and
+ *    deflated into the rest of it, with the settings chosen for the file. Non-final chunks end with
+ *    Z_SYNC_FLUSH so independently deflated chunks concatenate into one valid raw deflate stream;
+ *    the final one ends with Z_FINISH.
  */
 const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
 const zlib = require('node:zlib');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-// A buffer whose ArrayBuffer can be transferred without detaching anything else. zlib's output of
-// 64 KiB and more sits alone at the start of its own ArrayBuffer (at most ~2.5x its size, within
-// the byte budget): transferred as is. Smaller results may live in Node's shared pool: copied.
-function own(b) {
-  if (b.byteOffset === 0 && (b.buffer.byteLength === b.length || (b.length >= 65536 && b.buffer.byteLength > Buffer.poolSize))) return b;
-  const c = new Uint8Array(b.length); c.set(b); return Buffer.from(c.buffer);
-}
-// One output buffer big enough for the whole result: far less garbage than zlib's 16 KiB pieces.
+const sab = workerData.sab;
+// One zlib output buffer big enough for the whole result: far less garbage than 16 KiB pieces.
 function outSize(n) { return Math.max(16384, n + (n >> 7) + 1024); }
 const chooseEncoding = ${chooseEncoding.toString()};
 const PROBE_FROM = 64 << 10, PROBE = 32 << 10;
@@ -59,28 +58,29 @@ function encodeWhole(buf, t) {
   }
   return { data: buf, stored: true, crc, sha256, size: buf.length };
 }
+function place(data, offset, room) {
+  if (data.length > room) throw new Error('deflate output larger than its region (' + data.length + ' > ' + room + ')');
+  new Uint8Array(sab, offset, data.length).set(data);
+}
 parentPort.on('message', (t) => {
   try {
     if (t.kind === 'files') {
-      // A batch of small files read here (one reused scratch buffer): open/read/close, hashing and
-      // deflate stay off the main thread, and one message carries all results in one ArrayBuffer.
-      const metas = [], parts = [];
-      let total = 0;
+      // open/read/close, hashing and deflate of small files stay off the main thread.
+      const metas = [];
+      let used = 0;
       for (const f of t.files) {
         const r = encodeWhole(readInto(f.path, f.size), t);
-        parts.push(r.stored ? Buffer.from(r.data) : r.data); // stored data sits in the scratch buffer
-        metas.push({ offset: total, length: r.data.length, stored: r.stored, crc: r.crc, sha256: r.sha256, size: r.size });
-        total += r.data.length;
+        place(r.data, t.out + used, t.room - used);
+        metas.push({ offset: used, length: r.data.length, stored: r.stored, crc: r.crc, sha256: r.sha256, size: r.size });
+        used += r.data.length;
       }
-      const out = new Uint8Array(total);
-      for (let i = 0; i < parts.length; i++) out.set(parts[i], metas[i].offset);
-      parentPort.postMessage({ id: t.id, out, metas }, [out.buffer]);
+      parentPort.postMessage({ id: t.id, metas });
     } else {
-      const buf = Buffer.from(t.buf.buffer, t.buf.byteOffset, t.buf.byteLength);
+      const input = Buffer.from(sab, t.in, t.length);
       const flush = t.final ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH;
-      const out = own(zlib.deflateRawSync(buf, { level: t.level, memLevel: t.memLevel, windowBits: t.windowBits, finishFlush: flush, chunkSize: outSize(buf.length) }));
-      // Hand the input buffer back so the main thread can reuse it.
-      parentPort.postMessage({ id: t.id, out, input: t.buf }, [out.buffer, t.buf.buffer]);
+      const d = zlib.deflateRawSync(input, { level: t.level, memLevel: t.memLevel, windowBits: t.windowBits, finishFlush: flush, chunkSize: outSize(input.length) });
+      place(d, t.out, t.room);
+      parentPort.postMessage({ id: t.id, length: d.length });
     }
   } catch (err) {
     parentPort.postMessage({ id: t.id, error: String(err && err.message || err), code: err && err.code });
@@ -88,7 +88,13 @@ parentPort.on('message', (t) => {
 });
 `;
 
+/** Room a chunk's deflate output may need: zlib's worst case (stored blocks) plus flush markers. */
+export function deflateRoom(n: number): number {
+  return n + (n >> 10) + 64;
+}
+
 export interface WholeResult {
+  /** the encoded bytes, a view into the ring */
   out: Buffer;
   size: number;
   stored: boolean;
@@ -112,12 +118,17 @@ export class DeflatePool {
   private closed = false;
 
   constructor(
-    readonly level = 1,
+    private readonly ring: SharedRing,
+    readonly level = 2,
     readonly storeRatio = 0.95,
     size = Math.max(1, Math.min(os.availableParallelism(), 8)),
   ) {
     for (let i = 0; i < size; i++) {
-      const w = new Worker(WORKER_SOURCE, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+      const w = new Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: { sab: ring.sab },
+        resourceLimits: { maxYoungGenerationSizeMb: 4 },
+      });
       w.on('message', (m: { id: number; error?: string; code?: string }) => {
         const p = this.pending.get(m.id);
         if (!p) return;
@@ -137,42 +148,40 @@ export class DeflatePool {
     this.pending.clear();
   }
 
-  /** `transfer`: move buf's whole ArrayBuffer to the worker (only for buffers from allocUnsafeSlow). */
-  private run<T>(task: Record<string, unknown>, buf: Buffer | null, transfer = false): Promise<T> {
+  private run<T>(task: Record<string, unknown>, cost: number): Promise<T> {
     if (this.closed) return Promise.reject(new Error('deflate pool closed'));
     const id = ++this.seq;
     let worker = 0;
     for (let i = 1; i < this.workers.length; i++) if (this.load[i] < this.load[worker]) worker = i;
-    const cost = (buf ? buf.length : Number(task.size ?? 0)) + 4096;
+    cost += 4096;
     this.load[worker] += cost;
     const w = this.workers[worker];
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, worker, cost });
-      if (!buf) return w.postMessage({ ...task, id });
-      const transferable = transfer || (buf.byteOffset === 0 && buf.buffer.byteLength === buf.length);
-      const view = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
-      w.postMessage({ ...task, id, buf: view }, transferable ? [buf.buffer as ArrayBuffer] : []);
+      w.postMessage({ ...task, id });
     });
   }
 
-  /** Read and encode a batch of small files (each up to `size` bytes) in one worker. */
-  async files(list: Array<{ path: string; size: number }>): Promise<WholeResult[]> {
+  /**
+   * Read and encode a batch of small files (each up to `size` bytes) in one worker; the outputs
+   * land in `region`, which must hold the sum of the sizes.
+   */
+  async files(list: Array<{ path: string; size: number }>, region: Region): Promise<WholeResult[]> {
     const r = await this.run<{
-      out: Uint8Array;
       metas: Array<Omit<WholeResult, 'out'> & { offset: number; length: number }>;
     }>(
       {
         kind: 'files',
         files: list,
+        out: region.offset,
+        room: region.length,
         level: this.level,
         storeRatio: this.storeRatio,
-        size: list.reduce((a, f) => a + f.size, 0),
       },
-      null,
+      list.reduce((a, f) => a + f.size, 0),
     );
-    const all = Buffer.from(r.out.buffer, r.out.byteOffset, r.out.byteLength);
     return r.metas.map((m) => ({
-      out: all.subarray(m.offset, m.offset + m.length),
+      out: this.ring.view(region, m.offset, m.length),
       stored: m.stored,
       crc: m.crc,
       sha256: m.sha256,
@@ -180,28 +189,33 @@ export class DeflatePool {
     }));
   }
 
-  /** Deflate one chunk of a large file; `buf` (from allocUnsafeSlow, offset 0) is transferred and handed back whole as `input`. */
+  /**
+   * Deflate the `length` bytes at the start of `region` into the rest of it (which must hold
+   * `deflateRoom(length)`); returns a view of the output.
+   */
   async chunk(
-    buf: Buffer,
+    region: Region,
+    length: number,
     final: boolean,
     settings: { memLevel: number; windowBits: number } = { memLevel: 9, windowBits: 15 },
-  ): Promise<{ out: Buffer; input: Buffer }> {
-    if (buf.byteOffset !== 0) throw new Error('chunk buffers must start at offset 0');
-    const r = await this.run<{ out: Uint8Array; input: Uint8Array }>(
+  ): Promise<Buffer> {
+    const room = region.length - length;
+    if (room < deflateRoom(length)) throw new RangeError('chunk region too small for its deflate output');
+    const r = await this.run<{ length: number }>(
       {
         kind: 'chunk',
+        in: region.offset,
+        length,
+        out: region.offset + length,
+        room,
         level: this.level,
         memLevel: settings.memLevel,
         windowBits: settings.windowBits,
         final,
       },
-      buf,
-      true,
+      length,
     );
-    return {
-      out: Buffer.from(r.out.buffer, r.out.byteOffset, r.out.byteLength),
-      input: Buffer.from(r.input.buffer, 0, r.input.buffer.byteLength),
-    };
+    return this.ring.view(region, length, r.length);
   }
 
   async close(): Promise<void> {
