@@ -116,8 +116,9 @@ describe('run-snapshot processor', () => {
     expect(types[0]).toBe('ENQUEUED');
     expect(types.at(-1)).toBe('ARCHIVE_COMPLETE');
     expect(types.filter((t) => TERMINAL_EVENT_TYPES.has(t))).toEqual(['ARCHIVE_COMPLETE']);
-    // 'Adding <path>' lines come at the engine's progress interval (100 ms); a run archived faster
-    // than that gets one 'Added N files' line instead. Either way the feed is never silent.
+    // 'Adding <path>' lines come at the engine's progress interval (100 ms), so a run archived
+    // faster may have none; the summary line 'Added N files' always comes before completion.
+    expect(events.some((e) => /^Added 14 files \(\d+ bytes\)/.test(e.message))).toBe(true);
     const adding = events.filter((e) => e.message.startsWith('Adding ') || /^Added 14 files/.test(e.message));
     expect(adding.length).toBeGreaterThan(0);
     expect(adding[0].progress).toMatchObject({ unit: 'bytes', total: expect.any(Number) });

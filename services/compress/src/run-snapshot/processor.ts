@@ -34,8 +34,9 @@ function snapshotUpdate(p: ArchiveProgress): ProgressUpdate {
     ? `Adding ${p.currentPath}`
     : p.stage === 'scanning'
       ? 'Scanning the run'
-      : p.stage === 'finalizing'
-        ? `Finalizing the archive (${p.filesDone} files)`
+      : p.stage === 'finalizing' || p.stage === 'done'
+        ? // a summary line: 'Adding' lines are throttled, and a fast run may have none
+          `Added ${p.filesDone} files (${p.bytesDone} bytes)${p.stage === 'finalizing' ? ', finalizing the archive' : ''}`
         : undefined;
   return { stage: 'archiving', percent, message, current: p.bytesDone, total: p.bytesTotal, unit: 'bytes' };
 }
@@ -53,20 +54,12 @@ export async function processRunSnapshot(ctx: ProcessorContext<Payload>): Promis
   const pump = progressPump(ctx);
   let snap;
   try {
-    let namedAFile = false;
     snap = await createSnapshot({
       runDir,
       label,
       kind: 'snapshot',
       signal: ctx.signal,
-      onProgress: (p) => {
-        const u = snapshotUpdate(p);
-        if (p.currentPath) namedAFile = true;
-        // The engine reports at most every 100 ms: a run archived faster still gets a line.
-        else if (p.stage === 'finalizing' && !namedAFile)
-          u.message = `Added ${p.filesDone} files (${p.bytesDone} bytes)`;
-        pump.send(u);
-      },
+      onProgress: (p) => pump.send(snapshotUpdate(p)),
     });
   } finally {
     await pump.drain();
