@@ -18,7 +18,9 @@ import {
 import { ArchiveOutput } from './output';
 import { SharedRing, type Region } from './ring';
 import type { ArchiveProgress, CreateSnapshotOptions, SnapshotResult } from './types';
-import { walkRun, type WalkEntry } from './walk';
+import { ManifestWriter } from './manifest-writer';
+import { SpillBuffer } from './spill';
+import { countRun, walkEntries, type WalkEntry } from './walk';
 import {
   S_IFDIR,
   S_IFLNK,
@@ -47,6 +49,8 @@ const FILES_IN_FLIGHT = 256;
 /** small files per worker message, and their bytes */
 const SMALL_BATCH_FILES = 48;
 const SMALL_BATCH_BYTES = 1 << 20;
+/** skipped link names kept for the report (all are counted) */
+const MAX_SKIPPED_NAMES = 1000;
 /** Files whose size could reach 4 GiB get ZIP64 local headers. */
 const ZIP64_LOCAL_THRESHOLD = 0xffff0000 - CHUNK;
 
@@ -129,18 +133,21 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
   };
   emit(true);
 
-  const walked = await walkRun(runDir, [tmpPath, finalPath], signal);
-  if (walked.entries.some((e) => e.rel === MANIFEST_NAME)) {
-    throw new PermanentError(
-      `The run contains ${MANIFEST_NAME}, a name Arkive reserves for its manifest`,
-      'ARCHIVE_RESERVED_NAME',
-    );
-  }
-  const fileCount = walked.entries.filter((e) => e.type === 'file').length;
+  // Two passes over the tree: totals for the percentages first, then the entries stream into the
+  // pipeline, so no list of the run's entries is ever held.
+  const excluded = [tmpPath, finalPath];
+  const counted = await countRun(runDir, excluded, signal, MANIFEST_NAME);
+  if (counted.found) throw reservedNameError();
   progress.stage = 'compressing';
-  progress.bytesTotal = walked.totalBytes;
-  progress.filesTotal = fileCount;
+  progress.bytesTotal = counted.bytes;
+  progress.filesTotal = counted.files;
   emit(true);
+  const skippedLinks: string[] = [];
+  let skippedLinkCount = 0;
+  const entries = walkEntries(runDir, excluded, signal, (rel) => {
+    skippedLinkCount++;
+    if (skippedLinks.length < MAX_SKIPPED_NAMES) skippedLinks.push(rel);
+  });
 
   const ring = new SharedRing(RING_BYTES);
   const pool = new DeflatePool(ring, opts.level ?? DEFAULT_LEVEL, STORE_RATIO, opts.threads);
@@ -161,13 +168,20 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
 
   const fh = await fs.open(tmpPath, 'wx', 0o644);
   let fhClosed = false;
+  // The central directory and the deflated manifest wait for the end of the archive: past 8 MiB
+  // they continue in temp files beside it.
+  const central = new SpillBuffer(`${tmpPath}.central`, opts.spillAfterBytes);
+  const manifest = new ManifestWriter(new SpillBuffer(`${tmpPath}.manifest`, opts.spillAfterBytes));
+  let entryCount = 0;
+  const addCentral = async (header: Buffer) => {
+    entryCount++;
+    await central.append(header);
+  };
   try {
     const out = new ArchiveOutput(fh);
-    const producer = produce(walked.entries, pool, ring, slots, jobs).catch(fail);
-    const central: Buffer[] = [];
-    const manifest: string[] = [];
+    const producer = produce(entries, pool, ring, slots, jobs).catch(fail);
     const createdAt = new Date().toISOString();
-    manifest.push(JSON.stringify({ format: MANIFEST_FORMAT, version: 1, createdAt, label, kind }));
+    await manifest.add({ format: MANIFEST_FORMAT, version: 1, createdAt, label, kind });
 
     const writeWhole = async (
       rel: string,
@@ -194,7 +208,7 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
         }),
       );
       await out.write(data);
-      central.push(
+      await addCentral(
         centralHeader(
           {
             name: nameBuf,
@@ -219,9 +233,7 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
       progress.currentPath = e.rel;
       if (job.kind === 'dir') {
         await writeWhole(e.rel, true, S_IFDIR | e.mode, mtimeSec, METHOD_STORE, 0, 0, Buffer.alloc(0));
-        manifest.push(
-          JSON.stringify({ p: e.rel, t: 'd', s: 0, m: e.mode, mt: e.mtimeMs } satisfies ManifestEntry),
-        );
+        await manifest.add({ p: e.rel, t: 'd', s: 0, m: e.mode, mt: e.mtimeMs } satisfies ManifestEntry);
       } else if (job.kind === 'symlink') {
         const data = Buffer.from(e.target!, 'utf8');
         await writeWhole(
@@ -234,16 +246,14 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
           data.length,
           data,
         );
-        manifest.push(
-          JSON.stringify({
-            p: e.rel,
-            t: 'l',
-            s: data.length,
-            m: 0o777,
-            mt: e.mtimeMs,
-            l: e.target,
-          } satisfies ManifestEntry),
-        );
+        await manifest.add({
+          p: e.rel,
+          t: 'l',
+          s: data.length,
+          m: 0o777,
+          mt: e.mtimeMs,
+          l: e.target,
+        } satisfies ManifestEntry);
       } else if (job.kind === 'small') {
         const r = await job.result.catch((err: unknown) => {
           throw sourceError(e.rel, err);
@@ -260,16 +270,14 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
         );
         r.release();
         slots.release(1);
-        manifest.push(
-          JSON.stringify({
-            p: e.rel,
-            t: 'f',
-            s: r.size,
-            m: e.mode,
-            mt: e.mtimeMs,
-            h: r.sha256,
-          } satisfies ManifestEntry),
-        );
+        await manifest.add({
+          p: e.rel,
+          t: 'f',
+          s: r.size,
+          m: e.mode,
+          mt: e.mtimeMs,
+          h: r.sha256,
+        } satisfies ManifestEntry);
         progress.bytesDone += r.size;
         progress.filesDone++;
       } else {
@@ -305,7 +313,7 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
             'ARCHIVE_SOURCE_CHANGED',
           );
         await out.write(dataDescriptor(d.crc, compressedSize, d.size, zip64));
-        central.push(
+        await addCentral(
           centralHeader(
             {
               name: nameBuf,
@@ -322,16 +330,14 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
             zip64,
           ),
         );
-        manifest.push(
-          JSON.stringify({
-            p: e.rel,
-            t: 'f',
-            s: d.size,
-            m: e.mode,
-            mt: e.mtimeMs,
-            h: d.sha256,
-          } satisfies ManifestEntry),
-        );
+        await manifest.add({
+          p: e.rel,
+          t: 'f',
+          s: d.size,
+          m: e.mode,
+          mt: e.mtimeMs,
+          h: d.sha256,
+        } satisfies ManifestEntry);
         progress.filesDone++;
       }
       emit();
@@ -342,30 +348,38 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
     progress.stage = 'finalizing';
     progress.currentPath = undefined;
     emit(true);
-    manifest.push(
-      JSON.stringify({
-        end: true,
-        fileCount,
-        entryCount: manifest.length - 1,
-        totalBytes: progress.bytesDone,
-      }),
-    );
-    const manifestBuf = Buffer.from(manifest.join('\n') + '\n', 'utf8');
-    const manifestSha256 = createHash('sha256').update(manifestBuf).digest('hex');
-    const manifestDeflated = zlib.deflateRawSync(manifestBuf, { level: 6 });
-    await writeWhole(
-      MANIFEST_NAME,
-      false,
-      S_IFREG | 0o444,
-      Math.floor(Date.now() / 1000),
-      METHOD_DEFLATE,
-      zlib.crc32(manifestBuf),
-      manifestBuf.length,
-      manifestDeflated,
-    );
+    const fileCount = progress.filesDone;
+    await manifest.add({
+      end: true,
+      fileCount,
+      entryCount: manifest.lines - 1,
+      totalBytes: progress.bytesDone,
+    });
+    const manifestSha256 = await manifest.finish();
+    if (manifest.size >= 0xffffffff || manifest.deflated.length >= 0xffffffff)
+      throw new PermanentError('The manifest of this run would exceed 4 GiB', 'ARCHIVE_TOO_MANY_ENTRIES');
+    // The manifest entry: sizes and CRC are known by now, its data streams from the spill buffer.
+    {
+      const nameBuf = Buffer.from(MANIFEST_NAME, 'utf8');
+      const mtimeSec = Math.floor(Date.now() / 1000);
+      const offset = out.offset;
+      const fields = {
+        name: nameBuf,
+        method: METHOD_DEFLATE,
+        mtimeSec,
+        crc: manifest.crc,
+        compressedSize: manifest.deflated.length,
+        size: manifest.size,
+      };
+      await out.write(localHeader({ ...fields, descriptor: false, zip64: false }));
+      for await (const piece of manifest.deflated.chunks()) await out.write(piece);
+      await addCentral(
+        centralHeader({ ...fields, flags: FLAG_UTF8, offset, mode: S_IFREG | 0o444, isDir: false }, false),
+      );
+    }
 
     const cdOffset = out.offset;
-    for (const c of central) await out.write(c);
+    for await (const piece of central.chunks()) await out.write(piece);
     const cdSize = out.offset - cdOffset;
     const comment: ArchiveComment = {
       arkive: 1,
@@ -377,7 +391,7 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
       manifestSha256,
     };
     await out.write(
-      endOfCentralDirectory(central.length, cdSize, cdOffset, Buffer.from(JSON.stringify(comment), 'utf8')),
+      endOfCentralDirectory(entryCount, cdSize, cdOffset, Buffer.from(JSON.stringify(comment), 'utf8')),
     );
     await out.flush();
     signal?.throwIfAborted?.();
@@ -401,12 +415,13 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
       size: out.offset,
       sha256: out.digest(),
       fileCount,
-      entryCount: central.length,
+      entryCount,
       totalBytes: progress.bytesDone,
       manifestSha256,
       label,
       kind,
-      skippedLinks: walked.skipped,
+      skippedLinks,
+      skippedLinkCount,
     };
   } catch (err) {
     fail(err);
@@ -417,6 +432,8 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
   } finally {
     signal?.removeEventListener('abort', onAbort);
     await pool.close();
+    await central.dispose();
+    await manifest.deflated.dispose();
   }
 }
 
@@ -427,7 +444,7 @@ const DEAD_PARTIAL_MS = 10 * 60 * 1000;
 async function sweepDeadPartials(outDir: string): Promise<void> {
   const names = await fs.readdir(outDir).catch(() => [] as string[]);
   for (const n of names) {
-    if (!/^\..+\.zip\.partial-[0-9a-f]+$/.test(n)) continue;
+    if (!/^\..+\.zip\.partial-[0-9a-f]+(\.central|\.manifest)?$/.test(n)) continue;
     const p = path.join(outDir, n);
     const st = await fs.lstat(p).catch(() => null);
     if (st?.isFile() && Date.now() - st.mtimeMs > DEAD_PARTIAL_MS)
@@ -440,6 +457,13 @@ export async function syncDir(dir: string): Promise<void> {
   if (!dh) return;
   await dh.sync().catch(noop);
   await dh.close().catch(noop);
+}
+
+function reservedNameError(): PermanentError {
+  return new PermanentError(
+    `The run contains ${MANIFEST_NAME}, a name Arkive reserves for its manifest`,
+    'ARCHIVE_RESERVED_NAME',
+  );
 }
 
 /** A run file that cannot be read any more: say which and why, in the run's terms. */
@@ -513,30 +537,32 @@ class SmallBatch {
 
 /** Reads files in archive order and hands them to the pool; memory bounded by the ring and slots. */
 async function produce(
-  entries: WalkEntry[],
+  entries: AsyncIterable<WalkEntry[]>,
   pool: DeflatePool,
   ring: SharedRing,
   slots: Budget,
   jobs: AsyncQueue<Job>,
 ): Promise<void> {
   const batch = new SmallBatch(pool, ring);
-  for (const e of entries) {
-    if (e.type !== 'file') {
-      jobs.push(e.type === 'dir' ? { kind: 'dir', e } : { kind: 'symlink', e });
-      continue;
-    }
-    if (e.size <= CHUNK) {
-      if (!slots.tryAcquire(1)) {
-        await batch.send();
-        await slots.acquire(1);
+  for await (const walked of entries)
+    for (const e of walked) {
+      if (e.rel === MANIFEST_NAME) throw reservedNameError();
+      if (e.type !== 'file') {
+        jobs.push(e.type === 'dir' ? { kind: 'dir', e } : { kind: 'symlink', e });
+        continue;
       }
-      jobs.push({ kind: 'small', e, result: batch.add(e.abs, e.size) });
-      if (batch.full) await batch.send();
-      continue;
+      if (e.size <= CHUNK) {
+        if (!slots.tryAcquire(1)) {
+          await batch.send();
+          await slots.acquire(1);
+        }
+        jobs.push({ kind: 'small', e, result: batch.add(e.abs, e.size) });
+        if (batch.full) await batch.send();
+        continue;
+      }
+      await batch.send();
+      await produceBig(e, pool, ring, jobs);
     }
-    await batch.send();
-    await produceBig(e, pool, ring, jobs);
-  }
   await batch.send();
   jobs.end();
 }

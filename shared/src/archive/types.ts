@@ -36,6 +36,8 @@ export interface CreateSnapshotOptions {
   level?: number;
   /** worker threads (default: one per core) */
   threads?: number;
+  /** bytes of central directory / deflated manifest kept in memory before a temp file takes over (default 8 MiB) */
+  spillAfterBytes?: number;
 }
 
 export interface SnapshotResult {
@@ -49,8 +51,10 @@ export interface SnapshotResult {
   manifestSha256: string;
   label?: string;
   kind: ArchiveKind;
-  /** symlinks pointing outside the run, not stored */
+  /** symlinks pointing outside the run, not stored (the first 1,000 names) */
   skippedLinks: string[];
+  /** how many such links were skipped */
+  skippedLinkCount: number;
 }
 
 export interface RestoreLimits {

@@ -51,8 +51,97 @@ async function lstatAll(paths: string[]): Promise<fsSync.Stats[]> {
 /**
  * Every directory, regular file and symlink under runDir, parents before children, names sorted,
  * skipping the run's top-level `archives/` (a nested `x/archives/` is ordinary data) and any
- * `excludeAbs` path. Other file types (sockets, fifos, devices) are skipped.
+ * `excludeAbs` path. Other file types (sockets, fifos, devices) are skipped; symlinks pointing
+ * outside the run are not yielded but passed to `onSkipped`.
+ *
+ * A generator of entry batches, so memory does not grow with the run: only the folders on the
+ * current path are held (one sorted listing each).
  */
+export async function* walkEntries(
+  runDir: string,
+  excludeAbs: string[] = [],
+  signal?: AbortSignal,
+  onSkipped?: (rel: string) => void,
+): AsyncGenerator<WalkEntry[]> {
+  const excluded = new Set(excludeAbs.map((p) => path.resolve(p)));
+  // Yields batches (cut at each folder, so parents still come before their children): a
+  // generator step per entry would cost more than the lstat itself.
+  async function* walk(dir: string, rel: string): AsyncGenerator<WalkEntry[]> {
+    signal?.throwIfAborted();
+    const names = (await fs.readdir(dir)).sort();
+    const items = names
+      .filter((n) => !(rel === '' && n === ARCHIVES_DIR))
+      .map((n) => ({ n, abs: path.join(dir, n) }))
+      .filter((x) => !excluded.has(x.abs));
+    for (let i = 0; i < items.length; i += LSTAT_SLICE) {
+      const slice = items.slice(i, i + LSTAT_SLICE);
+      const stats = await lstatAll(slice.map((x) => x.abs));
+      let batch: WalkEntry[] = [];
+      for (let j = 0; j < slice.length; j++) {
+        const st = stats[j];
+        const r = rel ? `${rel}/${slice[j].n}` : slice[j].n;
+        const base = { rel: r, abs: slice[j].abs, mode: st.mode & 0o7777, mtimeMs: st.mtimeMs };
+        if (st.isDirectory()) {
+          batch.push({ ...base, type: 'dir', size: 0 });
+          yield batch;
+          batch = [];
+          yield* walk(slice[j].abs, r);
+        } else if (st.isFile()) {
+          batch.push({ ...base, type: 'file', size: st.size });
+        } else if (st.isSymbolicLink()) {
+          const target = await fs.readlink(slice[j].abs);
+          if (linkStaysInside(r, target))
+            batch.push({ ...base, type: 'symlink', size: Buffer.byteLength(target), target });
+          else onSkipped?.(r);
+        }
+      }
+      if (batch.length) yield batch;
+    }
+  }
+  yield* walk(path.resolve(runDir), '');
+}
+
+/**
+ * Totals of a walk (for progress percentages) without keeping its entries; `found` tells whether
+ * an entry with the relative path `watch` exists.
+ */
+export async function countRun(
+  runDir: string,
+  excludeAbs: string[] = [],
+  signal?: AbortSignal,
+  watch?: string,
+): Promise<{ files: number; bytes: number; found: boolean }> {
+  // The same traversal as walkEntries, without building entries (this pass only counts).
+  const excluded = new Set(excludeAbs.map((p) => path.resolve(p)));
+  let files = 0;
+  let bytes = 0;
+  let found = false;
+  let sinceYield = 0;
+  async function walk(dir: string, rel: string): Promise<void> {
+    signal?.throwIfAborted();
+    for (const n of (await fs.readdir(dir)).sort()) {
+      if (rel === '' && n === ARCHIVES_DIR) continue;
+      const abs = path.join(dir, n);
+      if (excluded.has(abs)) continue;
+      if (++sinceYield === LSTAT_SLICE) {
+        sinceYield = 0;
+        await yieldToLoop();
+      }
+      const st = fsSync.lstatSync(abs);
+      const r = rel ? `${rel}/${n}` : n;
+      if (r === watch) found = true;
+      if (st.isDirectory()) await walk(abs, r);
+      else if (st.isFile()) {
+        files++;
+        bytes += st.size;
+      }
+    }
+  }
+  await walk(path.resolve(runDir), '');
+  return { files, bytes, found };
+}
+
+/** The whole walk as a list (for callers that need every entry at once, e.g. tests). */
 export async function walkRun(
   runDir: string,
   excludeAbs: string[] = [],
@@ -61,33 +150,10 @@ export async function walkRun(
   const entries: WalkEntry[] = [];
   const skipped: string[] = [];
   let totalBytes = 0;
-  const excluded = new Set(excludeAbs.map((p) => path.resolve(p)));
-  async function walk(dir: string, rel: string): Promise<void> {
-    signal?.throwIfAborted();
-    const names = (await fs.readdir(dir)).sort();
-    const items = names
-      .filter((n) => !(rel === '' && n === ARCHIVES_DIR))
-      .map((n) => ({ n, abs: path.join(dir, n) }))
-      .filter((x) => !excluded.has(x.abs));
-    const stats = await lstatAll(items.map((x) => x.abs));
-    for (let i = 0; i < items.length; i++) {
-      const st = stats[i];
-      const r = rel ? `${rel}/${items[i].n}` : items[i].n;
-      const base = { rel: r, abs: items[i].abs, mode: st.mode & 0o7777, mtimeMs: st.mtimeMs };
-      if (st.isDirectory()) {
-        entries.push({ ...base, type: 'dir', size: 0 });
-        await walk(items[i].abs, r);
-      } else if (st.isFile()) {
-        entries.push({ ...base, type: 'file', size: st.size });
-        totalBytes += st.size;
-      } else if (st.isSymbolicLink()) {
-        const target = await fs.readlink(items[i].abs);
-        if (linkStaysInside(r, target))
-          entries.push({ ...base, type: 'symlink', size: Buffer.byteLength(target), target });
-        else skipped.push(r);
-      }
+  for await (const batch of walkEntries(runDir, excludeAbs, signal, (r) => skipped.push(r)))
+    for (const e of batch) {
+      entries.push(e);
+      if (e.type === 'file') totalBytes += e.size;
     }
-  }
-  await walk(runDir, '');
   return { entries, skipped, totalBytes };
 }

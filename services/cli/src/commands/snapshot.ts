@@ -25,6 +25,8 @@ export function registerSnapshot(program: Program, run: Runner): void {
             `  ${humanBytes(r.size)}, ${r.fileCount} files (${humanBytes(r.totalBytes)}), sha256 ${r.sha256}`,
           ];
           for (const l of r.skippedLinks) lines.push(`  skipped symlink pointing outside the run: ${l}`);
+          if (r.skippedLinkCount > r.skippedLinks.length)
+            lines.push(`  ... and ${r.skippedLinkCount - r.skippedLinks.length} more skipped symlinks`);
           printResult(g, { ok: true, ...r }, lines);
         } finally {
           progress.stop();

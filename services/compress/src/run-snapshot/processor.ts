@@ -73,9 +73,9 @@ export async function processRunSnapshot(ctx: ProcessorContext<Payload>): Promis
     );
     await verifyArchive(snap.path, { signal: ctx.signal });
     ctx.throwIfStopped();
-    if (snap.skippedLinks.length)
+    if (snap.skippedLinkCount)
       await ctx.report.status(
-        `Skipped ${snap.skippedLinks.length} symlink(s) pointing outside the run: ${snap.skippedLinks.slice(0, 20).join(', ')}`,
+        `Skipped ${snap.skippedLinkCount} symlink(s) pointing outside the run: ${snap.skippedLinks.slice(0, 20).join(', ')}`,
         'WARNING',
       );
     await recordArchive(ctx, {
