@@ -51,23 +51,70 @@ export interface ParsedManifest {
   summary: ManifestSummary;
 }
 
-export function parseManifest(text: string): ParsedManifest {
-  const lines = text.split('\n').filter((l) => l.length > 0);
-  if (lines.length < 2) throw new Error('manifest is truncated');
-  const header = JSON.parse(lines[0]) as ManifestHeader;
-  if (header.format !== MANIFEST_FORMAT || header.version !== 1)
-    throw new Error('manifest has an unknown format');
-  const summary = JSON.parse(lines[lines.length - 1]) as ManifestSummary;
-  if (summary.end !== true) throw new Error('manifest is truncated');
-  const entries = new Map<string, ManifestEntry>();
-  for (let i = 1; i < lines.length - 1; i++) {
-    const e = JSON.parse(lines[i]) as ManifestEntry;
-    if (typeof e.p !== 'string' || entries.has(e.p))
-      throw new Error(`manifest entry ${i} is invalid or duplicated`);
-    entries.set(e.p, e);
+/**
+ * Parses the manifest as it is inflated, line by line, so neither the whole text nor a list of its
+ * lines is ever held (only the entries map). Lines are split on the newline byte, which never
+ * occurs inside a UTF-8 sequence.
+ */
+export class ManifestParser {
+  private carry: Buffer | null = null;
+  private pendingLine: string | null = null;
+  private header: ManifestHeader | null = null;
+  private lineNo = 0;
+  private readonly entries = new Map<string, ManifestEntry>();
+
+  push(chunk: Buffer): void {
+    let start = 0;
+    for (let nl = chunk.indexOf(10, start); nl >= 0; nl = chunk.indexOf(10, start)) {
+      let bytes = chunk.subarray(start, nl);
+      if (this.carry) {
+        bytes = Buffer.concat([this.carry, bytes]);
+        this.carry = null;
+      }
+      start = nl + 1;
+      if (bytes.length) this.line(bytes.toString('utf8'));
+    }
+    if (start < chunk.length) {
+      const rest = chunk.subarray(start);
+      this.carry = this.carry ? Buffer.concat([this.carry, rest]) : Buffer.from(rest);
+    }
   }
-  if (entries.size !== summary.entryCount) throw new Error('manifest entry count does not match its summary');
-  return { header, entries, summary };
+
+  end(): ParsedManifest {
+    if (this.carry?.length) this.line(this.carry.toString('utf8'));
+    this.carry = null;
+    if (!this.header || this.pendingLine === null) throw new Error('manifest is truncated');
+    const summary = JSON.parse(this.pendingLine) as ManifestSummary;
+    if (summary.end !== true) throw new Error('manifest is truncated');
+    if (this.entries.size !== summary.entryCount)
+      throw new Error('manifest entry count does not match its summary');
+    return { header: this.header, entries: this.entries, summary };
+  }
+
+  /** The last line is the summary: each line is handled once the next one has arrived. */
+  private line(text: string): void {
+    const i = this.lineNo++;
+    if (i === 0) {
+      const header = JSON.parse(text) as ManifestHeader;
+      if (header.format !== MANIFEST_FORMAT || header.version !== 1)
+        throw new Error('manifest has an unknown format');
+      this.header = header;
+      return;
+    }
+    const prev = this.pendingLine;
+    this.pendingLine = text;
+    if (prev === null) return;
+    const e = JSON.parse(prev) as ManifestEntry;
+    if (typeof e.p !== 'string' || this.entries.has(e.p))
+      throw new Error(`manifest entry ${i - 1} is invalid or duplicated`);
+    this.entries.set(e.p, e);
+  }
+}
+
+export function parseManifest(text: string): ParsedManifest {
+  const parser = new ManifestParser();
+  parser.push(Buffer.from(text, 'utf8'));
+  return parser.end();
 }
 
 export function parseComment(comment: Buffer): ArchiveComment | null {

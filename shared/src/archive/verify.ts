@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { CancelledError, PermanentError } from '../errors';
 import { mapLimit } from './flow';
-import { MANIFEST_NAME, parseComment, parseManifest, type ParsedManifest } from './manifest';
+import { MANIFEST_NAME, ManifestParser, parseComment, type ParsedManifest } from './manifest';
 import { ExtractPool } from './extract-pool';
 import { ZipReader, corrupt, pooled, type ZipEntry } from './reader';
 import type { ArchiveProgress, VerifyOptions, VerifyResult } from './types';
 
-const MAX_MANIFEST = 512 << 20;
+const MAX_MANIFEST = 2 * 1024 ** 3;
 export const ENTRY_CONCURRENCY = 16;
 
 /** The manifest of an Arkive archive (null for a ZIP made elsewhere), checked against the comment's hash. */
@@ -17,11 +17,25 @@ export async function loadManifest(reader: ZipReader): Promise<ParsedManifest | 
     if (comment) throw corrupt('the Arkive manifest is missing');
     return null;
   }
-  const buf = await reader.readSmallEntry(last, MAX_MANIFEST);
-  if (createHash('sha256').update(buf).digest('hex') !== comment.manifestSha256)
-    throw corrupt('manifest hash mismatch', MANIFEST_NAME);
+  if (last.size > MAX_MANIFEST) throw corrupt(`entry is larger than ${MAX_MANIFEST} bytes`, last.name);
+  // Hashed and parsed as it inflates: the text is never held whole. A hash mismatch is reported
+  // before a parse error (tampering shows as tampering).
+  const hash = createHash('sha256');
+  const parser = new ManifestParser();
+  let parseError: Error | null = null;
+  await reader.readEntry(last, (b) => {
+    hash.update(b);
+    if (parseError) return;
+    try {
+      parser.push(b);
+    } catch (err) {
+      parseError = err as Error;
+    }
+  });
+  if (hash.digest('hex') !== comment.manifestSha256) throw corrupt('manifest hash mismatch', MANIFEST_NAME);
   try {
-    return parseManifest(buf.toString('utf8'));
+    if (parseError) throw parseError;
+    return parser.end();
   } catch (err) {
     throw corrupt((err as Error).message, MANIFEST_NAME);
   }
