@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { constants as C } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -60,8 +61,8 @@ export async function recoverInterruptedRestore(
   }
   await syncDir(path.dirname(runDir));
   await fs.rm(jp, { force: true });
-  await fs.rm(j.staging, { recursive: true, force: true }).catch(noop);
-  if (outcome === 'completed') await fs.rm(j.old, { recursive: true, force: true }).catch(noop);
+  await removeTree(j.staging);
+  if (outcome === 'completed') await removeTree(j.old);
   return outcome;
 }
 
@@ -70,8 +71,7 @@ async function sweepStaleStaging(runDir: string): Promise<void> {
   const parent = path.dirname(runDir);
   const prefix = `.${path.basename(runDir)}.restore-`;
   for (const n of await fs.readdir(parent).catch(() => [] as string[])) {
-    if (n.startsWith(prefix) && !n.endsWith('journal.json'))
-      await fs.rm(path.join(parent, n), { recursive: true, force: true }).catch(noop);
+    if (n.startsWith(prefix) && !n.endsWith('journal.json')) await removeTree(path.join(parent, n));
   }
 }
 
@@ -86,29 +86,13 @@ export async function restoreArchive(opts: RestoreOptions): Promise<RestoreResul
   if (!st?.isDirectory()) throw new PermanentError(`Run directory ${runDir} does not exist`, 'RUN_NOT_FOUND');
   await recoverInterruptedRestore(runDir);
   await sweepStaleStaging(runDir);
-  const reader = await ZipReader.open(path.resolve(opts.archivePath));
   let staging: string | null = null;
   try {
-    const manifest = await loadManifest(reader);
-    const entries = dataEntries(reader, manifest);
-    const parent = path.dirname(runDir);
-    const sfs = await fs.statfs(parent);
-    const plan = await planRestore(reader, entries, manifest, opts.limits, sfs.bavail * sfs.bsize);
-    signal?.throwIfAborted();
-
-    staging = path.join(parent, `.${path.basename(runDir)}.restore-${randomBytes(6).toString('hex')}`);
-    await fs.mkdir(staging, { mode: 0o700 });
-    const filesRestored = await extract(
-      reader,
-      path.resolve(opts.archivePath),
-      plan.entries,
-      plan.totalBytes,
-      manifest,
-      staging,
-      opts,
-    );
-    signal?.throwIfAborted();
-    await fs.chmod(staging, st.mode & 0o7777);
+    // Everything that holds per-entry state (central directory, manifest, plan) lives inside
+    // prepareStaging and is garbage once it returns: the pre-restore snapshot below must not add
+    // its memory on top of the restore's.
+    const prepared = await prepareStaging(runDir, st.mode, opts, (dir) => (staging = dir));
+    const { filesRestored, totalBytes } = prepared;
 
     let preRestoreArchive: SnapshotResult | undefined;
     if (opts.preRestoreSnapshot !== false) {
@@ -124,27 +108,82 @@ export async function restoreArchive(opts: RestoreOptions): Promise<RestoreResul
     signal?.throwIfAborted();
     opts.onProgress?.({
       stage: 'swapping',
-      bytesDone: plan.totalBytes,
-      bytesTotal: plan.totalBytes,
+      bytesDone: totalBytes,
+      bytesTotal: totalBytes,
       filesDone: filesRestored,
       filesTotal: filesRestored,
     });
-    await swapIn(runDir, staging);
+    await swapIn(runDir, staging!);
     staging = null;
     opts.onProgress?.({
       stage: 'done',
-      bytesDone: plan.totalBytes,
-      bytesTotal: plan.totalBytes,
+      bytesDone: totalBytes,
+      bytesTotal: totalBytes,
       filesDone: filesRestored,
       filesTotal: filesRestored,
     });
-    return { filesRestored, entries: entries.length, manifest: manifest !== null, preRestoreArchive };
+    return { filesRestored, entries: prepared.entries, manifest: prepared.manifest, preRestoreArchive };
   } catch (err) {
     throw toCancelled(err, signal);
   } finally {
-    await reader.close();
-    if (staging) await fs.rm(staging, { recursive: true, force: true }).catch(noop);
+    if (staging) await removeTree(staging);
   }
+}
+
+/** Read and check the archive, plan, and extract it into a new staging folder beside the run. */
+async function prepareStaging(
+  runDir: string,
+  runMode: number,
+  opts: RestoreOptions,
+  onStaging: (dir: string) => void,
+): Promise<{ filesRestored: number; totalBytes: number; entries: number; manifest: boolean }> {
+  const signal = opts.signal;
+  const reader = await ZipReader.open(path.resolve(opts.archivePath));
+  try {
+    const manifest = await loadManifest(reader);
+    const entries = dataEntries(reader, manifest);
+    const parent = path.dirname(runDir);
+    const sfs = await fs.statfs(parent);
+    const plan = await planRestore(reader, entries, manifest, opts.limits, sfs.bavail * sfs.bsize);
+    signal?.throwIfAborted();
+
+    const staging = path.join(parent, `.${path.basename(runDir)}.restore-${randomBytes(6).toString('hex')}`);
+    await fs.mkdir(staging, { mode: 0o700 });
+    onStaging(staging);
+    const filesRestored = await extract(
+      reader,
+      path.resolve(opts.archivePath),
+      plan.entries,
+      plan.totalBytes,
+      manifest,
+      staging,
+      opts,
+    );
+    signal?.throwIfAborted();
+    await fs.chmod(staging, runMode & 0o7777);
+    return {
+      filesRestored,
+      totalBytes: plan.totalBytes,
+      entries: entries.length,
+      manifest: manifest !== null,
+    };
+  } finally {
+    await reader.close();
+  }
+}
+
+/**
+ * Delete a staging or replaced tree we created (best effort). `rm -rf` where available: Node's
+ * recursive fs.rm holds ~400 B per entry while it works (80 MB for a 200k-file run), in our process.
+ */
+async function removeTree(dir: string): Promise<void> {
+  if (process.platform !== 'win32') {
+    const ok = await new Promise<boolean>((resolve) =>
+      execFile('rm', ['-rf', '--', dir], (err) => resolve(!err)),
+    );
+    if (ok) return;
+  }
+  await fs.rm(dir, { recursive: true, force: true }).catch(noop);
 }
 
 async function swapIn(runDir: string, staging: string): Promise<void> {
@@ -170,7 +209,7 @@ async function swapIn(runDir: string, staging: string): Promise<void> {
     await fs.rename(path.join(old, ARCHIVES_DIR), path.join(runDir, ARCHIVES_DIR));
   await syncDir(parent);
   await fs.rm(jp, { force: true });
-  await fs.rm(old, { recursive: true, force: true }).catch(noop);
+  await removeTree(old);
 }
 
 function fileMode(e: PlannedEntry): number {
