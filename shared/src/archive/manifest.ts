@@ -3,6 +3,8 @@
  * line per entry (path, type, size, mode, mtime, SHA-256 for files, target for links) and a
  * summary line. The archive comment repeats the summary so listing reads only the file's tail.
  */
+import { ManifestIndex } from './manifest-index';
+
 export const MANIFEST_NAME = '.arkive-manifest.jsonl';
 export const MANIFEST_FORMAT = 'arkive-manifest';
 export const COMMENT_TAG = 'arkive';
@@ -47,7 +49,7 @@ export interface ArchiveComment {
 
 export interface ParsedManifest {
   header: ManifestHeader;
-  entries: Map<string, ManifestEntry>;
+  entries: ManifestIndex;
   summary: ManifestSummary;
 }
 
@@ -61,7 +63,7 @@ export class ManifestParser {
   private pendingLine: string | null = null;
   private header: ManifestHeader | null = null;
   private lineNo = 0;
-  private readonly entries = new Map<string, ManifestEntry>();
+  private readonly entries = new ManifestIndex();
 
   push(chunk: Buffer): void {
     let start = 0;
@@ -104,10 +106,7 @@ export class ManifestParser {
     const prev = this.pendingLine;
     this.pendingLine = text;
     if (prev === null) return;
-    const e = JSON.parse(prev) as ManifestEntry;
-    if (typeof e.p !== 'string' || this.entries.has(e.p))
-      throw new Error(`manifest entry ${i - 1} is invalid or duplicated`);
-    this.entries.set(e.p, e);
+    this.entries.add(JSON.parse(prev) as ManifestEntry, `manifest entry ${i - 1}`);
   }
 }
 

@@ -8,6 +8,7 @@ import { ARCHIVES_DIR } from '../runs';
 import { createSnapshot, syncDir } from './create';
 import { mapLimit, noop } from './flow';
 import { ExtractPool } from './extract-pool';
+import { collectGarbage } from './gc';
 import { ZipReader, pooled } from './reader';
 import { planRestore, type PlannedEntry } from './safety';
 import type { ArchiveProgress, RestoreOptions, RestoreResult, SnapshotResult } from './types';
@@ -93,6 +94,8 @@ export async function restoreArchive(opts: RestoreOptions): Promise<RestoreResul
     // its memory on top of the restore's.
     const prepared = await prepareStaging(runDir, st.mode, opts, (dir) => (staging = dir));
     const { filesRestored, totalBytes } = prepared;
+    // The plan is garbage now; collect it before the pre-restore snapshot allocates (large runs).
+    if (prepared.entries >= LARGE_PLAN) collectGarbage();
 
     let preRestoreArchive: SnapshotResult | undefined;
     if (opts.preRestoreSnapshot !== false) {
@@ -171,6 +174,9 @@ async function prepareStaging(
     await reader.close();
   }
 }
+
+/** entries from which the restore's plan is worth a full collection once it is released */
+const LARGE_PLAN = 20_000;
 
 /**
  * Delete a staging or replaced tree we created (best effort). `rm -rf` where available: Node's
