@@ -3,19 +3,14 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import {
   ARCHIVES_DIR,
-  enqueueOperation,
-  type EventPublisher,
   LOCK_FILE_SUFFIX,
-  replayEvents,
   runLocksKey,
   runPath,
   runSnapshot,
   TERMINAL_EVENT_TYPES,
   verifyArchive,
-  type ArkiveEvent,
-  type QueueProvider,
 } from '@arkive/shared';
-import { waitFor, type TestWorld } from '@arkive/shared/test-support/harness';
+import type { TestWorld } from '@arkive/shared/test-support/harness';
 import { describeServiceContract } from '@arkive/shared/test-support/service-contract';
 import { startWorkerWorld, type WorkerWorld } from '@arkive/shared/test-support/worker-world';
 import { runSnapshotProcessor } from './processor';
@@ -55,32 +50,15 @@ describeServiceContract({
 
 describe('run-snapshot processor', () => {
   let world: TestWorld;
-  let queues: QueueProvider;
-  let publisher: EventPublisher;
   let ww: WorkerWorld;
 
   beforeAll(async () => {
     ww = await startWorkerWorld('compress', [runSnapshotProcessor]);
-    ({ world, queues, publisher } = ww);
+    ({ world } = ww);
   });
   afterAll(() => ww.close());
 
-  async function runJob(payload: { runid: string; label?: string }) {
-    const { operationId, channel } = await enqueueOperation(
-      { prisma: world.prisma, publisher, queues },
-      runSnapshot,
-      payload,
-      { createdBy: 'alice' },
-    );
-    const events: ArkiveEvent[] = await waitFor(async () => {
-      const evs = (await replayEvents(world.redis, world.prefix, channel)).filter(
-        (e) => e.operationId === operationId,
-      );
-      return evs.some((e) => TERMINAL_EVENT_TYPES.has(e.type)) ? evs : null;
-    }, 45000);
-    const op = await world.prisma.operation.findUniqueOrThrow({ where: { id: operationId } });
-    return { operationId, channel, events, op };
-  }
+  const runJob = (payload: { runid: string; label?: string }) => ww.runToEnd(runSnapshot, payload, 'alice');
 
   test('a snapshot writes a valid archive, an Archive row and ordered events on <runid>:archive', async () => {
     const { runid, runDir } = await makeRun(world);

@@ -5,18 +5,13 @@ import path from 'node:path';
 import {
   ARCHIVES_DIR,
   createSnapshot,
-  enqueueOperation,
-  type EventPublisher,
   LOCK_FILE_SUFFIX,
-  replayEvents,
   runLocksKey,
   runPath,
   runRestore,
   TERMINAL_EVENT_TYPES,
-  type ArkiveEvent,
-  type QueueProvider,
 } from '@arkive/shared';
-import { waitFor, type TestWorld } from '@arkive/shared/test-support/harness';
+import type { TestWorld } from '@arkive/shared/test-support/harness';
 import { describeServiceContract } from '@arkive/shared/test-support/service-contract';
 import { startWorkerWorld, type WorkerWorld } from '@arkive/shared/test-support/worker-world';
 import { runRestoreProcessor } from './processor';
@@ -91,32 +86,16 @@ describeServiceContract({
 
 describe('run-restore processor', () => {
   let world: TestWorld;
-  let queues: QueueProvider;
-  let publisher: EventPublisher;
   let ww: WorkerWorld;
 
   beforeAll(async () => {
     ww = await startWorkerWorld('restore', [runRestoreProcessor]);
-    ({ world, queues, publisher } = ww);
+    ({ world } = ww);
   });
   afterAll(() => ww.close());
 
-  async function runJob(payload: { runid: string; archiveName: string; preRestoreSnapshot?: boolean }) {
-    const { operationId, channel } = await enqueueOperation(
-      { prisma: world.prisma, publisher, queues },
-      runRestore,
-      payload,
-      { createdBy: 'bob' },
-    );
-    const events: ArkiveEvent[] = await waitFor(async () => {
-      const evs = (await replayEvents(world.redis, world.prefix, channel)).filter(
-        (e) => e.operationId === operationId,
-      );
-      return evs.some((e) => TERMINAL_EVENT_TYPES.has(e.type)) ? evs : null;
-    }, 45000);
-    const op = await world.prisma.operation.findUniqueOrThrow({ where: { id: operationId } });
-    return { operationId, channel, events, op };
-  }
+  const runJob = (payload: { runid: string; archiveName: string; preRestoreSnapshot?: boolean }) =>
+    ww.runToEnd(runRestore, payload, 'bob');
 
   test('restore returns the run to the archived content, with Restored file lines, RESTORE_COMPLETE and a pre-restore archive', async () => {
     const { runid, runDir, archiveName, archived } = await runWithSnapshot(world);
