@@ -15,13 +15,6 @@ export interface WalkEntry {
   target?: string;
 }
 
-export interface WalkResult {
-  entries: WalkEntry[];
-  /** symlinks pointing outside the run (absolute or escaping): not stored, reported */
-  skipped: string[];
-  totalBytes: number;
-}
-
 /** True when a link target stays inside the run when read relative to the link's own folder. */
 export function linkStaysInside(rel: string, target: string): boolean {
   if (target === '' || path.posix.isAbsolute(target) || target.includes('\\') || target.includes('\0'))
@@ -49,6 +42,22 @@ async function lstatAll(paths: string[]): Promise<fsSync.Stats[]> {
 }
 
 /**
+ * A folder's names, sorted, as (name, absolute path): the run's top-level `archives/` and the
+ * excluded paths left out. Both passes over a run (counting, then streaming) list folders so.
+ */
+async function listFolder(
+  dir: string,
+  rel: string,
+  excluded: Set<string>,
+): Promise<Array<{ n: string; abs: string }>> {
+  return (await fs.readdir(dir))
+    .sort()
+    .filter((n) => !(rel === '' && n === ARCHIVES_DIR))
+    .map((n) => ({ n, abs: path.join(dir, n) }))
+    .filter((x) => !excluded.has(x.abs));
+}
+
+/**
  * Every directory, regular file and symlink under runDir, parents before children, names sorted,
  * skipping the run's top-level `archives/` (a nested `x/archives/` is ordinary data) and any
  * `excludeAbs` path. Other file types (sockets, fifos, devices) are skipped; symlinks pointing
@@ -68,11 +77,7 @@ export async function* walkEntries(
   // generator step per entry would cost more than the lstat itself.
   async function* walk(dir: string, rel: string): AsyncGenerator<WalkEntry[]> {
     signal?.throwIfAborted();
-    const names = (await fs.readdir(dir)).sort();
-    const items = names
-      .filter((n) => !(rel === '' && n === ARCHIVES_DIR))
-      .map((n) => ({ n, abs: path.join(dir, n) }))
-      .filter((x) => !excluded.has(x.abs));
+    const items = await listFolder(dir, rel, excluded);
     for (let i = 0; i < items.length; i += LSTAT_SLICE) {
       const slice = items.slice(i, i + LSTAT_SLICE);
       const stats = await lstatAll(slice.map((x) => x.abs));
@@ -119,10 +124,7 @@ export async function countRun(
   let sinceYield = 0;
   async function walk(dir: string, rel: string): Promise<void> {
     signal?.throwIfAborted();
-    for (const n of (await fs.readdir(dir)).sort()) {
-      if (rel === '' && n === ARCHIVES_DIR) continue;
-      const abs = path.join(dir, n);
-      if (excluded.has(abs)) continue;
+    for (const { n, abs } of await listFolder(dir, rel, excluded)) {
       if (++sinceYield === LSTAT_SLICE) {
         sinceYield = 0;
         await yieldToLoop();
@@ -139,21 +141,4 @@ export async function countRun(
   }
   await walk(path.resolve(runDir), '');
   return { files, bytes, found };
-}
-
-/** The whole walk as a list (for callers that need every entry at once, e.g. tests). */
-export async function walkRun(
-  runDir: string,
-  excludeAbs: string[] = [],
-  signal?: AbortSignal,
-): Promise<WalkResult> {
-  const entries: WalkEntry[] = [];
-  const skipped: string[] = [];
-  let totalBytes = 0;
-  for await (const batch of walkEntries(runDir, excludeAbs, signal, (r) => skipped.push(r)))
-    for (const e of batch) {
-      entries.push(e);
-      if (e.type === 'file') totalBytes += e.size;
-    }
-  return { entries, skipped, totalBytes };
 }
