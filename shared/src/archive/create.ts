@@ -6,6 +6,7 @@ import { CancelledError, PermanentError } from '../errors';
 import { ARCHIVES_DIR } from '../runs';
 import { DeflatePool, deflateRoom, type WholeResult } from './deflate-pool';
 import { chooseEncoding } from './encoding';
+import { readFully } from './file-io';
 import { AsyncQueue, Budget, noop } from './flow';
 import {
   MANIFEST_FORMAT,
@@ -599,13 +600,9 @@ async function produceBig(
       // Read into the ring; deflate output goes into the same region, after the input.
       const region = await ring.acquire(method === METHOD_STORE ? want : want + deflateRoom(want));
       const buf = ring.view(region, 0, want);
-      let got = 0;
+      let got: number;
       try {
-        while (got < want) {
-          const { bytesRead } = await fh.read(buf, got, want - got, pos + got);
-          if (bytesRead === 0) break;
-          got += bytesRead;
-        }
+        got = await readFully(fh, buf, pos);
       } catch (err) {
         ring.release(region);
         throw sourceError(e.rel, err);

@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs/promises';
+import { writeFully } from './file-io';
 
 /**
  * Sequential, buffered archive output that hashes (SHA-256) every byte it writes. Small writes are
@@ -39,12 +40,8 @@ export class ArchiveOutput {
     await this.writeAll(this.acc.subarray(0, n));
   }
 
-  private async writeAll(buf: Buffer): Promise<void> {
-    let done = 0;
-    while (done < buf.length) {
-      const { bytesWritten } = await this.fh.write(buf, done, buf.length - done);
-      done += bytesWritten;
-    }
+  private writeAll(buf: Buffer): Promise<void> {
+    return writeFully(this.fh, buf);
   }
 
   digest(): string {

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { PermanentError } from '../errors';
+import { readFully } from './file-io';
 import {
   FLAG_ENCRYPTED,
   FLAG_STRONG_ENCRYPTION,
@@ -117,12 +118,7 @@ export class ZipReader {
     if (pos < 0 || pos + len > this.fileSize)
       throw corrupt(`read past end of file (offset ${pos}, ${len} bytes)`);
     const buf = Buffer.allocUnsafe(len);
-    let got = 0;
-    while (got < len) {
-      const { bytesRead } = await this.fh.read(buf, got, len - got, pos + got);
-      if (bytesRead === 0) throw corrupt('unexpected end of file');
-      got += bytesRead;
-    }
+    if ((await readFully(this.fh, buf, pos)) < len) throw corrupt('unexpected end of file');
     return buf;
   }
 

@@ -8,6 +8,7 @@ import { ARCHIVES_DIR } from '../runs';
 import { createSnapshot, syncDir } from './create';
 import { mapLimit, noop } from './flow';
 import { ExtractPool } from './extract-pool';
+import { writeFully } from './file-io';
 import { collectGarbage } from './gc';
 import { ZipReader, pooled } from './reader';
 import { planRestore, type PlannedEntry } from './safety';
@@ -282,11 +283,7 @@ async function extract(
           pe.entry,
           async (buf) => {
             hash.update(buf);
-            let done = 0;
-            while (done < buf.length) {
-              const { bytesWritten } = await fh.write(buf, done, buf.length - done, pos + done);
-              done += bytesWritten;
-            }
+            await writeFully(fh, buf, pos);
             pos += buf.length;
           },
           signal,

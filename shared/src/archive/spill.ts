@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import { writeFully } from './file-io';
 
 /**
  * An append-only byte list that stays in memory up to `memLimit` and continues in a temp file,
@@ -41,11 +42,8 @@ export class SpillBuffer {
       this.current = Buffer.allocUnsafe(this.blockSize);
     } else {
       this.file ??= await fs.open(this.spillPath, 'wx+', 0o600);
-      for (let done = 0; done < this.used;) {
-        const { bytesWritten } = await this.file.write(this.current, done, this.used - done, this.fileBytes);
-        done += bytesWritten;
-        this.fileBytes += bytesWritten;
-      }
+      await writeFully(this.file, this.current.subarray(0, this.used), this.fileBytes);
+      this.fileBytes += this.used;
     }
     this.used = 0;
   }
