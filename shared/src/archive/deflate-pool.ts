@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { chooseEncoding } from './encoding';
+import { chooseEncoding, NORMAL_DEFLATE } from './encoding';
 import type { Region, SharedRing } from './ring';
 
 /**
@@ -28,6 +28,7 @@ const sab = workerData.sab;
 // One zlib output buffer big enough for the whole result: far less garbage than 16 KiB pieces.
 function outSize(n) { return Math.max(16384, n + (n >> 7) + 1024); }
 const chooseEncoding = ${chooseEncoding.toString()};
+const NORMAL = ${JSON.stringify(NORMAL_DEFLATE)};
 const PROBE_FROM = 64 << 10, PROBE = 32 << 10;
 let scratch = Buffer.allocUnsafeSlow(1 << 20);
 function readInto(path, size) {
@@ -51,7 +52,7 @@ function encodeWhole(buf, t) {
   const sha256 = crypto.createHash('sha256').update(buf).digest('hex');
   const enc = buf.length >= PROBE_FROM
     ? chooseEncoding(zlib, buf.subarray(0, PROBE), t.level, t.storeRatio)
-    : { store: buf.length === 0, memLevel: 9, windowBits: 15 };
+    : { store: buf.length === 0, memLevel: NORMAL.memLevel, windowBits: NORMAL.windowBits };
   if (!enc.store) {
     const d = zlib.deflateRawSync(buf, { level: t.level, memLevel: enc.memLevel, windowBits: enc.windowBits, chunkSize: outSize(buf.length) });
     if (d.length < buf.length * t.storeRatio) return { data: d, stored: false, crc, sha256, size: buf.length };
@@ -197,7 +198,7 @@ export class DeflatePool {
     region: Region,
     length: number,
     final: boolean,
-    settings: { memLevel: number; windowBits: number } = { memLevel: 9, windowBits: 15 },
+    settings: { memLevel: number; windowBits: number } = NORMAL_DEFLATE,
   ): Promise<Buffer> {
     const room = region.length - length;
     if (room < deflateRoom(length)) throw new RangeError('chunk region too small for its deflate output');

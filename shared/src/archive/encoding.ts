@@ -1,4 +1,4 @@
-import type zlib from 'node:zlib';
+import zlib from 'node:zlib';
 
 /** How one file's data is encoded: stored, or deflated with these zlib settings. */
 export interface Encoding {
@@ -64,3 +64,9 @@ export function chooseEncoding(
   if (smallSize > normalSize * SMALL_BLOCKS_PAY) return normal;
   return { store: false, memLevel: SMALL_MEM_LEVEL, windowBits: SMALL_WINDOW_BITS };
 }
+
+/** zlib settings for data that is not sampled (small files) or not drifting: chooseEncoding's normal. */
+export const NORMAL_DEFLATE: Readonly<{ memLevel: number; windowBits: number }> = (() => {
+  const { memLevel, windowBits } = chooseEncoding(zlib, new Uint8Array(0), 1, 1); // no sample: normal, no deflate run
+  return Object.freeze({ memLevel, windowBits });
+})();
