@@ -256,6 +256,15 @@ async function expectVisible(_p: Page, loc: ReturnType<Page['getByRole']>) {
 
 test('folder browser → queue with live step progress → history → job detail', async () => {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  // Every text the pages ever display, recorded as the DOM changes: the upload stage of a 64 MiB
+  // job can last well under a second, shorter than any polling for it.
+  await ctx.addInitScript(() => {
+    const w = window as unknown as { __shown: string[] };
+    w.__shown = [];
+    new MutationObserver(() => {
+      if (document.body) w.__shown.push(document.body.innerText);
+    }).observe(document, { subtree: true, childList: true, characterData: true });
+  });
   const p = await login(ctx, sys.adminUsername, sys.adminPassword);
   const src = sys.world.config.sourceRoot;
   // Big enough (incompressible) that the queue page sees Project_Big running while the others wait.
@@ -282,10 +291,14 @@ test('folder browser → queue with live step progress → history → job detai
   await step.waitFor({ timeout: 60000 });
   await shot(p, '16-queue-running');
   // Live: without a reload the page follows the jobs through upload until the queue drains.
-  await p
-    .getByText(/Uploading|Verifying upload|Deleting source/)
-    .first()
-    .waitFor({ timeout: 120000 });
+  await p.waitForFunction(
+    () =>
+      (window as unknown as { __shown: string[] }).__shown.some((t) =>
+        /Uploading|Verifying upload|Deleting source/.test(t),
+      ),
+    null,
+    { timeout: 120000 },
+  );
   await shot(p, '16b-queue-uploading');
   await p.getByText('The queue is empty').waitFor({ timeout: 240000 });
   await p.getByText('Nothing is running').waitFor({ timeout: 240000 });
