@@ -2,7 +2,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawn, execFileSync } = require('node:child_process');
-const { findPgBin, which, redisAnswers, postgresAnswers } = require('./probe');
+const { findPgBin, which, isRoot, redisAnswers, postgresAnswers } = require('./probe');
 
 const INSTALL_HINT = {
   redis: 'sudo apt-get install -y redis-server   (macOS: brew install redis)',
@@ -10,10 +10,6 @@ const INSTALL_HINT = {
 };
 
 class MissingDependencyError extends Error {}
-
-function isRoot() {
-  return typeof process.getuid === 'function' && process.getuid() === 0;
-}
 
 /** Runs a command as the `postgres` OS user when we are root (initdb and postgres refuse root). */
 function asPgUser(cmd, args) {

@@ -2,7 +2,6 @@
 const net = require('node:net');
 const fs = require('node:fs');
 const path = require('node:path');
-const { execFileSync } = require('node:child_process');
 
 /** Sends PING to a Redis URL; resolves true on +PONG (or an auth error, which still proves a server). */
 function redisAnswers(url, timeoutMs = 1500) {
@@ -38,12 +37,27 @@ async function postgresAnswers(databaseUrl) {
   }
 }
 
-function which(bin) {
+function isExecutable(file) {
   try {
-    return execFileSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' }).trim() || null;
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
   } catch {
-    return null;
+    return false;
   }
+}
+
+/** The first executable `bin` on env.PATH (like `command -v`), or null. */
+function which(bin, env = process.env) {
+  for (const dir of (env.PATH || '').split(path.delimiter)) {
+    if (!dir) continue;
+    const file = path.join(dir, bin);
+    if (isExecutable(file)) return file;
+  }
+  return null;
+}
+
+function isRoot() {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
 }
 
 /** PostgreSQL server binaries: on PATH or in Debian's versioned directory. */
@@ -71,4 +85,4 @@ function freePort() {
   });
 }
 
-module.exports = { redisAnswers, postgresAnswers, which, findPgBin, freePort };
+module.exports = { redisAnswers, postgresAnswers, which, isExecutable, isRoot, findPgBin, freePort };
