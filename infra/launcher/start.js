@@ -12,6 +12,7 @@ const { loadDotEnv } = require('./env');
 const { redisAnswers, postgresAnswers } = require('./probe');
 const { startPrivateRedis, startPrivatePostgres, MissingDependencyError } = require('./private-services');
 const { Supervisor } = require('./supervisor');
+const { checkNode } = require('./system-check');
 
 const root = path.resolve(__dirname, '..', '..');
 process.chdir(root);
@@ -41,7 +42,22 @@ function webCommand() {
   return m ? [process.execPath, m[1].split(/\s+/)] : ['sh', ['-c', script]];
 }
 
+/** Optional tools: a missing one disables a feature (its API answers 503 TOOL_MISSING), never the start. */
+function warnMissingTools() {
+  const { missingFeatureTools, TOOL_INFO } = require(path.join(root, 'shared', 'dist', 'tools.js'));
+  const missing = missingFeatureTools();
+  for (const m of missing) log(`warning: ${m}`);
+  if (missing.length === 0)
+    log(
+      `optional tools installed: ${TOOL_INFO.filter((t) => t.feature)
+        .map((t) => t.tool)
+        .join(', ')}`,
+    );
+}
+
 async function main() {
+  const node = checkNode();
+  if (node.problem) throw new MissingDependencyError(node.problem);
   loadDotEnv();
   process.env.DATA_DIR = path.resolve(process.env.DATA_DIR || '.arkive');
   fs.mkdirSync(process.env.DATA_DIR, { recursive: true });
@@ -51,6 +67,7 @@ async function main() {
     log('building (cached parts are skipped)…');
     run('npm', ['run', 'build', '--silent'], 'The build');
   }
+  warnMissingTools();
 
   const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
   if (await redisAnswers(redisUrl)) {

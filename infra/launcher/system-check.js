@@ -40,12 +40,14 @@ function aptPlan(packages, { root, apt }) {
       ],
     };
   }
-  const command = `${root ? '' : 'sudo '}apt-get install -y ${pkgs.join(' ')}`;
-  return {
-    kind: 'stop',
-    packages: pkgs,
-    command: apt ? command : `install ${pkgs.join(' ')} with your package manager (Debian: ${command})`,
-  };
+  return { kind: 'stop', packages: pkgs, command: installCommand(pkgs, { root, apt }) };
+}
+
+/** The command a person runs to install Debian packages (sudo unless root). */
+function installCommand(packages, { root, apt }) {
+  const pkgs = [...new Set(packages)].join(' ');
+  const command = `${root ? '' : 'sudo '}apt-get install -y ${pkgs}`;
+  return apt ? command : `install ${pkgs} with your package manager (Debian: ${command})`;
 }
 
 function loopbackPort(url, defaultPort) {
@@ -128,10 +130,22 @@ function satisfiesMinimum(version, range) {
   return true;
 }
 
+/** The Node range package.json's engines asks for, and a message when `version` is outside it. */
+function checkNode(version = process.versions.node) {
+  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'));
+  const range = pkg.engines.node;
+  const problem = satisfiesMinimum(version, range)
+    ? null
+    : `Arkive needs Node ${range}; this is ${version}. Install Node 20 LTS (https://nodejs.org/en/download).`;
+  return { range, problem };
+}
+
 module.exports = {
+  checkNode,
   TOOLS,
   checkTools,
   aptPlan,
+  installCommand,
   redisStartPlan,
   postgresStartPlan,
   postgresClusters,

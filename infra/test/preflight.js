@@ -13,9 +13,10 @@ const { which, isRoot, redisAnswers, postgresAnswers } = require('../launcher/pr
 const {
   checkTools,
   aptPlan,
+  installCommand,
   redisStartPlan,
   postgresStartPlan,
-  satisfiesMinimum,
+  checkNode,
 } = require('../launcher/system-check');
 
 const root = path.resolve(__dirname, '..', '..');
@@ -60,6 +61,13 @@ async function ensureService(s, opts) {
     log(line(`${s.name} ${hostOf(s.url)}`, 'ok'));
     return null;
   }
+  // Something listens but refuses us (authentication, ...): starting a server would not help.
+  if (!/ECONNREFUSED|no answer/.test(first.error)) {
+    log(line(`${s.name} ${hostOf(s.url)}`, `answers but refuses: ${first.error}`));
+    return {
+      reason: `${s.name} at ${s.url} refuses the tests' connection (${first.error}); fix its access or set ${s.envName}`,
+    };
+  }
   const plan = s.plan();
   if (plan.kind === 'start') {
     log(line(`${s.name} ${hostOf(s.url)}`, 'down; starting it'));
@@ -78,8 +86,8 @@ async function ensureService(s, opts) {
 }
 
 /**
- * Checks (and where it can, fixes) everything the test suite needs. Resolves with the lines it
- * printed; rejects with a PreflightError whose message says exactly what to run.
+ * Checks (and where it can, fixes) everything the test suite needs. Resolves when all is there;
+ * rejects with a PreflightError whose message says exactly what to run. The options exist for tests.
  */
 async function preflight({
   env = process.env,
@@ -90,12 +98,9 @@ async function preflight({
   etcPostgres = '/etc/postgresql',
   workDir = path.join(root, '.arkive', 'test-services'),
 } = {}) {
-  const engines = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).engines.node;
-  if (!satisfiesMinimum(nodeVersion, engines))
-    throw new PreflightError(
-      `Arkive needs Node ${engines}; this is ${nodeVersion}. Install Node 20 LTS (https://nodejs.org/en/download).`,
-    );
-  log(line(`node ${nodeVersion}`, `ok (needs ${engines})`));
+  const node = checkNode(nodeVersion);
+  if (node.problem) throw new PreflightError(node.problem);
+  log(line(`node ${nodeVersion}`, `ok (needs ${node.range})`));
 
   const apt = Boolean(which('apt-get', env));
   const databaseUrl = env.TEST_DATABASE_URL || DEFAULT_DATABASE_URL;
@@ -128,17 +133,11 @@ async function preflight({
     log(line(t.tool, t.found ? `ok (${t.found})` : `missing (Debian package ${t.package})`));
   const missing = tools.filter((t) => !t.found);
 
-  // Services we cannot start need a person; say everything that is missing in one command.
-  const servicePackages = needs.filter((n) => n.package).map((n) => n.package);
+  // A service we cannot start needs a person: one message with everything that is missing.
   if (needs.length) {
-    const plan = aptPlan([...servicePackages, ...missing.map((t) => t.package)], {
-      root: asRoot,
-      apt,
-    });
-    const todo = [
-      ...needs.filter((n) => n.command).map((n) => n.command),
-      ...(plan.kind === 'none' ? [] : [plan.command || `apt-get install -y ${plan.packages.join(' ')}`]),
-    ];
+    const packages = [...needs.filter((n) => n.package), ...missing].map((x) => x.package);
+    const todo = needs.filter((n) => n.command).map((n) => n.command);
+    if (packages.length) todo.push(installCommand(packages, { root: asRoot, apt }));
     throw new PreflightError(
       `${needs.map((n) => n.reason).join('; ')}.${todo.length ? ` Run:\n\n  ${todo.join('\n  ')}\n\nthen npm test again.` : ''}`,
     );

@@ -1,9 +1,12 @@
 import { Client } from 'pg';
 import { Redis } from 'ioredis';
+import { ensureDatabase } from '../migrate';
 import { testDatabaseUrl, testRedisUrl } from './urls';
 
 /** Fails the whole run early, with the fix, when the real services tests need are not up. */
 export default async function globalSetup(): Promise<void> {
+  // A fresh machine has the server but not the test database; each test file adds its own schema.
+  await ensureDatabase(testDatabaseUrl()).catch(() => undefined); // a failure is reported just below
   const pg = new Client({ connectionString: testDatabaseUrl() });
   try {
     await pg.connect();

@@ -24,7 +24,7 @@ import {
   type ProcessorRegistration,
 } from '@arkive/shared';
 import { copyTree } from './copy';
-import { sevenZipAdd, sevenZipTest } from './seven-zip';
+import { sevenZipAdd, sevenZipBinary, sevenZipTest } from './seven-zip';
 
 export interface FolderArchiveHooks {
   /** Test seam: runs after each step (`copied`, `compressed`, `tested`) with the job's dirs. */
@@ -50,6 +50,7 @@ export function folderArchiveProcessor(hooks: FolderArchiveHooks = {}): Processo
       await fs.rm(dirs.archives, { recursive: true, force: true });
     };
     try {
+      sevenZipBinary(); // before copying anything: without 7z the job cannot succeed
       const top = await fs.readdir(ref.abs);
       if (top.some((n) => isMarkerName(n, config.folders.markerTemplate, ref.name))) {
         throw new PermanentError(

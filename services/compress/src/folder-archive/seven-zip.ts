@@ -1,7 +1,12 @@
 import execa from 'execa';
-import { PermanentError, TransientError } from '@arkive/shared';
+import { PermanentError, requireTool, ToolMissingError, TransientError } from '@arkive/shared';
 
 export const SEVEN_ZIP = '7z';
+
+/** 7z's path; a ToolMissingError (permanent, names the install command) when it is not installed. */
+export function sevenZipBinary(): string {
+  return requireTool(SEVEN_ZIP);
+}
 
 /** Runs 7z with `-bsp1` and reports its percentages; killed when `signal` aborts. */
 async function run7z(
@@ -9,7 +14,7 @@ async function run7z(
   opts: { cwd?: string; signal?: AbortSignal; onPercent?(p: number): void },
 ): Promise<void> {
   opts.signal?.throwIfAborted();
-  const child = execa(SEVEN_ZIP, ['-bsp1', '-bso0', '-bse2', '-y', ...args], {
+  const child = execa(sevenZipBinary(), ['-bsp1', '-bso0', '-bse2', '-y', ...args], {
     cwd: opts.cwd,
     buffer: false,
     stdin: 'ignore',
@@ -39,7 +44,7 @@ async function run7z(
       (res as { failed?: boolean; code?: string }).code === 'ENOENT' ||
       /ENOENT/.test(String((res as { message?: string }).message ?? ''))
     ) {
-      throw new PermanentError(`7z not found on PATH; install p7zip-full`, 'SEVEN_ZIP_MISSING');
+      throw new ToolMissingError(SEVEN_ZIP); // removed between the lookup and the spawn
     }
     if (res.exitCode !== 0) {
       const detail = stderr.trim().split('\n').slice(-5).join(' | ') || `exit code ${res.exitCode}`;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { enqueueFolderJob, isMarkerName, resolveFolder, ConflictError } from '@arkive/shared';
+import { enqueueFolderJob, isMarkerName, requireTool, resolveFolder, ConflictError } from '@arkive/shared';
 import fs from 'node:fs/promises';
 import { defineRoute } from '../../http/route';
 import { folderScanCache } from '../folders/scan-cache';
@@ -28,6 +28,7 @@ export const createJob = defineRoute({
       throw new ConflictError('FOLDER_ALREADY_ARCHIVED', `${ref.rel} already has an archive marker`);
     }
     if (names.length === 0) throw new ConflictError('FOLDER_EMPTY', `${ref.rel} is empty`);
+    requireTool('7z'); // 503 TOOL_MISSING rather than a queued job that cannot succeed
     const op = await enqueueFolderJob(deps, ref.rel, user?.username ?? 'unknown');
     folderScanCache(deps.config); // keep the cache warm for the folders page; has_job comes from the DB
     return {
