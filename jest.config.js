@@ -11,6 +11,9 @@ module.exports = {
     '^@arkive/shared/(.*)$': '<rootDir>/shared/src/$1',
   },
   globalSetup: '<rootDir>/shared/src/test-support/global-setup.ts',
+  // Inside the checkout, like the JSON report (test-results/): a run leaves nothing outside it but
+  // os.tmpdir() directories that the tests remove.
+  cacheDirectory: '<rootDir>/node_modules/.cache/jest',
   testTimeout: 60000,
   maxWorkers: 2,
 };
