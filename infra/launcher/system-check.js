@@ -1,8 +1,9 @@
 'use strict';
 /**
- * What Arkive needs from the machine and what to do when something is missing. Shared by `npm test`'s
- * preflight (infra/test/preflight.js) and the launcher (private-services.js, probe.js). The decisions are plain functions
- * over what a PATH and the filesystem hold, so a test drives them with a fake PATH directory.
+ * What Arkive needs from the machine and what to do when something is missing: `npm test`'s preflight
+ * (infra/test/preflight.js) uses all of it, `npm start` the Node check. The decisions are plain
+ * functions over what a PATH and the filesystem hold, so a test drives them with a fake PATH
+ * directory. The tool table is shared/src/tools.json, which the services read through tools.ts.
  */
 const fs = require('node:fs');
 const path = require('node:path');
