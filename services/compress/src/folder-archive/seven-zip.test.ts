@@ -23,3 +23,9 @@ test('without 7z on PATH the steps fail permanently with the install command, no
     await fs.rm(dir, { recursive: true, force: true });
   }
 });
+
+test('7z installed but its working directory missing: a permanent spawn error, not "not installed"', async () => {
+  const err = await sevenZipAdd('/nonexistent/a.7z', '/nonexistent/arkive-cwd', 'x').catch((e: unknown) => e);
+  expect(err).toMatchObject({ code: 'SEVEN_ZIP_SPAWN' });
+  expect(classifyError(err)).toBe('permanent');
+});

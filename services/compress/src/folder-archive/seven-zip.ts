@@ -1,5 +1,5 @@
 import execa from 'execa';
-import { PermanentError, requireTool, ToolMissingError, TransientError } from '@arkive/shared';
+import { PermanentError, requireTool, TransientError } from '@arkive/shared';
 
 export const SEVEN_ZIP = '7z';
 
@@ -44,7 +44,12 @@ async function run7z(
       (res as { failed?: boolean; code?: string }).code === 'ENOENT' ||
       /ENOENT/.test(String((res as { message?: string }).message ?? ''))
     ) {
-      throw new ToolMissingError(SEVEN_ZIP); // removed between the lookup and the spawn
+      // 7z was found a moment ago: either it was just removed, or the working directory is missing
+      sevenZipBinary();
+      throw new PermanentError(
+        `7z could not start: ${String((res as { message?: string }).message)}`,
+        'SEVEN_ZIP_SPAWN',
+      );
     }
     if (res.exitCode !== 0) {
       const detail = stderr.trim().split('\n').slice(-5).join(' | ') || `exit code ${res.exitCode}`;
