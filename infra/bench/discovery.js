@@ -70,7 +70,7 @@ function median(xs) {
 
 exports.main = async function main(args) {
   require('tsx/cjs/api').register();
-  const { FolderScanCache, scanFolders } = require('../../shared/src/folders/scan.ts');
+  const { FolderScanCache, scanFolders } = require('../../services/api/src/folders/scan.ts');
   const o = parseArgs(args);
   const t0 = Date.now();
   const root = ensureTree(o);

@@ -7,7 +7,7 @@ void (async () => {
     config: parseConfig(process.env),
     port: 0,
     verifySession: async (t) => (t === 'bench' ? { id: 1, username: 'bench', isAdmin: false } : undefined),
-    runRoleOf: async () => 'viewer',
+    access: { roleOf: async () => 'viewer', runsOf: async () => [] },
   });
   await web.listen();
   process.send!({ type: 'listening', port: web.port });

@@ -31,21 +31,3 @@ export function createPrisma(databaseUrl: string, max = 10): PrismaClient {
   const adapter = new PrismaPg(pgPoolConfig(databaseUrl, max), schema ? { schema } : undefined);
   return new PrismaClient({ adapter });
 }
-
-let singleton: { url: string; client: PrismaClient } | undefined;
-
-/** The process-wide Prisma client for a database URL. */
-export function getPrisma(databaseUrl: string): PrismaClient {
-  if (!singleton || singleton.url !== databaseUrl) {
-    singleton = { url: databaseUrl, client: createPrisma(databaseUrl) };
-  }
-  return singleton.client;
-}
-
-export async function disconnectPrisma(): Promise<void> {
-  if (singleton) {
-    const { client } = singleton;
-    singleton = undefined;
-    await client.$disconnect();
-  }
-}

@@ -71,7 +71,12 @@ export class ShutdownError extends AppError {
   }
 }
 
-const TRANSIENT_CODES = new Set([
+/**
+ * The one classification of error codes: network failures (retried, and counted separately by
+ * policies such as the cold-storage PRD's MAX_CONNECTION_ERROR_RETRIES), other transient ones, and
+ * permanent ones that retrying cannot fix.
+ */
+const CONNECTION_CODES = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
   'ETIMEDOUT',
@@ -84,10 +89,9 @@ const TRANSIENT_CODES = new Set([
   'ESOCKETTIMEDOUT',
   'UND_ERR_SOCKET',
   'UND_ERR_CONNECT_TIMEOUT',
-  'EBUSY',
-  'EMFILE',
-  'ENFILE',
+  'STORAGE_UNAVAILABLE',
 ]);
+const TRANSIENT_CODES = new Set([...CONNECTION_CODES, 'EBUSY', 'EMFILE', 'ENFILE']);
 const PERMANENT_CODES = new Set([
   'ENOENT',
   'EACCES',
@@ -145,4 +149,12 @@ export function errorCode(err: unknown): string {
   if (typeof err === 'object' && err && typeof (err as { code?: unknown }).code === 'string')
     return (err as { code: string }).code;
   return 'INTERNAL';
+}
+
+/** A network/connection failure, here or in its cause chain. */
+export function isConnectionError(err: unknown, depth = 0): boolean {
+  if (typeof err !== 'object' || err === null || depth > 5) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
+  return isConnectionError((err as { cause?: unknown }).cause, depth + 1);
 }

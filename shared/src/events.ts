@@ -1,65 +1,19 @@
 import type { Redis } from 'ioredis';
-import { z } from 'zod';
-import { assertRunId } from './runs';
+import { eventSchema, type ArkiveEvent, type EventInput } from './contracts/events';
 
-/** Channel names of the design contract. */
-export const channels = {
-  runArchive: (runid: string) => `${assertRunId(runid)}:archive`,
-  runMigration: (runid: string) => `${assertRunId(runid)}:migration`,
-  runSync: (runid: string) => `${assertRunId(runid)}:run_sync`,
-  folder: (operationId: string) => `folder:${operationId}`,
-  galleryArchive: (galleryId: string) => `gallery:${galleryId}:archive`,
-  operations: () => 'operations',
-} as const;
-
-export const EVENT_TYPES = [
-  'ENQUEUED',
-  'STATUS',
-  'PROGRESS',
-  'LOG',
-  'ARCHIVE_COMPLETE',
-  'RESTORE_COMPLETE',
-  'UPLOAD_COMPLETE',
-  'MIGRATION_COMPLETE',
-  'SYNC_COMPLETE',
-  'COMPLETE',
-  'EXCEPTION',
-  'CANCELLED',
-  'OPERATION_UPDATE',
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
-export const TERMINAL_EVENT_TYPES: ReadonlySet<EventType> = new Set([
-  'ARCHIVE_COMPLETE',
-  'RESTORE_COMPLETE',
-  'UPLOAD_COMPLETE',
-  'MIGRATION_COMPLETE',
-  'SYNC_COMPLETE',
-  'COMPLETE',
-  'EXCEPTION',
-  'CANCELLED',
-]);
-
-export const progressSchema = z.object({
-  current: z.number().nonnegative(),
-  total: z.number().nonnegative(),
-  unit: z.string(),
-});
-
-export const eventSchema = z.object({
-  /** Redis stream id, assigned when published; used to resume after a reconnect. */
-  id: z.string().optional(),
-  channel: z.string().optional(),
-  type: z.enum(EVENT_TYPES),
-  operationId: z.string(),
-  ts: z.string(),
-  message: z.string(),
-  stage: z.string().optional(),
-  percent: z.number().min(0).max(100).optional(),
-  progress: progressSchema.optional(),
-  detail: z.unknown().optional(),
-});
-export type ArkiveEvent = z.infer<typeof eventSchema>;
-export type EventInput = Omit<ArkiveEvent, 'id' | 'ts' | 'channel'> & { ts?: string };
+export { channels, parseChannel, type ChannelTarget } from './contracts/channels';
+export {
+  EVENT_TYPES,
+  TERMINAL_EVENT_TYPES,
+  isTerminalEvent,
+  progressSchema,
+  eventSchema,
+  operationUpdateDetailSchema,
+  type EventType,
+  type ArkiveEvent,
+  type EventInput,
+  type OperationUpdateDetail,
+} from './contracts/events';
 
 /** How many recent events each channel keeps for late subscribers. */
 export const STREAM_MAXLEN = 2000;

@@ -1,12 +1,17 @@
 import type { Redis } from 'ioredis';
-import type { EventPublisher, EventType } from './events';
+import { overallPercent, type KindSpec } from './contracts/kinds';
+import type { EventType } from './contracts/events';
+import type { EventPublisher } from './events';
 import type { Operation, PrismaClient } from './db';
 import type { Logger } from './logger';
-import { appendLog, publishOperationEvent } from './operations';
+import { appendLog, publishOperationEvent, rollUpParent, type EventExtra } from './operations';
+import { RateMeter } from './rate-meter';
 
 export interface ProgressUpdate {
   stage?: string;
-  /** 0-100 for the whole operation. */
+  /** 0-1 of the current stage; turned into the overall percent by the kind's stage weights. */
+  fraction?: number;
+  /** 0-100 for the whole operation (kinds whose stages are not declared). */
   percent?: number;
   message?: string;
   current?: number;
@@ -15,10 +20,22 @@ export interface ProgressUpdate {
   detail?: unknown;
 }
 
+export interface ReporterOptions {
+  dbIntervalMs?: number;
+  statusIntervalMs?: number;
+  /** The kind's public spec: stage weights for the overall percent. */
+  spec?: KindSpec;
+  /** Runs before a stage change is written (the worker's point-of-no-return bookkeeping). */
+  beforeStage?(stage: string): Promise<void>;
+  /** Runs once a stage change is written and published (the contract suite's fault hooks). */
+  afterStage?(stage: string): Promise<void>;
+}
+
 /**
  * The one progress helper of the job contract: (a) publishes on the channel, (b) appends to the
  * channel's capped stream (both via EventPublisher), (c) writes stage/percent to Postgres at most
- * every `dbIntervalMs` and on every stage change, (d) writes log lines to operation_logs.
+ * every `dbIntervalMs` and on every stage change, (d) writes log lines to operation_logs. The
+ * overall percent never goes back within a run; byte and file progress carries a rate and an ETA.
  * STATUS lines are throttled per `statusIntervalMs` but never silent: the latest is always sent.
  */
 export class OperationReporter {
@@ -28,6 +45,9 @@ export class OperationReporter {
   private flushTimer?: NodeJS.Timeout;
   private stage?: string;
   private percent = 0;
+  private rate = new RateMeter();
+  /** Stages entered in this run (hooks run once per stage). */
+  private readonly entered = new Set<string>();
 
   constructor(
     private readonly deps: {
@@ -37,31 +57,50 @@ export class OperationReporter {
       logger?: Logger;
     },
     public readonly operation: Operation,
-    public readonly channel: string,
-    private readonly opts: { dbIntervalMs?: number; statusIntervalMs?: number } = {},
+    private readonly opts: ReporterOptions = {},
   ) {
     this.stage = operation.stage ?? undefined;
     this.percent = operation.progressPercent;
+  }
+
+  get channel(): string {
+    return this.operation.channel;
   }
 
   get currentStage(): string | undefined {
     return this.stage;
   }
 
-  /** A stage change is always written and published at once. */
+  get currentPercent(): number {
+    return this.percent;
+  }
+
+  /**
+   * A stage change is always written and published at once. Entering the stage the run is already
+   * in only publishes the message.
+   */
   async setStage(stage: string, message: string, percent?: number): Promise<void> {
+    if (this.entered.has(stage) && stage === this.stage) {
+      this.advance(percent);
+      return this.status(message);
+    }
+    this.entered.add(stage);
+    await this.opts.beforeStage?.(stage);
+    if (stage !== this.stage) this.rate = new RateMeter();
     this.stage = stage;
-    if (percent !== undefined) this.percent = clampPercent(percent);
+    this.advance(percent ?? this.declared(stage, 0));
     await this.writeDb(message, true);
     await this.emit('STATUS', { stage, percent: this.percent, message });
     await this.log('INFO', message);
+    await this.opts.afterStage?.(stage);
   }
 
   /** Byte/file progress: published (throttled per statusIntervalMs) and written to the DB every ~2 s. */
   async progress(update: ProgressUpdate): Promise<void> {
     if (update.stage && update.stage !== this.stage)
-      return this.setStage(update.stage, update.message ?? update.stage, update.percent);
-    if (update.percent !== undefined) this.percent = clampPercent(update.percent);
+      return this.setStage(update.stage, update.message ?? update.stage, this.toPercent(update));
+    this.advance(this.toPercent(update));
+    if (update.current !== undefined) this.rate.sample(update.current);
     const now = Date.now();
     if (now - this.lastStatus >= (this.opts.statusIntervalMs ?? 100)) {
       this.lastStatus = now;
@@ -103,18 +142,9 @@ export class OperationReporter {
     await this.log(level, message);
   }
 
-  async emit(
-    type: EventType,
-    body: {
-      message: string;
-      stage?: string;
-      percent?: number;
-      progress?: { current: number; total: number; unit: string };
-      detail?: unknown;
-    },
-  ): Promise<void> {
+  async emit(type: EventType, body: EventExtra & { message: string }): Promise<void> {
     const op = { ...this.operation, stage: this.stage ?? null, progressPercent: this.percent };
-    await publishOperationEvent(this.deps, op, this.channel, type, body.message, {
+    await publishOperationEvent(this.deps, op, type, body.message, {
       stage: body.stage ?? this.stage,
       percent: body.percent ?? this.percent,
       progress: body.progress,
@@ -122,15 +152,36 @@ export class OperationReporter {
     });
   }
 
+  private declared(stage: string, fraction: number): number | undefined {
+    return this.opts.spec ? overallPercent(this.opts.spec, stage, fraction) : undefined;
+  }
+
+  private toPercent(u: ProgressUpdate): number | undefined {
+    if (u.fraction !== undefined)
+      return this.declared(u.stage ?? this.stage ?? '', u.fraction) ?? u.fraction * 100;
+    return u.percent;
+  }
+
+  private advance(percent: number | undefined): void {
+    if (percent === undefined) return;
+    this.percent = Math.max(this.percent, clampPercent(percent));
+  }
+
   private toEvent(u: ProgressUpdate) {
+    const progress =
+      u.current !== undefined && u.total !== undefined
+        ? {
+            current: u.current,
+            total: u.total,
+            unit: u.unit ?? 'bytes',
+            ...this.rate.estimate(u.current, u.total),
+          }
+        : undefined;
     return {
       message: u.message ?? `${this.stage ?? 'working'} ${Math.round(this.percent)}%`,
       stage: this.stage,
       percent: this.percent,
-      progress:
-        u.current !== undefined && u.total !== undefined
-          ? { current: u.current, total: u.total, unit: u.unit ?? 'bytes' }
-          : undefined,
+      progress,
       detail: u.detail,
     };
   }
@@ -148,6 +199,8 @@ export class OperationReporter {
         heartbeatAt: new Date(),
       },
     });
+    if (this.operation.parentId)
+      await rollUpParent(this.deps, this.operation.parentId, { publish: force }).catch(() => undefined);
   }
 }
 

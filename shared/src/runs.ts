@@ -1,16 +1,13 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
+import { isValidRunId } from './contracts/ids';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 
-export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+export { RUN_ID_PATTERN, isValidRunId } from './contracts/ids';
 /** The folder inside a run that holds its snapshots; never archived, never wiped by a restore. */
 export const ARCHIVES_DIR = 'archives';
 export const LOCK_FILE_SUFFIX = '.nodb.lock';
-
-export function isValidRunId(runid: string): boolean {
-  return RUN_ID_PATTERN.test(runid) && runid !== '.' && runid !== '..' && !runid.includes('..');
-}
 
 export function assertRunId(runid: string): string {
   if (!isValidRunId(runid)) {

@@ -54,12 +54,16 @@ async function startWorker(
 
 async function enqueue(queue: string, payload: Partial<TestStepsPayload>, attempts = 3) {
   const scope = payload.scope ?? `run${n}-${Math.random().toString(36).slice(2, 8)}`;
-  return enqueueOperation({ prisma: world.prisma, publisher, queues }, testStepsKind(queue, attempts), {
-    steps: 3,
-    stepMs: 20,
-    ...payload,
-    scope,
-  });
+  return enqueueOperation(
+    { prisma: world.prisma, publisher, queues, config: world.config },
+    testStepsKind(queue, attempts),
+    {
+      steps: 3,
+      stepMs: 20,
+      ...payload,
+      scope,
+    },
+  );
 }
 
 async function collect(channel: string, opts: { replay?: boolean } = {}) {
@@ -151,7 +155,7 @@ test('cancel stops a running job within about a second', async () => {
   const { operationId } = await enqueue(queue, { scope, steps: 200, stepMs: 50 });
   await waitFor(() => reached(listener.events, 2));
   const before = Date.now();
-  await requestCancel({ prisma: world.prisma, publisher, queues }, operationId);
+  await requestCancel({ prisma: world.prisma, publisher, queues, config: world.config }, operationId);
   await waitFor(() => terminal(listener.events).length > 0, 5000);
   expect(Date.now() - before).toBeLessThan(3000);
   await listener.close();
@@ -164,7 +168,10 @@ test('cancel stops a running job within about a second', async () => {
 test('a queued job nobody has started is cancelled at once', async () => {
   const queue = freshQueue(); // no worker
   const { operationId } = await enqueue(queue, {});
-  const op = await requestCancel({ prisma: world.prisma, publisher, queues }, operationId);
+  const op = await requestCancel(
+    { prisma: world.prisma, publisher, queues, config: world.config },
+    operationId,
+  );
   expect(op.status).toBe('cancelled');
   expect(await queues.get(queue).getJob(operationId)).toBeUndefined();
 });

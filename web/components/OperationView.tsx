@@ -5,6 +5,7 @@ import { api, errorMessage } from '@/lib/api';
 import { formatBytes, formatDuration, formatTime } from '@/lib/format';
 import { isIndeterminate, stepIndicator, type Operation } from '@/lib/operations';
 import { useChannel } from '@/lib/socket';
+import { isTerminalEvent } from '@arkive/shared/contracts';
 import { EventLog, type LogLine } from './EventLog';
 import { ErrorBanner, Loading, PageHeader, ProgressBar, StatusBadge } from './ui';
 
@@ -14,17 +15,6 @@ interface LogRow {
   level: string;
   message: string;
 }
-const TERMINAL = new Set([
-  'ARCHIVE_COMPLETE',
-  'RESTORE_COMPLETE',
-  'UPLOAD_COMPLETE',
-  'MIGRATION_COMPLETE',
-  'SYNC_COMPLETE',
-  'COMPLETE',
-  'EXCEPTION',
-  'CANCELLED',
-]);
-
 /** Operation detail (also the folder job detail): fields, progress, live logs, retry/cancel, .txt download. */
 export function OperationView({
   id,
@@ -87,7 +77,7 @@ export function OperationView({
             }
           : o,
       );
-      if (TERMINAL.has(e.type)) void load();
+      if (isTerminalEvent(e.type)) void load();
     },
     () => void load(),
   );

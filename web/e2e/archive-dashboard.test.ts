@@ -287,14 +287,14 @@ test('folder browser → queue with live step progress → history → job detai
     await p.waitForURL(/\/queue$/);
   }
   await p.getByRole('heading', { name: /Queue \(\d+ jobs?\)/ }).waitFor();
-  const step = p.getByText(/Step \d\/3: /).first();
+  const step = p.getByText(/Step \d of 6: /).first();
   await step.waitFor({ timeout: 60000 });
   await shot(p, '16-queue-running');
   // Live: without a reload the page follows the jobs through upload until the queue drains.
   await p.waitForFunction(
     () =>
       (window as unknown as { __shown: string[] }).__shown.some((t) =>
-        /Uploading|Verifying upload|Deleting source/.test(t),
+        /Uploading|Verifying the upload|Emptying the source/.test(t),
       ),
     null,
     { timeout: 120000 },

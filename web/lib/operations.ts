@@ -1,77 +1,41 @@
-/** The public Operation shape (GET /api/operations, /api/operations/:id). */
-export interface Operation {
-  id: string;
-  kind: string;
-  queue: string;
-  scopeType: string;
-  scopeId: string;
-  status: string;
-  stage?: string | null;
-  progressPercent: number;
-  currentOperation?: string | null;
-  input?: Record<string, unknown>;
-  result?: unknown;
-  error?: string | null;
-  errorCode?: string | null;
-  attempt: number;
-  maxAttempts: number;
-  createdBy?: string | null;
-  createdAt: string;
-  startedAt?: string | null;
-  finishedAt?: string | null;
-  channel?: string;
-}
+import { kindSpec, overallPercent, stageIndex, type OperationView } from '@arkive/shared/contracts';
 
-const STEPS: Record<string, string[]> = {
-  folder: ['copying', 'compressing', 'verifying'],
-  upload: ['uploading', 'upload_verifying', 'deleting_source'],
-};
-const LABELS: Record<string, string> = {
-  copying: 'Copying',
-  compressing: 'Compressing',
-  verifying: 'Verifying',
-  uploading: 'Uploading',
-  upload_verifying: 'Verifying upload',
-  deleting_source: 'Deleting source',
-};
-/** Stages whose tools may give no real progress, with the percent they start at (PRD §6.7). */
-const INDETERMINATE: Record<string, number> = {
-  compressing: 33,
-  verifying: 66,
-  upload_verifying: 75,
-  deleting_source: 90,
-};
+/** The public Operation shape (GET /api/operations, /api/operations/:id), from the API's contract. */
+export type Operation = OperationView;
 
-export function stageLabel(stage?: string | null): string {
+/** The label a kind declares for a stage, else the stage name made readable. */
+export function stageLabel(stage?: string | null, kind?: string): string {
   if (!stage) return 'Working';
-  return LABELS[stage] ?? stage.charAt(0).toUpperCase() + stage.slice(1).replace(/_/g, ' ');
+  const declared = kind ? kindSpec(kind)?.stages.find((s) => s.name === stage)?.label : undefined;
+  return declared ?? stage.charAt(0).toUpperCase() + stage.slice(1).replace(/[_-]/g, ' ');
 }
 
-/** "Step 2/3: Compressing…" for staged kinds, else the stage name. */
-export function stepIndicator(op: Pick<Operation, 'stage' | 'status'>): string {
-  if (op.status === 'queued') return 'Waiting in queue…';
-  const stage = op.stage ?? '';
-  for (const steps of Object.values(STEPS)) {
-    const i = steps.indexOf(stage);
-    if (i >= 0) return `Step ${i + 1}/${steps.length}: ${stageLabel(stage)}…`;
-  }
-  return `${stageLabel(stage)}…`;
+/** "Step 2 of 6: Compressing (7z)" from the kind's declared stages, else the stage name. */
+export function stepIndicator(op: Pick<Operation, 'stage' | 'status' | 'kind'>): string {
+  const spec = kindSpec(op.kind);
+  const i = spec ? stageIndex(spec, op.stage) : -1;
+  if (op.status === 'queued')
+    return i > 0 ? `Waiting for: ${stageLabel(op.stage, op.kind)}` : 'Waiting in queue…';
+  if (spec && i >= 0) return `Step ${i + 1} of ${spec.stages.length}: ${stageLabel(op.stage, op.kind)}…`;
+  return `${stageLabel(op.stage, op.kind)}…`;
 }
 
-/** A pulsing bar while such a stage has not reported any progress of its own yet. */
-export function isIndeterminate(op: Pick<Operation, 'stage' | 'status' | 'progressPercent'>): boolean {
-  const start = INDETERMINATE[op.stage ?? ''];
-  return op.status === 'running' && start !== undefined && Math.round(op.progressPercent) <= start;
+/** Stages whose tools may give no progress of their own: a pulsing bar until they report some. */
+const INDETERMINATE = new Set(['compressing', 'verifying', 'upload_verifying', 'deleting_source']);
+
+export function isIndeterminate(
+  op: Pick<Operation, 'stage' | 'status' | 'progressPercent' | 'kind'>,
+): boolean {
+  const spec = kindSpec(op.kind);
+  if (op.status !== 'running' || !spec || !op.stage || !INDETERMINATE.has(op.stage)) return false;
+  const start = overallPercent(spec, op.stage, 0);
+  return start !== undefined && op.progressPercent <= start + 0.5;
 }
 
 export function operationTitle(op: Pick<Operation, 'kind' | 'scopeId' | 'input'>): string {
-  const input = op.input ?? {};
-  const folder = (input.folder ??
-    input.folder_name ??
-    input.folderName ??
-    input.folder_path ??
-    input.folderPath) as string | undefined;
-  const name = folder ? String(folder).split('/').filter(Boolean).pop() : op.scopeId;
+  const input = (op.input ?? {}) as Record<string, unknown>;
+  const folder = typeof input.folder === 'string' ? input.folder : undefined;
+  const name = folder ? folder.split('/').filter(Boolean).pop() : op.scopeId;
   return `${name} — ${op.kind}`;
 }
 

@@ -1,7 +1,12 @@
 'use client';
 import { useEffect, useRef, useState } from 'react';
 import { io, type Socket } from 'socket.io-client';
-import type { ArkiveEvent, ClientToServerEvents, JoinAck, ServerToClientEvents } from '@arkive/shared';
+import type {
+  ArkiveEvent,
+  ClientToServerEvents,
+  JoinAck,
+  ServerToClientEvents,
+} from '@arkive/shared/contracts';
 
 type ArkSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 export type Listener = (e: ArkiveEvent & { channel: string }, meta: { replay: boolean }) => void;

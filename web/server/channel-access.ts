@@ -1,47 +1,73 @@
-import { isValidRunId, type PrismaClient, type SocketUser } from '@arkive/shared';
+import {
+  canSeeOperation,
+  memberRunIds,
+  operationUpdateDetailSchema,
+  parseChannel,
+  type ArkiveEvent,
+  type PrismaClient,
+  type SocketUser,
+} from '@arkive/shared';
 
 export type RunRole = 'viewer' | 'collaborator' | 'owner';
-export type RunRoleLookup = (user: SocketUser, runid: string) => Promise<RunRole | undefined>;
 
-const runChannel = /^(.+):(archive|migration|run_sync)$/;
-const folderChannel = /^folder:[A-Za-z0-9_-]{1,128}$/;
+/** Run membership, from Postgres in production (stubbed in relay tests). */
+export interface AccessLookup {
+  roleOf(user: SocketUser, runid: string): Promise<RunRole | undefined>;
+  /** Every run the user is a member of (for filtering the `operations` channel per event). */
+  runsOf(user: SocketUser): Promise<string[]>;
+}
 
 export type ChannelDecision =
   { ok: true } | { ok: false; code: 'FORBIDDEN' | 'BAD_CHANNEL'; message: string };
 
 /**
- * Who may listen to a channel:
+ * Who may join a channel:
  * - `<runid>:archive|migration|run_sync`: members of the run (viewer or better), admins always;
- * - `folder:<id>` and `operations`: any logged-in user;
- * - any other channel (system ones such as `gallery:<id>:archive`): admins only.
+ *   a run that does not exist answers the same as one the user is not a member of;
+ * - `operations` and `folder:<id>`: any signed-in user (events on `operations` are then filtered
+ *   one by one by the operation visibility rule, see eventVisible);
+ * - `gallery:<id>:archive` and anything else: administrators only.
  */
 export async function checkChannelAccess(
   user: SocketUser,
   channel: string,
-  roleOf: RunRoleLookup,
+  access: Pick<AccessLookup, 'roleOf'>,
 ): Promise<ChannelDecision> {
-  if (typeof channel !== 'string' || channel.length === 0 || channel.length > 200) {
-    return { ok: false, code: 'BAD_CHANNEL', message: 'Not a channel name' };
-  }
-  const run = runChannel.exec(channel);
-  if (run && isValidRunId(run[1])) {
+  const target = parseChannel(channel);
+  if (!target) return { ok: false, code: 'BAD_CHANNEL', message: 'Not a channel name' };
+  if (target.kind === 'run') {
     if (user.isAdmin) return { ok: true };
-    const role = await roleOf(user, run[1]);
+    const role = await access.roleOf(user, target.runid);
     return role
       ? { ok: true }
-      : { ok: false, code: 'FORBIDDEN', message: `You are not a member of run ${run[1]}` };
+      : { ok: false, code: 'FORBIDDEN', message: `You are not a member of run ${target.runid}` };
   }
-  if (channel === 'operations' || folderChannel.test(channel)) return { ok: true };
+  if (target.kind === 'operations' || target.kind === 'folder') return { ok: true };
   if (user.isAdmin) return { ok: true };
   return { ok: false, code: 'FORBIDDEN', message: 'This channel is for administrators' };
 }
 
-/** Run membership straight from Postgres (the truth); admins are handled before this is called. */
-export function prismaRunRoleLookup(prisma: PrismaClient): RunRoleLookup {
-  return async (user, runid) => {
-    const m = await prisma.runMember.findUnique({
-      where: { runId_userId: { runId: runid, userId: user.id } },
-    });
-    return (m?.role as RunRole | undefined) ?? undefined;
+/** Whether one event of a joined channel may reach this user (the same rule as GET /api/operations). */
+export function eventVisible(
+  user: SocketUser,
+  memberRuns: ReadonlySet<string>,
+  channel: string,
+  event: ArkiveEvent,
+): boolean {
+  if (channel !== 'operations' || user.isAdmin) return true;
+  const detail = operationUpdateDetailSchema.safeParse(event.detail);
+  return detail.success && canSeeOperation(user, detail.data, memberRuns);
+}
+
+/** Membership straight from Postgres (the truth); admins are handled before roleOf is called. */
+export function prismaAccessLookup(prisma: PrismaClient): AccessLookup {
+  return {
+    async roleOf(user, runid) {
+      const m = await prisma.runMember.findUnique({
+        where: { runId_userId: { runId: runid, userId: user.id } },
+      });
+      return (m?.role as RunRole | undefined) ?? undefined;
+    },
+    runsOf: (user) => memberRunIds(prisma, user.id),
   };
 }

@@ -1,6 +1,7 @@
 import { io as connect, type Socket } from 'socket.io-client';
 import {
   EventPublisher,
+  publishAccessChange,
   replayEvents,
   type ArkiveEvent,
   type ClientToServerEvents,
@@ -26,6 +27,17 @@ const clients: Client[] = [];
 const USERS: Record<string, { id: number; username: string; isAdmin: boolean }> = {
   alice: { id: 1, username: 'alice', isAdmin: false },
   root: { id: 2, username: 'root', isAdmin: true },
+  bob: { id: 3, username: 'bob', isAdmin: false },
+};
+/** Run memberships the stubbed lookup answers from (tests change it, then publish an access change). */
+const members = new Map<number, Set<string>>([
+  [1, new Set(['run1'])],
+  [3, new Set(['run3'])],
+]);
+const access = {
+  roleOf: async (user: { id: number }, runid: string) =>
+    members.get(user.id)?.has(runid) ? ('viewer' as const) : undefined,
+  runsOf: async (user: { id: number }) => [...(members.get(user.id) ?? [])],
 };
 
 beforeAll(async () => {
@@ -34,7 +46,7 @@ beforeAll(async () => {
     config: world.config,
     port: 0,
     verifySession: async (token) => USERS[token],
-    runRoleOf: async (user, runid) => (user.id === 1 && runid === 'run1' ? 'viewer' : undefined),
+    access,
   });
   await web.listen();
   url = `http://127.0.0.1:${web.port}`;
@@ -68,6 +80,19 @@ const publish = (channel: string, n: number) =>
     operationId: 'op-1',
     message: `event ${n}`,
     percent: n % 101,
+  });
+/** An OPERATION_UPDATE on `operations`, as publishOperationEvent sends it, about one scope. */
+const publishUpdate = (
+  message: string,
+  scopeType: string,
+  scopeId: string,
+  createdBy: string | null = null,
+) =>
+  publisher.publish('operations', {
+    type: 'OPERATION_UPDATE',
+    operationId: `op-${message}`,
+    message,
+    detail: { kind: 'k', status: 'running', scopeType, scopeId, createdBy, event: 'STATUS', channel: 'x' },
   });
 
 function collect(c: Client, channel: string): ArkiveEvent[] {
@@ -137,7 +162,7 @@ test('events published while a client joins arrive exactly once, in stream order
   let stop = false;
   let n = 0;
   const pump = (async () => {
-    while (!stop && n < 400) await publish(ch, n++);
+    while (!stop && n < 400) await publishUpdate(`event ${n++}`, 'folder', 'a/b/c');
   })();
   await new Promise((r) => setTimeout(r, 20));
   expect(await join(c, ch)).toMatchObject({ ok: true });
@@ -156,7 +181,10 @@ test('a periodic re-check drops ended sessions and channels the user lost', asyn
   const roles = new Map<string, 'viewer'>([['run1', 'viewer']]);
   const sessions = new Set(['alice']);
   const verify = async (t: string) => (sessions.has(t) ? USERS[t] : undefined);
-  const roleOf = async (_u: unknown, runid: string) => roles.get(runid);
+  const lookup = {
+    roleOf: async (_u: unknown, runid: string) => roles.get(runid),
+    runsOf: async () => [...roles.keys()],
+  };
   const c = client('alice');
   await connected(c);
   const got = collect(c, 'run1:archive');
@@ -165,13 +193,72 @@ test('a periodic re-check drops ended sessions and channels the user lost', asyn
   await publish('run1:archive', 100);
   await until(() => got.length === before + 1);
   roles.delete('run1');
-  await web.relay.recheck(verify, roleOf);
+  await web.relay.recheck(verify, lookup);
   await publish('run1:archive', 101);
   await new Promise((r) => setTimeout(r, 200));
   expect(got[got.length - 1].message).toBe('event 100');
   expect(c.connected).toBe(true);
   sessions.clear();
   const gone = new Promise((resolve) => c.once('disconnect', resolve));
-  await web.relay.recheck(verify, roleOf);
+  await web.relay.recheck(verify, lookup);
   await gone;
+});
+
+test('a stranger hears nothing of a private run on any channel; members hear their runs and the shared queue', async () => {
+  const alice = client('alice');
+  const bob = client('bob');
+  const root = client('root');
+  await Promise.all([connected(alice), connected(bob), connected(root)]);
+  // Published before anyone joins: the replay must be filtered too.
+  await publishUpdate('r3-before', 'run', 'run3');
+  const got = {
+    alice: collect(alice, 'operations'),
+    bob: collect(bob, 'operations'),
+    root: collect(root, 'operations'),
+  };
+  for (const c of [alice, bob, root]) expect(await join(c, 'operations')).toMatchObject({ ok: true });
+  await publishUpdate('r1', 'run', 'run1');
+  await publishUpdate('r3', 'run', 'run3');
+  await publishUpdate('folder', 'folder', 'Production/2024/x');
+  await publishUpdate('gallery-of-bob', 'gallery', 'g1', 'bob');
+  await publishUpdate('system-of-root', 'system', 's', 'root');
+  await publishUpdate('no-detail', 'run', 'run1').then(() =>
+    publisher.publish('operations', { type: 'STATUS', operationId: 'op-x', message: 'unscoped' }),
+  );
+  await until(() => got.root.some((e) => e.message === 'unscoped'));
+  await new Promise((r) => setTimeout(r, 200));
+  // Only this test's events (earlier tests published on `operations` too; the join replays them).
+  const mine = new Set(['r3-before', 'r1', 'r3', 'folder', 'gallery-of-bob', 'system-of-root', 'unscoped']);
+  const seen = (l: ArkiveEvent[]) => l.map((e) => e.message).filter((m) => mine.has(m));
+  expect(seen(got.alice)).toEqual(['r1', 'folder']);
+  expect(seen(got.bob)).toEqual(['r3-before', 'r3', 'folder', 'gallery-of-bob']);
+  expect(seen(got.root)).toEqual(
+    expect.arrayContaining(['r1', 'r3', 'folder', 'gallery-of-bob', 'system-of-root', 'unscoped']),
+  );
+  // ...and bob's run channel stays closed to alice.
+  expect(await join(alice, 'run3:archive')).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+});
+
+test('an access change published by the API takes effect on open sockets at once', async () => {
+  members.set(1, new Set(['run1', 'run4']));
+  const alice = client('alice');
+  await connected(alice);
+  const onRun = collect(alice, 'run4:archive');
+  const onOps = collect(alice, 'operations');
+  expect(await join(alice, 'run4:archive')).toMatchObject({ ok: true });
+  expect(await join(alice, 'operations')).toMatchObject({ ok: true });
+  await publish('run4:archive', 1);
+  await publishUpdate('r4-member', 'run', 'run4');
+  await until(() => onRun.length === 1 && onOps.some((e) => e.message === 'r4-member'));
+  const revoked = new Promise<{ channel: string }>((resolve) => alice.once('revoked', resolve));
+  members.set(1, new Set(['run1']));
+  await publishAccessChange(world.redis, world.prefix, { userId: 1, kind: 'membership', runId: 'run4' });
+  expect((await revoked).channel).toBe('run4:archive');
+  await publish('run4:archive', 2);
+  await publishUpdate('r4-removed', 'run', 'run4');
+  await publishUpdate('r1-still', 'run', 'run1');
+  await until(() => onOps.some((e) => e.message === 'r1-still'));
+  await new Promise((r) => setTimeout(r, 150));
+  expect(onRun.map((e) => e.message)).toEqual(['event 1']);
+  expect(onOps.map((e) => e.message)).not.toContain('r4-removed');
 });

@@ -1,10 +1,13 @@
 import type { Redis } from 'ioredis';
 import type { Server, Socket } from 'socket.io';
 import {
+  accessChangeSchema,
+  accessChannelKey,
   channelKey,
   eventSchema,
   replayEvents,
   streamKey,
+  type AccessChange,
   type ArkiveEvent,
   type ClientToServerEvents,
   type JoinAck,
@@ -12,7 +15,7 @@ import {
   type ServerToClientEvents,
   type SocketData,
 } from '@arkive/shared';
-import { checkChannelAccess, type RunRoleLookup } from './channel-access';
+import { checkChannelAccess, eventVisible, type AccessLookup } from './channel-access';
 import type { SessionVerifier } from './session';
 
 type RelayServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -32,7 +35,10 @@ const roomOf = (channel: string) => `ch:${channel}`;
 
 /**
  * Relays Redis channels to browsers. One Redis subscription per channel for the whole server
- * (reference-counted by socket.io rooms), one JSON parse per event, one broadcast per event.
+ * (reference-counted by socket.io rooms), one JSON parse per event, one broadcast per event —
+ * except on `operations`, where every event is checked against each listener's right to see that
+ * operation (the REST rule) and sent only to those who may. Access changes published by the API
+ * (membership removed, session ended) take effect on open sockets at once.
  * A join replays from the channel's stream while live events for that socket are buffered;
  * replay and buffered events are then sent in one tick, deduplicated by stream id, and the socket
  * joins the room once pub/sub has moved past what the replay already gave it (see `settling`),
@@ -47,6 +53,10 @@ export class ChannelRelay {
    * until the first newer event arrives; then they join the room and share the broadcast.
    */
   private readonly settling = new Map<string, Map<RelaySocket, string>>();
+  /** Runs each socket's user is a member of (loaded at the handshake, refreshed on access changes). */
+  private readonly memberRuns = new WeakMap<RelaySocket, Set<string>>();
+  private verify?: SessionVerifier;
+  private access?: AccessLookup;
 
   constructor(
     private readonly io: RelayServer,
@@ -56,7 +66,9 @@ export class ChannelRelay {
     private readonly logger: Logger,
   ) {
     const keyPrefix = channelKey(prefix, '');
+    const accessKey = accessChannelKey(prefix);
     subscriber.on('message', (key: string, message: string) => {
+      if (key === accessKey) return this.onAccessMessage(message);
       if (!key.startsWith(keyPrefix)) return;
       const channel = key.slice(keyPrefix.length);
       let event: Relayed;
@@ -68,18 +80,33 @@ export class ChannelRelay {
         return;
       }
       for (const buffer of this.pending.get(channel) ?? []) buffer(event);
-      this.io.to(roomOf(channel)).emit('event', event);
+      this.broadcast(channel, event);
       const settling = this.settling.get(channel);
       if (settling && event.id) {
         for (const [socket, lastId] of settling) {
           if (compareIds(event.id, lastId) <= 0) continue;
-          socket.emit('event', event);
+          if (this.visible(socket, channel, event)) socket.emit('event', event);
           settling.delete(socket);
           void socket.join(roomOf(channel));
         }
         if (settling.size === 0) this.settling.delete(channel);
       }
     });
+  }
+
+  private visible(socket: RelaySocket, channel: string, event: ArkiveEvent): boolean {
+    return eventVisible(socket.data.user, this.memberRuns.get(socket) ?? new Set(), channel, event);
+  }
+
+  private broadcast(channel: string, event: Relayed): void {
+    if (channel !== 'operations') {
+      this.io.to(roomOf(channel)).emit('event', event);
+      return;
+    }
+    for (const id of this.io.sockets.adapter.rooms.get(roomOf(channel)) ?? []) {
+      const socket = this.io.sockets.sockets.get(id);
+      if (socket && this.visible(socket, channel, event)) socket.emit('event', event);
+    }
   }
 
   private listeners(channel: string): number {
@@ -146,7 +173,7 @@ export class ChannelRelay {
     const send = (e: ArkiveEvent) => {
       if (e.id && lastId && compareIds(e.id, lastId) <= 0) return;
       if (e.id) lastId = e.id;
-      socket.emit('event', { ...e, channel });
+      if (this.visible(socket, channel, e)) socket.emit('event', { ...e, channel });
     };
     for (const e of replayed) send(e);
     for (const e of buffer) send(e);
@@ -182,17 +209,23 @@ export class ChannelRelay {
 
   attach(
     verify: SessionVerifier,
-    roleOf: RunRoleLookup,
+    access: AccessLookup,
     tokenOf: (cookieHeader: string | undefined) => string | undefined,
   ): void {
+    this.verify = verify;
+    this.access = access;
+    void this.subscriber
+      .subscribe(accessChannelKey(this.prefix))
+      .catch((err: unknown) => this.logger.warn({ err }, 'access-change subscription failed'));
     this.io.use((socket, next) => {
       const token = tokenOf(socket.handshake.headers.cookie);
       if (!token) return next(new Error('UNAUTHENTICATED'));
       verify(token)
-        .then((user) => {
+        .then(async (user) => {
           if (!user) return next(new Error('UNAUTHENTICATED'));
           socket.data.user = user;
           socket.data.token = token;
+          this.memberRuns.set(socket, new Set(user.isAdmin ? [] : await access.runsOf(user)));
           next();
         })
         .catch((err: unknown) => {
@@ -204,7 +237,7 @@ export class ChannelRelay {
       socket.on('join', (req, ack) => {
         const reply = typeof ack === 'function' ? ack : () => undefined;
         const channel = typeof req?.channel === 'string' ? req.channel : '';
-        void this.handleJoin(socket, channel, req?.afterId, verify, roleOf).then(reply, (err: unknown) => {
+        void this.handleJoin(socket, channel, req?.afterId, verify, access).then(reply, (err: unknown) => {
           this.logger.warn({ err, channel }, 'join failed');
           reply({
             ok: false,
@@ -230,9 +263,14 @@ export class ChannelRelay {
    * disconnected; a channel the user lost the right to (removed from the run) is left.
    * One session check per distinct token per sweep.
    */
-  async recheck(verify: SessionVerifier, roleOf: RunRoleLookup): Promise<void> {
+  async recheck(
+    verify: SessionVerifier,
+    access: AccessLookup,
+    only?: (s: RelaySocket) => boolean,
+  ): Promise<void> {
     const sessions = new Map<string, Promise<Awaited<ReturnType<SessionVerifier>>>>();
     for (const socket of this.io.sockets.sockets.values()) {
+      if (only && !only(socket)) continue;
       const token = socket.data.token;
       if (!token) continue;
       let check = sessions.get(token);
@@ -243,13 +281,32 @@ export class ChannelRelay {
         continue;
       }
       socket.data.user = user;
+      const runs = user.isAdmin ? [] : await access.runsOf(user).catch(() => undefined);
+      if (runs) this.memberRuns.set(socket, new Set(runs));
       const channels = [...socket.rooms].filter((r) => r.startsWith('ch:')).map((r) => r.slice(3));
       for (const [channel, set] of this.settling) if (set.has(socket)) channels.push(channel);
       for (const channel of channels) {
-        const decision = await checkChannelAccess(user, channel, roleOf).catch(() => ({ ok: true }) as const);
-        if (!decision.ok) await this.leave(socket, channel);
+        const decision = await checkChannelAccess(user, channel, access).catch(() => ({ ok: true }) as const);
+        if (!decision.ok) {
+          await this.leave(socket, channel);
+          socket.emit('revoked', { channel, message: decision.message });
+        }
       }
     }
+  }
+
+  /** An access change published by the API: re-check that user's sockets now, not at the next sweep. */
+  private onAccessMessage(message: string): void {
+    let change: AccessChange;
+    try {
+      change = accessChangeSchema.parse(JSON.parse(message));
+    } catch {
+      return;
+    }
+    if (!this.verify || !this.access) return;
+    void this.recheck(this.verify, this.access, (s) => s.data.user?.id === change.userId).catch(
+      (err: unknown) => this.logger.warn({ err }, 'access re-check failed'),
+    );
   }
 
   private async handleJoin(
@@ -257,7 +314,7 @@ export class ChannelRelay {
     channel: string,
     afterId: string | undefined,
     verify: SessionVerifier,
-    roleOf: RunRoleLookup,
+    access: AccessLookup,
   ): Promise<JoinAck> {
     // Re-check the session on every join: a logout or a deleted user stops new joins at once.
     const user = await verify(socket.data.token);
@@ -270,7 +327,7 @@ export class ChannelRelay {
       };
     }
     socket.data.user = user;
-    const decision = await checkChannelAccess(user, channel, roleOf);
+    const decision = await checkChannelAccess(user, channel, access);
     if (!decision.ok)
       return { ok: false, channel, error: { code: decision.code, message: decision.message } };
     const { replayed, lastId } = await this.join(

@@ -13,7 +13,7 @@ import {
   type ServerToClientEvents,
   type SocketData,
 } from '@arkive/shared';
-import { prismaRunRoleLookup, type RunRoleLookup } from './channel-access';
+import { prismaAccessLookup, type AccessLookup } from './channel-access';
 import { isProxied, proxyToApi } from './proxy';
 import { ChannelRelay } from './relay';
 import { apiSessionVerifier, readCookie, SESSION_COOKIE, type SessionVerifier } from './session';
@@ -24,7 +24,8 @@ export interface WebServerOptions {
   next?: { dev: boolean; dir?: string };
   port?: number;
   verifySession?: SessionVerifier;
-  runRoleOf?: RunRoleLookup;
+  /** Run membership (default: Postgres). */
+  access?: AccessLookup;
   /** How often connected sockets' sessions and channel rights are re-checked (default 60 s). */
   recheckMs?: number;
 }
@@ -44,8 +45,8 @@ const PUBLIC_PAGE = /^\/(login(\/|$)|_next\/|favicon\.ico$|robots\.txt$)/;
 export async function createWebServer(opts: WebServerOptions): Promise<WebServer> {
   const { config } = opts;
   const logger = createLogger('web');
-  const prisma = opts.runRoleOf ? undefined : createPrisma(config.databaseUrl, 4);
-  const roleOf = opts.runRoleOf ?? prismaRunRoleLookup(prisma!);
+  const prisma = opts.access ? undefined : createPrisma(config.databaseUrl, 4);
+  const access = opts.access ?? prismaAccessLookup(prisma!);
   const verify = opts.verifySession ?? apiSessionVerifier(config);
 
   let nextHandler: ((req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>) | undefined;
@@ -114,9 +115,9 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
   const subscriber = createSubscriberRedis(config.redisUrl);
   const reader = createWorkerRedis(config.redisUrl);
   const relay = new ChannelRelay(io, subscriber, reader, config.redisPrefix, logger);
-  relay.attach(verify, roleOf, (cookie) => readCookie(cookie, SESSION_COOKIE));
+  relay.attach(verify, access, (cookie) => readCookie(cookie, SESSION_COOKIE));
   const recheckTimer = setInterval(() => {
-    relay.recheck(verify, roleOf).catch((err: unknown) => logger.warn({ err }, 'session recheck failed'));
+    relay.recheck(verify, access).catch((err: unknown) => logger.warn({ err }, 'session recheck failed'));
   }, opts.recheckMs ?? 60000);
   recheckTimer.unref();
 

@@ -1,12 +1,13 @@
 import { closeDeps, createDeps } from './deps';
 import { createApp } from './app';
-import { ConfigError, loadConfig } from '@arkive/shared';
+import { ConfigError, loadConfig, waitForRedis } from '@arkive/shared';
 import { ensureFirstAdmin, firstAdminMessage } from './auth/bootstrap-admin';
 import { startMaintenance } from './maintenance';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const deps = createDeps(config);
+  await waitForRedis(deps.redis, 60000);
   const app = createApp(deps);
   // Normally done by the launcher (dist/bootstrap.js) before; a generated password is shown once, never logged.
   const firstAdmin = firstAdminMessage(await ensureFirstAdmin(deps.prisma, config));

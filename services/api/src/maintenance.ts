@@ -1,13 +1,11 @@
 import { Queue, Worker } from 'bullmq';
 import {
-  appendLog,
   bullPrefix,
-  channelFor,
   createWorkerRedis,
   errorMessage,
-  finishOperation,
-  publishOperationEvent,
+  expireOperations,
   reapStaleOperations,
+  repairLostJobs,
 } from '@arkive/shared';
 import type { AppDeps } from './deps';
 
@@ -53,35 +51,11 @@ export async function runMaintenance(deps: AppDeps): Promise<Record<string, Duty
   return out;
 }
 
-/** Queued operations whose expiresAt passed before a worker took them end `expired`. */
-export async function expireOperations(deps: AppDeps): Promise<string[]> {
-  const due = await deps.prisma.operation.findMany({
-    where: { status: 'queued', expiresAt: { lt: new Date() } },
-    take: 500,
-  });
-  const expired: string[] = [];
-  for (const op of due) {
-    const done = await finishOperation(deps.prisma, op.id, 'expired', {
-      error: 'Expired before a worker started it',
-      errorCode: 'EXPIRED',
-    });
-    if (!done) continue;
-    expired.push(op.id);
-    const job = await deps.queues
-      .get(op.queue)
-      .getJob(op.id)
-      .catch(() => undefined);
-    if (job && (await job.getState()) !== 'active') await job.remove().catch(() => undefined);
-    await appendLog(deps.prisma, op.id, 'WARNING', done.error ?? 'Expired');
-    await publishOperationEvent(deps, done, channelFor(op), 'EXCEPTION', done.error ?? 'Expired');
-  }
-  return expired;
-}
-
 registerMaintenanceDuty('reap-stale-operations', async (deps) => ({
   reaped: await reapStaleOperations(deps, deps.config.staleSeconds),
 }));
 registerMaintenanceDuty('expire-operations', async (deps) => ({ expired: await expireOperations(deps) }));
+registerMaintenanceDuty('repair-lost-jobs', async (deps) => ({ repaired: await repairLostJobs(deps) }));
 // Revoked session ids and login-failure counters live in Redis with a TTL equal to their
 // lifetime, and signed links are stateless: nothing of theirs needs purging here.
 

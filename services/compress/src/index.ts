@@ -7,7 +7,8 @@ import { runSnapshotProcessor } from './run-snapshot/processor';
  * on queue `compress-folder`, one at a time.
  */
 void startService('compress', () => [
-  // Each job kind registers its processor here: { queue, processors: [registerProcessor(kind, fn)], concurrency }.
-  { queue: 'compress-folder', processors: [folderArchiveProcessor()], concurrency: 1 },
-  { queue: 'compress', processors: [runSnapshotProcessor], concurrency: 2 },
+  // One entry per queue: the processors of the kind segments that run on it (concurrency: the
+  // stages' declared concurrency, shared/src/contracts/kinds.ts).
+  { queue: 'compress-folder', processors: [folderArchiveProcessor()] },
+  { queue: 'compress', processors: [runSnapshotProcessor] },
 ]);

@@ -89,6 +89,8 @@ export async function restoreArchive(opts: RestoreOptions): Promise<RestoreResul
   await recoverInterruptedRestore(runDir);
   await sweepStaleStaging(runDir);
   let staging: string | null = null;
+  let preRestoreArchive: SnapshotResult | undefined;
+  let swapped = false;
   try {
     // Everything that holds per-entry state (central directory, manifest, plan) lives inside
     // prepareStaging and is garbage once it returns: the pre-restore snapshot below must not add
@@ -98,8 +100,8 @@ export async function restoreArchive(opts: RestoreOptions): Promise<RestoreResul
     // The plan is garbage now; collect it before the pre-restore snapshot allocates (large runs).
     if (prepared.entries >= LARGE_PLAN) collectGarbage();
 
-    let preRestoreArchive: SnapshotResult | undefined;
     if (opts.preRestoreSnapshot !== false) {
+      await opts.beforeStage?.('pre-restore-snapshot');
       opts.onProgress?.({
         stage: 'pre-restore-snapshot',
         bytesDone: 0,
@@ -110,6 +112,8 @@ export async function restoreArchive(opts: RestoreOptions): Promise<RestoreResul
       preRestoreArchive = await createSnapshot({ runDir, kind: 'pre-restore', signal });
     }
     signal?.throwIfAborted();
+    await opts.beforeStage?.('swapping');
+    signal?.throwIfAborted();
     opts.onProgress?.({
       stage: 'swapping',
       bytesDone: totalBytes,
@@ -119,6 +123,7 @@ export async function restoreArchive(opts: RestoreOptions): Promise<RestoreResul
     });
     await swapIn(runDir, staging!);
     staging = null;
+    swapped = true;
     opts.onProgress?.({
       stage: 'done',
       bytesDone: totalBytes,
@@ -128,6 +133,9 @@ export async function restoreArchive(opts: RestoreOptions): Promise<RestoreResul
     });
     return { filesRestored, entries: prepared.entries, manifest: prepared.manifest, preRestoreArchive };
   } catch (err) {
+    // Nothing was replaced: the safety snapshot of the current content is not needed.
+    if (preRestoreArchive && !swapped)
+      await fs.rm(preRestoreArchive.path, { force: true }).catch(() => undefined);
     throw toCancelled(err, signal);
   } finally {
     if (staging) await removeTree(staging);

@@ -76,6 +76,11 @@ export interface RestoreOptions {
   limits?: RestoreLimits;
   signal?: AbortSignal;
   onProgress?: ProgressFn;
+  /**
+   * Awaited as the restore enters its later stages, before it does anything there (a worker
+   * records the stage; a cancel after `swapping` began cannot stop the swap).
+   */
+  beforeStage?(stage: 'pre-restore-snapshot' | 'swapping'): Promise<void>;
 }
 
 export interface RestoreResult {

@@ -3,3 +3,5 @@ export * from './secret';
 export * from './session';
 export * from './run-role';
 export * from './signed-link';
+export * from './visibility';
+export * from './access-events';

@@ -1,6 +1,5 @@
 export * from './paths';
 export * from './markers';
-export * from './scan';
+export * from './tree-stats';
 export * from './space';
-export * from './jobs';
 export * from './retry';

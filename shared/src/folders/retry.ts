@@ -1,30 +1,5 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import type { Config } from '../config';
-import { classifyError, errorCode, errorMessage, PermanentError } from '../errors';
-
-const CONNECTION_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'EAI_AGAIN',
-  'ECONNABORTED',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'STORAGE_UNAVAILABLE',
-]);
-
-/** A network/connection failure (PRD: up to MAX_CONNECTION_ERROR_RETRIES). */
-export function isConnectionError(err: unknown, depth = 0): boolean {
-  if (typeof err !== 'object' || err === null || depth > 5) return false;
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
-  return isConnectionError((err as { cause?: unknown }).cause, depth + 1);
-}
+import { classifyError, errorCode, errorMessage, isConnectionError, PermanentError } from '../errors';
 
 /** How many attempts this error class gets in a stage (PRD §3.3). */
 export function attemptLimit(
@@ -58,11 +33,4 @@ export function decideFailure(
     };
   }
   return { final: false, error: err };
-}
-
-export async function sha256File(file: string, signal?: AbortSignal): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20, signal }))
-    hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { channels } from '../events';
-import { RUN_ID_PATTERN } from '../runs';
+import { channels } from '../contracts/channels';
+import { runRestoreSpec } from '../contracts/kinds';
+import { RUN_ID_PATTERN } from '../contracts/ids';
 import { defineJobKind } from './define';
 
 export const ARCHIVE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,200}\.zip$/;
@@ -16,15 +17,12 @@ export const runRestoreResult = z.object({
 });
 
 export const runRestore = defineJobKind({
-  kind: 'run-restore',
-  queue: 'restore',
+  spec: runRestoreSpec,
   payload: runRestorePayload,
   result: runRestoreResult,
   attempts: 2,
   backoffMs: 5000,
-  scopeType: 'run',
   scopeId: (p) => p.runid,
   channel: (p) => channels.runArchive(p.runid),
-  completeEvent: 'RESTORE_COMPLETE',
   exclusiveKey: (p) => `run:${p.runid}`,
 });

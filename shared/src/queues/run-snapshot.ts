@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { channels } from '../events';
-import { RUN_ID_PATTERN } from '../runs';
+import { channels } from '../contracts/channels';
+import { runSnapshotSpec } from '../contracts/kinds';
+import { RUN_ID_PATTERN } from '../contracts/ids';
 import { defineJobKind } from './define';
 
 export const runSnapshotPayload = z.object({
@@ -15,15 +16,12 @@ export const runSnapshotResult = z.object({
 });
 
 export const runSnapshot = defineJobKind({
-  kind: 'run-snapshot',
-  queue: 'compress',
+  spec: runSnapshotSpec,
   payload: runSnapshotPayload,
   result: runSnapshotResult,
   attempts: 3,
   backoffMs: 5000,
-  scopeType: 'run',
   scopeId: (p) => p.runid,
   channel: (p) => channels.runArchive(p.runid),
-  completeEvent: 'ARCHIVE_COMPLETE',
   exclusiveKey: (p) => `run:${p.runid}`,
 });

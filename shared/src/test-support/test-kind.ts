@@ -1,8 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { defineKindSpec } from '../contracts/kinds';
 import { PermanentError, TransientError } from '../errors';
 import { defineJobKind } from '../queues/define';
+import { registerJobKind } from '../queues';
 import { registerProcessor, type ProcessorRegistration } from '../worker';
 
 /** A job kind used only by the job-contract tests: N timed steps, optional injected failures. */
@@ -16,19 +18,23 @@ export const testStepsPayload = z.object({
 export type TestStepsPayload = z.infer<typeof testStepsPayload>;
 
 export function testStepsKind(queue: string, attempts = 3) {
-  return defineJobKind({
-    kind: 'test-steps',
-    queue,
-    payload: testStepsPayload,
-    result: z.object({ steps: z.number() }),
-    attempts,
-    backoffMs: 50,
-    scopeType: 'run',
-    scopeId: (p) => p.scope,
-    channel: (p) => `${p.scope}:archive`,
-    completeEvent: 'COMPLETE',
-    exclusiveKey: (p) => `run:${p.scope}`,
-  });
+  return registerJobKind(
+    defineJobKind({
+      spec: defineKindSpec({
+        kind: 'test-steps',
+        scopeType: 'run',
+        completeEvent: 'COMPLETE',
+        stages: [{ name: 'working', label: 'Working', queue, weight: 100, concurrency: 1, retryFrom: true }],
+      }),
+      payload: testStepsPayload,
+      result: z.object({ steps: z.number() }),
+      attempts,
+      backoffMs: 50,
+      scopeId: (p) => p.scope,
+      channel: (p) => `${p.scope}:archive`,
+      exclusiveKey: (p) => `run:${p.scope}`,
+    }),
+  );
 }
 
 /** Side effects are recorded in Redis so tests can count executions across processes. */
@@ -46,13 +52,13 @@ export function testStepsProcessor(
         throw new PermanentError('Source folder not found', 'SOURCE_NOT_FOUND');
       throw Object.assign(new Error('connection reset by peer'), { code: 'ECONNRESET' });
     }
-    await report.setStage('working', 'Working', 0);
+    await ctx.enterStage('working', 'Working');
     for (let i = 1; i <= payload.steps; i++) {
       ctx.throwIfStopped();
       await sleep(payload.stepMs, undefined, { signal }).catch(() => ctx.throwIfStopped());
       ctx.throwIfStopped();
       await report.progress({
-        percent: (i / payload.steps) * 100,
+        fraction: i / payload.steps,
         current: i,
         total: payload.steps,
         unit: 'steps',

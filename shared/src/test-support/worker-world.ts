@@ -48,7 +48,7 @@ export async function startWorkerWorld(
     worker,
     async runToEnd(kind, payload, createdBy) {
       const { operationId, channel } = await enqueueOperation(
-        { prisma: world.prisma, publisher, queues },
+        { prisma: world.prisma, publisher, queues, config: world.config },
         kind,
         payload,
         {

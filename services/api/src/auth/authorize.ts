@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import {
+  canSeeOperation,
   ForbiddenError,
   NotFoundError,
   roleAtLeast,
@@ -67,9 +68,10 @@ async function authorizeRun(
 }
 
 /**
- * Operations: a run's operations follow the run (read → viewer, write → collaborator; strangers
- * get 404). Folder jobs are one shared queue (cold-storage PRD): every user may see, cancel and
- * retry them. Other scopes (gallery, host, system): everyone may read; the creator or an admin may write.
+ * Operations: who may read one is the shared visibility rule (canSeeOperation: a run's members,
+ * everyone for the shared folder queue, the creator for other scopes; admins always), and a
+ * caller who may not read it gets 404. Write: a run's operations need the collaborator role;
+ * folder jobs follow the folder queue's rule; other scopes the creator.
  */
 async function authorizeOperation(
   action: 'read' | 'write',
@@ -88,17 +90,12 @@ async function authorizeOperation(
     : null;
   if (!op) throw notFound;
   if (user.isAdmin) return;
-  if (op.scopeType === 'run') {
-    const { effectiveRole } = await runAccessOf(deps.prisma, user, op.scopeId);
-    if (!effectiveRole) throw notFound;
-    const needed: RunRoleName = action === 'read' ? 'viewer' : 'collaborator';
-    if (!roleAtLeast(effectiveRole, needed))
-      throw new ForbiddenError(
-        `This needs the ${needed} role on run ${op.scopeId}; you are ${effectiveRole}`,
-      );
-    return;
-  }
+  const runRole =
+    op.scopeType === 'run' ? (await runAccessOf(deps.prisma, user, op.scopeId)).effectiveRole : null;
+  if (!canSeeOperation(user, op, new Set(runRole ? [op.scopeId] : []))) throw notFound;
   if (action === 'read' || op.scopeType === 'folder') return;
-  const mine = op.createdBy === String(user.id) || op.createdBy === user.username;
-  if (!mine) throw new ForbiddenError('Only its creator or an administrator may change this operation');
+  if (op.scopeType === 'run') {
+    if (!roleAtLeast(runRole, 'collaborator'))
+      throw new ForbiddenError(`This needs the collaborator role on run ${op.scopeId}; you are ${runRole}`);
+  }
 }

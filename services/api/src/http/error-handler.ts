@@ -1,14 +1,15 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
-import { AppError, type Logger } from '@arkive/shared';
+import { AppError, isRedisUnavailable, RedisUnavailableError, type Logger } from '@arkive/shared';
 
 /**
  * One error model: AppError → its status and code; zod → 400 with the issues; a malformed JSON
  * body → 400; anything else → 500 with a generic message and the request id (full error in the log).
  */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (err: unknown, req, res, _next) => {
+  return (raw: unknown, req, res, _next) => {
     const requestId = req.requestId;
+    const err = isRedisUnavailable(raw) ? new RedisUnavailableError((raw as Error).message) : raw;
     if (err instanceof AppError) {
       if (err.status >= 500) logger.error({ err, requestId }, err.message);
       res.status(err.status).json({

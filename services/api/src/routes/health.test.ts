@@ -36,6 +36,23 @@ test('health answers 503 naming the part that is down', async () => {
   deps.redis.disconnect();
 });
 
+test('producers fail fast when Redis is down: a sign-in answers 503 REDIS_UNAVAILABLE, never a 500 or a hang', async () => {
+  const deps = createDeps(
+    { ...api.world.config, redisUrl: 'redis://127.0.0.1:1' },
+    { prisma: api.world.prisma },
+  );
+  deps.redis.on('error', () => undefined);
+  try {
+    const res = await request(createApp(deps))
+      .post('/api/auth/login')
+      .send({ username: 'nobody', password: 'whatever it is' })
+      .expect(503);
+    expect(res.body.error.code).toMatch(/^(REDIS_UNAVAILABLE|AUTH_UNAVAILABLE)$/);
+  } finally {
+    deps.redis.disconnect();
+  }
+});
+
 test('unknown routes and malformed bodies get structured errors', async () => {
   const missing = await request(api.app).get('/api/nope').expect(404);
   expect(missing.body.error.code).toBe('ROUTE_NOT_FOUND');

@@ -1,4 +1,5 @@
 import type { Express } from 'express';
+import { waitForRedis } from '@arkive/shared';
 import { createTestWorld, type TestWorld } from '@arkive/shared/test-support/harness';
 import { createApp } from '../app';
 import { createDeps, type AppDeps } from '../deps';
@@ -14,6 +15,7 @@ export interface ApiWorld {
 export async function createApiWorld(extraEnv: Record<string, string> = {}): Promise<ApiWorld> {
   const world = await createTestWorld(extraEnv);
   const deps = createDeps(world.config, { prisma: world.prisma });
+  await waitForRedis(deps.redis);
   const app = createApp(deps);
   return {
     world,

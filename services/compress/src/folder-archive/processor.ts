@@ -7,8 +7,6 @@ import {
   diskSpace,
   errorMessage,
   folderArchive,
-  folderUpload,
-  folderUploadJobId,
   formatBytes,
   isMarkerName,
   jobDirs,
@@ -18,9 +16,8 @@ import {
   resolveFolder,
   sha256File,
   ShutdownError,
-  stage2JobOptions,
   treeStats,
-  type FolderUploadPayload,
+  type FolderArchiveCheckpoint,
   type ProcessorRegistration,
 } from '@arkive/shared';
 import { copyTree } from './copy';
@@ -32,11 +29,10 @@ export interface FolderArchiveHooks {
 }
 
 /**
- * Stage 1 of a folder job (queue `compress-folder`, concurrency 1): disk-space gate, copy to
- * STORAGE_ROOT/temp/<job>/<folder>/, 7z a, 7z t, remove the copy, then hand off to `folder-upload`
- * for the same Operation. Progress per PRD §6.7: copy 0–33 %, compress 33–66 %, test 66–100 %.
- * Every (re)start wipes this job's temp and archive directories first, so a crashed or released
- * attempt is redone cleanly.
+ * The `compress-folder` segment of a folder job (concurrency 1): disk-space gate, copy to
+ * STORAGE_ROOT/temp/<job>/<folder>/, 7z a, 7z t, remove the copy, record the tested archive in the
+ * checkpoint; the worker then hands the operation to its `uploading` stage. Every (re)start wipes
+ * this job's temp and archive directories first, so a crashed or released attempt is redone cleanly.
  */
 export function folderArchiveProcessor(hooks: FolderArchiveHooks = {}): ProcessorRegistration {
   return registerProcessor(folderArchive, async (ctx) => {
@@ -72,17 +68,16 @@ export function folderArchiveProcessor(hooks: FolderArchiveHooks = {}): Processo
       }
 
       await wipe();
-      await report.setStage(
+      await ctx.enterStage(
         'copying',
-        `Step 1/3: Copying ${ref.name} (${formatBytes(stats.sizeBytes)})...`,
-        0,
+        `Copying ${ref.name} (${formatBytes(stats.sizeBytes)}, ${stats.fileCount} files)`,
       );
       const copied = await copyTree(ref.abs, dirs.tempFolder, {
         signal,
         onProgress: (p) =>
           void report
             .progress({
-              percent: p.totalBytes ? (p.bytes / p.totalBytes) * 33 : 16,
+              fraction: p.totalBytes ? p.bytes / p.totalBytes : 0.5,
               current: p.bytes,
               total: p.totalBytes,
               unit: 'bytes',
@@ -93,23 +88,23 @@ export function folderArchiveProcessor(hooks: FolderArchiveHooks = {}): Processo
       ctx.throwIfStopped();
 
       await fs.mkdir(dirs.archives, { recursive: true });
-      await report.setStage('compressing', 'Step 2/3: Compressing...', 33);
+      await ctx.enterStage('compressing', 'Compressing with 7z');
       await sevenZipAdd(dirs.archive, dirs.temp, ref.name, {
         signal,
         onPercent: (p) =>
           void report
-            .progress({ percent: 33 + p * 0.33, current: p, total: 100, unit: 'percent' })
+            .progress({ fraction: p / 100, current: p, total: 100, unit: 'percent' })
             .catch(() => undefined),
       });
       await hooks.afterStep?.('compressed', { operationId: id });
       ctx.throwIfStopped();
 
-      await report.setStage('verifying', 'Step 3/3: Verifying archive (7z t)...', 66);
+      await ctx.enterStage('verifying', 'Testing the archive (7z t)');
       await sevenZipTest(dirs.archive, {
         signal,
         onPercent: (p) =>
           void report
-            .progress({ percent: 66 + p * 0.34, current: p, total: 100, unit: 'percent' })
+            .progress({ fraction: p / 100, current: p, total: 100, unit: 'percent' })
             .catch(() => undefined),
       });
       ctx.throwIfStopped();
@@ -118,46 +113,23 @@ export function folderArchiveProcessor(hooks: FolderArchiveHooks = {}): Processo
       const archiveSha256 = await sha256File(dirs.archive, signal);
       await hooks.afterStep?.('tested', { operationId: id });
       ctx.throwIfStopped();
-      await report.progress({ percent: 100 });
-      await report.log(
-        'INFO',
-        `Archive ${path.basename(dirs.archive)} verified: ${formatBytes(archiveSize)} from ${formatBytes(copied.bytes)} (${copied.files} files), SHA-256 ${archiveSha256}`,
-      );
-
-      const upload: FolderUploadPayload = {
-        folder: ref.rel,
-        operationId: id,
-        archivePath: dirs.archive,
-        archiveSize,
-        archiveSha256,
+      const archive: NonNullable<FolderArchiveCheckpoint['archive']> = {
+        size: archiveSize,
+        sha256: archiveSha256,
         folderSize: stats.sizeBytes,
         fileCount: stats.fileCount,
       };
-      return ctx.handOff({
-        queue: folderUpload.queue,
-        kind: folderUpload.kind,
-        jobId: folderUploadJobId(id),
-        payload: upload,
-        opts: stage2JobOptions(config),
-        message: 'Archive ready; waiting for upload',
-        partialResult: {
-          upload,
-          folder_size_bytes: stats.sizeBytes,
-          file_count: stats.fileCount,
-          archive_size_bytes: archiveSize,
-        },
-      });
+      await ctx.saveCheckpoint({ archive, verified: undefined });
+      await report.progress({ fraction: 1 });
+      await report.log(
+        'INFO',
+        `Archive ${path.basename(dirs.archive)} tested: ${formatBytes(archiveSize)} from ${formatBytes(copied.bytes)} (${copied.files} files), SHA-256 ${archiveSha256}`,
+      );
     } catch (raw) {
       if (raw instanceof DelayedError) throw raw;
       const err = signal.aborted ? signal.reason : raw;
-      if (err instanceof ShutdownError) throw err; // the next attempt wipes and redoes this stage
-      if (err instanceof CancelledError) {
-        await wipe().catch(() => undefined);
-        await report
-          .log('WARNING', 'Cancelled; temporary copy and archive removed, source untouched')
-          .catch(() => undefined);
-        throw err;
-      }
+      // Cancel: the kind's clean-up removes the work files; shutdown: the next attempt redoes this.
+      if (err instanceof ShutdownError || err instanceof CancelledError) throw err;
       const decision = decideFailure(err, attempt, 'archive', config);
       if (decision.final) await keepFailedArtifacts(dirs, decision.error).catch(() => undefined);
       else await wipe().catch(() => undefined);

@@ -34,18 +34,18 @@ const zipsIn = async (runDir: string) =>
 describeServiceContract({
   name: 'compress',
   kind: runSnapshot,
+  processors: () => [runSnapshotProcessor],
+  workerModule: path.join(__dirname, '..', 'test-support', 'contract-processors.ts'),
   async setup(world) {
     const { runid } = await makeRun(world);
-    return { payload: { runid, label: 'contract' }, processors: [runSnapshotProcessor] };
+    return { payload: { runid, label: 'contract' } };
   },
   async expectComplete({ world, payload, result }) {
     const runDir = runPath(world.config.runsRoot, payload.runid);
     expect(await zipsIn(runDir)).toEqual([result.name]);
   },
-  cancel: {
-    // the target: the run's archives/ folder (no archive, no partial file left behind)
-    capture: async (world, payload) => zipsIn(runPath(world.config.runsRoot, payload.runid)),
-  },
+  // The target: the run's archives/ folder (no archive, no partial file left behind by a cancel).
+  capture: async (world, payload) => zipsIn(runPath(world.config.runsRoot, payload.runid)),
 });
 
 describe('run-snapshot processor', () => {

@@ -87,8 +87,6 @@ export async function processRunSnapshot(ctx: ProcessorContext<Payload>): Promis
       localPath: path.join(runDir, ARCHIVES_DIR, snap.name),
       kind: snap.kind,
     });
-    // Recorded: a cancel arriving now must not leave a listed archive behind a `cancelled` operation.
-    ctx.commit();
   } catch (err) {
     // Nothing half-done stays visible: an archive that was cancelled, failed verification or
     // could not be recorded is removed (a retry writes a new one).

@@ -62,9 +62,11 @@ async function runWithSnapshot(world: TestWorld) {
 describeServiceContract({
   name: 'restore',
   kind: runRestore,
+  processors: () => [runRestoreProcessor],
+  workerModule: path.join(__dirname, '..', 'test-support', 'contract-processors.ts'),
   async setup(world) {
     const { runid, archiveName } = await runWithSnapshot(world);
-    return { payload: { runid, archiveName, preRestoreSnapshot: true }, processors: [runRestoreProcessor] };
+    return { payload: { runid, archiveName, preRestoreSnapshot: true } };
   },
   async expectComplete({ world, payload, result }) {
     const runDir = runPath(world.config.runsRoot, payload.runid);
@@ -73,14 +75,12 @@ describeServiceContract({
       'hillslope 0\n'.repeat(300),
     );
   },
-  cancel: {
-    capture: async (world, payload) => {
-      const runDir = runPath(world.config.runsRoot, payload.runid);
-      return {
-        tree: await tree(runDir),
-        archives: (await fs.readdir(path.join(runDir, ARCHIVES_DIR))).sort(),
-      };
-    },
+  capture: async (world, payload) => {
+    const runDir = runPath(world.config.runsRoot, payload.runid);
+    return {
+      tree: await tree(runDir),
+      archives: (await fs.readdir(path.join(runDir, ARCHIVES_DIR))).sort(),
+    };
   },
 });
 

@@ -85,10 +85,18 @@ export async function processRunRestore(ctx: ProcessorContext<Payload>): Promise
       archivePath,
       preRestoreSnapshot,
       signal: ctx.signal,
+      // The worker records each stage before the engine does anything there: the swap is declared
+      // uncancellable, so a cancel arriving once it began is refused instead of being ignored.
+      beforeStage: async (stage) => {
+        await pump.drain();
+        await ctx.enterStage(
+          stage,
+          stage === 'swapping'
+            ? 'Swapping the restored content into place'
+            : 'Snapshotting the current content before replacing it',
+        );
+      },
       onProgress: (p) => {
-        // The engine checks the signal for the last time before it swaps: from here the restore
-        // happens, so a late cancel must not report it as cancelled.
-        if (p.stage === 'swapping') ctx.commit();
         const u = restoreUpdate(p);
         if (u) pump.send(u);
       },

@@ -11,6 +11,7 @@ import {
   type Operation,
 } from '@/lib/operations';
 import { useChannel } from '@/lib/socket';
+import { channels, OPERATION_STATUSES, operationUpdateDetailSchema } from '@arkive/shared/contracts';
 import { Empty, ErrorBanner, Loading, PageHeader, ProgressBar } from '@/components/ui';
 
 const QUEUE_LABELS: Record<string, string> = {
@@ -52,7 +53,7 @@ export default function QueuePage() {
   }, [load]);
 
   const live = useChannel(
-    'operations',
+    channels.operations(),
     (e, { replay }) => {
       if (replay) return;
       const pct =
@@ -61,7 +62,9 @@ export default function QueuePage() {
           : e.progress && e.progress.total > 0
             ? (e.progress.current / e.progress.total) * 100
             : undefined;
-      const detail = (e.detail ?? {}) as { status?: string; stage?: string; progressPercent?: number };
+      const parsed = operationUpdateDetailSchema.safeParse(e.detail);
+      const detail = parsed.success ? parsed.data : undefined;
+      const status = OPERATION_STATUSES.find((s) => s === detail?.status);
       let known = false;
       setOps(
         (list) =>
@@ -70,9 +73,9 @@ export default function QueuePage() {
             known = true;
             return {
               ...o,
-              status: detail.status ?? (e.type === 'PROGRESS' || e.type === 'STATUS' ? 'running' : o.status),
-              stage: e.stage ?? detail.stage ?? o.stage,
-              progressPercent: pct ?? detail.progressPercent ?? o.progressPercent,
+              status: status ?? (e.type === 'PROGRESS' || e.type === 'STATUS' ? 'running' : o.status),
+              stage: e.stage ?? o.stage,
+              progressPercent: pct ?? o.progressPercent,
               currentOperation: e.type === 'LOG' ? o.currentOperation : e.message || o.currentOperation,
             };
           }) ?? list,

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { ACTIVE_STATUSES, FOLDER_JOB_KIND, folderJobStatus, formatBytes } from '@arkive/shared';
+import { ACTIVE_STATUSES, formatBytes } from '@arkive/shared';
+import { FOLDER_JOB_KIND, folderJobStatus } from '../jobs/folder-jobs';
 import { defineRoute } from '../../http/route';
-import { folderScanCache } from './scan-cache';
+import { folderScanCache } from '../../folders/scan-cache';
 
 const boolish = z
   .enum(['true', 'false', '1', '0', ''])

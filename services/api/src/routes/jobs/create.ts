@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { enqueueFolderJob, isMarkerName, requireTool, resolveFolder, ConflictError } from '@arkive/shared';
+import { isMarkerName, requireTool, resolveFolder, ConflictError } from '@arkive/shared';
+import { enqueueFolderJob } from './folder-jobs';
 import fs from 'node:fs/promises';
 import { defineRoute } from '../../http/route';
-import { folderScanCache } from '../folders/scan-cache';
+import { folderScanCache } from '../../folders/scan-cache';
 
 /** PRD §5.4 POST /api/jobs → 201 {job_id, status: 'queued', folder_name, created_at}. */
 export const createJob = defineRoute({

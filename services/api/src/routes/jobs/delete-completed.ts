@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FOLDER_JOB_KIND } from '@arkive/shared';
+import { FOLDER_JOB_KIND } from './folder-jobs';
 import { defineRoute } from '../../http/route';
 
 /** PRD §5.4: bulk-delete completed jobs (and their logs) from history. */

@@ -1,4 +1,4 @@
-import { getFolderJob } from '@arkive/shared';
+import { getFolderJob } from './folder-jobs';
 import { defineRoute } from '../../http/route';
 import { presentJob } from './present';
 import { jobIdParams, jobSchema } from './schemas';

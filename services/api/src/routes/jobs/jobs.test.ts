@@ -3,18 +3,13 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
-import { BaseWorker } from '@arkive/shared';
 import { waitFor } from '@arkive/shared/test-support/harness';
 import { createApiWorld, type ApiWorld } from '../../test-support/api-world';
-// Workers of the two pipeline services, to drive one job end to end through the API (test-only imports).
-import { folderArchiveProcessor } from '../../../../compress/src/folder-archive';
-import { folderUploadProcessor } from '../../../../upload-verify/src/folder-upload';
 
 let api: ApiWorld;
 let root: string;
 let outside: string;
 let app: express.Express;
-const workers: BaseWorker[] = [];
 
 /** Stands in for a signed-in user: sets req.user before the API's own authenticate (which only ever adds one). */
 function withUser(inner: express.Express) {
@@ -59,7 +54,6 @@ beforeAll(async () => {
   app = withUser(api.app);
 });
 afterAll(async () => {
-  await Promise.all(workers.map((w) => w.close(100)));
   await api.close();
   await fs.rm(root, { recursive: true, force: true });
   await fs.rm(outside, { recursive: true, force: true });
@@ -159,7 +153,7 @@ test('job paths are validated against SOURCE_ROOT (traversal, outside, symlink e
   expect(marked.body.error.code).toBe('FOLDER_ALREADY_ARCHIVED');
 });
 
-test('jobs: create, one active per folder, list, get, queue, logs, cancel, retry, system status, delete completed', async () => {
+test('jobs: create, one active per folder, list, get, queue, logs, cancel, retry, system status', async () => {
   const created = await request(app)
     .post('/api/jobs')
     .set(as('alice'))
@@ -251,48 +245,5 @@ test('jobs: create, one active per folder, list, get, queue, logs, cancel, retry
     failed_jobs: 0,
   });
 
-  // Run both through real workers (local-filesystem bucket in this world).
-  const { config, prisma } = api.world;
-  for (const [queue, proc] of [
-    ['compress-folder', folderArchiveProcessor()],
-    ['upload-verify', folderUploadProcessor()],
-  ] as const) {
-    const w = new BaseWorker({ queue, processors: [proc], config, prisma, connection: api.world.redis });
-    w.start();
-    await w.waitUntilReady();
-    workers.push(w);
-  }
-  await waitFor(async () => {
-    const r = await request(app).get('/api/jobs?status=completed').set(as());
-    return r.body.length === 2;
-  }, 45000);
-  const done = await request(app).get(`/api/jobs/${id}`).set(as()).expect(200);
-  expect(done.body).toMatchObject({
-    status: 'completed',
-    progress_percent: 100,
-    folder_size_bytes: 500,
-    error_message: null,
-    destination_key: 'Production/2023/Old_Project.tar.7z',
-  });
-  expect(done.body.archive_size_bytes).toBeGreaterThan(0);
-  expect(done.body.sha256).toMatch(/^[0-9a-f]{64}$/);
-  expect(await fs.readdir(path.join(root, 'Production/2023/Old_Project'))).toEqual([
-    'Old_Project-ARCHIVED-TO-GLOBUS.txt',
-  ]);
-  expect(await api.deps.blobStore.sha256('Production/2023/Old_Project.tar.7z')).toBe(done.body.sha256);
-
-  const listed = await request(app).get('/api/folders?include_archived=true').set(as()).expect(200);
-  expect(listed.body.find((f: { name: string }) => f.name === 'Old_Project')).toMatchObject({
-    is_archived: true,
-    has_job: false,
-  });
-  const unlisted = await request(app).get('/api/folders').set(as()).expect(200);
-  expect(unlisted.body.map((f: { name: string }) => f.name)).not.toContain('Old_Project');
-
-  const after = await request(app).get('/api/system/status').set(as()).expect(200);
-  expect(after.body.workers.copy_compress.online).toBe(true);
-  expect(after.body.statistics.completed_jobs).toBe(2);
-  const removed = await request(app).delete('/api/jobs/completed').set(as()).expect(200);
-  expect(removed.body).toEqual({ deleted_count: 2 });
-  await request(app).get(`/api/jobs/${id}`).set(as()).expect(404);
+  // The run through real workers of both services is in infra/integration/folder-jobs-api.test.ts.
 });

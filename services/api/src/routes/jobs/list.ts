@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FOLDER_JOB_KIND, whereFolderJobStatus } from '@arkive/shared';
+import { FOLDER_JOB_KIND, whereFolderJobStatus } from './folder-jobs';
 import { defineRoute } from '../../http/route';
 import { presentJob } from './present';
 import { jobSchema, jobStatusSchema } from './schemas';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { getFolderJob } from '@arkive/shared';
+import { getFolderJob } from './folder-jobs';
 import { defineRoute } from '../../http/route';
 import { jobIdParams } from './schemas';
 

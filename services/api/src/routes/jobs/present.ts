@@ -1,13 +1,13 @@
 import path from 'node:path';
 import {
-  folderJobStatus,
   folderObjectKey,
   jobDirs,
   parseFolderPath,
-  recordedUpload,
+  readFolderCheckpoint,
   type Config,
   type Operation,
 } from '@arkive/shared';
+import { folderJobStatus } from './folder-jobs';
 
 /** PRD §5.4 job shape (snake_case) from a folder-archive Operation. */
 export function presentJob(op: Operation, config: Config) {
@@ -24,7 +24,7 @@ export function presentJob(op: Operation, config: Config) {
     /* scope ids are validated on creation; keep going for odd rows */
   }
   const result = (op.result ?? {}) as Record<string, unknown>;
-  const upload = recordedUpload(op);
+  const archive = readFolderCheckpoint(op.checkpoint).archive;
   const num = (v: unknown) => (typeof v === 'number' ? v : null);
   const status = folderJobStatus(op);
   return {
@@ -35,13 +35,13 @@ export function presentJob(op: Operation, config: Config) {
     globus_destination_path: key ? `/${key}` : null,
     destination_key: key,
     bucket: typeof result.bucket === 'string' ? result.bucket : null,
-    archive_path: upload?.archivePath ?? jobDirs(config.storageRoot, op.id, name).archive,
+    archive_path: jobDirs(config.storageRoot, op.id, name).archive,
     status,
     progress_percent: status === 'completed' ? 100 : Math.round(op.progressPercent),
     current_operation: op.currentOperation ?? (status === 'queued' ? 'Waiting in queue' : null),
-    folder_size_bytes: num(result.folder_size_bytes) ?? upload?.folderSize ?? null,
-    archive_size_bytes: num(result.archive_size_bytes) ?? upload?.archiveSize ?? null,
-    sha256: typeof result.sha256 === 'string' ? result.sha256 : (upload?.archiveSha256 ?? null),
+    folder_size_bytes: num(result.folder_size_bytes) ?? archive?.folderSize ?? null,
+    archive_size_bytes: num(result.archive_size_bytes) ?? archive?.size ?? null,
+    sha256: typeof result.sha256 === 'string' ? result.sha256 : (archive?.sha256 ?? null),
     created_by: op.createdBy ?? 'unknown',
     created_at: op.createdAt.toISOString(),
     started_at: op.startedAt?.toISOString() ?? null,
@@ -50,6 +50,6 @@ export function presentJob(op: Operation, config: Config) {
     error_code: op.errorCode ?? null,
     retry_count: Math.max(0, op.attempt - 1),
     globus_task_id: null,
-    channel: `folder:${op.id}`,
+    channel: op.channel,
   };
 }

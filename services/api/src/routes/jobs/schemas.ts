@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { JOB_STATUSES } from '@arkive/shared';
+import { JOB_STATUSES } from './folder-jobs';
 
 export const jobIdParams = z.object({ id: z.string().uuid({ message: 'job id must be a UUID' }) });
 export const jobStatusSchema = z.enum(JOB_STATUSES);

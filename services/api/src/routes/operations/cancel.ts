@@ -14,6 +14,6 @@ export const cancelOperation = defineRoute({
   response: operationSchema,
   status: 202,
   async handler({ deps, params }) {
-    return presentOperation(await requestCancel(deps, params.id));
+    return presentOperation(deps, await requestCancel(deps, params.id));
   },
 });

@@ -12,6 +12,6 @@ export const getOperationRoute = defineRoute({
   params: operationIdParams,
   response: operationSchema,
   async handler({ deps, params }) {
-    return presentOperation(await getOperation(deps.prisma, params.id));
+    return presentOperation(deps, await getOperation(deps.prisma, params.id));
   },
 });

@@ -3,7 +3,7 @@ import { defineRoute } from '../../http/route';
 import { page, pageSchema, paginationQuery } from '../../http/pagination';
 import { visibleOperationsWhere } from '../../auth/visibility';
 import { operationSchema } from './schemas';
-import { presentOperation } from './present';
+import { presentOperations } from './present';
 
 const statuses = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'expired'] as const;
 const query = paginationQuery.extend({
@@ -46,6 +46,6 @@ export const listOperations = defineRoute({
       }),
       deps.prisma.operation.count({ where }),
     ]);
-    return page(items.map(presentOperation), total, q);
+    return page(await presentOperations(deps, items), total, q);
   },
 });

@@ -13,6 +13,6 @@ export const retryOperationRoute = defineRoute({
   response: operationSchema,
   status: 202,
   async handler({ deps, params }) {
-    return presentOperation(await retryOperation(deps, params.id));
+    return presentOperation(deps, await retryOperation(deps, params.id));
   },
 });

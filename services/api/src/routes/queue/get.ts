@@ -1,11 +1,6 @@
 import { z } from 'zod';
-import {
-  FOLDER_JOB_KIND,
-  folderJobStatus,
-  folderArchive,
-  folderUpload,
-  type Operation,
-} from '@arkive/shared';
+import { folderArchiveSpec, type Operation } from '@arkive/shared';
+import { FOLDER_JOB_KIND, folderJobStatus } from '../jobs/folder-jobs';
 import { defineRoute } from '../../http/route';
 
 const current = z
@@ -19,6 +14,8 @@ const current = z
   })
   .nullable();
 
+const COPY_QUEUE = folderArchiveSpec.stages[0].queue;
+const UPLOAD_QUEUE = folderArchiveSpec.stages.find((s) => s.name === 'uploading')?.queue;
 const name = (op: Operation) => op.scopeId.split('/').pop() ?? op.scopeId;
 const brief = (op: Operation | undefined) =>
   op
@@ -65,8 +62,8 @@ export const getQueue = defineRoute({
         orderBy: { createdAt: 'asc' },
       }),
     ]);
-    const copying = running.find((o) => o.queue === folderArchive.queue);
-    const uploading = running.find((o) => o.queue === folderUpload.queue);
+    const copying = running.find((o) => o.queue === COPY_QUEUE);
+    const uploading = running.find((o) => o.queue === UPLOAD_QUEUE);
     return {
       current_copy_compress_job: brief(copying),
       current_upload_job: brief(uploading),
@@ -75,7 +72,7 @@ export const getQueue = defineRoute({
         folder_name: name(op),
         position: i + 1,
         created_by: op.createdBy ?? 'unknown',
-        waiting_for: op.queue === folderUpload.queue ? ('upload' as const) : ('copy' as const),
+        waiting_for: op.queue === UPLOAD_QUEUE ? ('upload' as const) : ('copy' as const),
         current_operation: op.currentOperation ?? null,
         created_at: op.createdAt.toISOString(),
       })),

@@ -1,34 +1,14 @@
 import { z } from 'zod';
-import { isValidRunId, runExists, runLockStatus, runPath, type Run } from '@arkive/shared';
+import { channels, isValidRunId, runExists, runLockStatus, runPath, type Run } from '@arkive/shared';
+import { runRoleSchema } from '@arkive/shared/contracts';
 import type { AppDeps } from '../../deps';
 
 export const runIdSchema = z
   .string()
   .refine(isValidRunId, "runid: 1-128 letters, digits, '_', '.' or '-', starting with a letter or digit");
 export const runIdParams = z.object({ runid: runIdSchema });
-export const roleSchema = z.enum(['viewer', 'collaborator', 'owner']);
-
-export const runSchema = z.object({
-  runid: z.string(),
-  /** The role you act with (admins: owner). */
-  role: roleSchema,
-  /** Your membership role; null for an administrator who is not a member. */
-  memberRole: roleSchema.nullable(),
-  createdAt: z.string(),
-  createdBy: z.string().nullable(),
-  exists: z.boolean(),
-  /** Null only when the list was asked for `lock=false` (lock files are found by walking the run's tree). */
-  lock: z
-    .object({ locked: z.boolean(), lockFiles: z.array(z.string()), redisLocks: z.array(z.string()) })
-    .nullable(),
-});
-
-export const memberSchema = z.object({
-  username: z.string(),
-  userId: z.number().int(),
-  role: roleSchema,
-  createdAt: z.string(),
-});
+export { memberSchema, runSchema } from '@arkive/shared/contracts';
+export const roleSchema = runRoleSchema;
 
 export async function presentRun(
   deps: AppDeps,
@@ -56,5 +36,6 @@ export async function presentRun(
     createdBy: run.createdBy,
     exists,
     lock,
+    channel: channels.runArchive(run.id),
   };
 }

@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { diskSpace, FOLDER_JOB_KIND, folderArchive, folderUpload } from '@arkive/shared';
+import { diskSpace, folderArchiveSpec } from '@arkive/shared';
+import { FOLDER_JOB_KIND } from '../jobs/folder-jobs';
+
+const COPY_QUEUE = folderArchiveSpec.stages[0].queue;
+const UPLOAD_QUEUE = folderArchiveSpec.stages.at(-1)?.queue ?? COPY_QUEUE;
 import { defineRoute } from '../../http/route';
 
 const GB = 1024 ** 3;
@@ -48,15 +52,15 @@ export const systemStatus = defineRoute({
         where: { ...where, status: 'running' },
         select: { id: true, queue: true },
       }),
-      workersOnline(deps, folderArchive.queue),
-      workersOnline(deps, folderUpload.queue),
+      workersOnline(deps, COPY_QUEUE),
+      workersOnline(deps, UPLOAD_QUEUE),
     ]);
     const count = (s: string) => counts.find((c) => c.status === s)?._count._all ?? 0;
     const waitingForSpace = await deps.prisma.operation.count({
       where: { ...where, status: 'queued', currentOperation: 'Waiting for disk space' },
     });
-    const copyJob = running.find((o) => o.queue === folderArchive.queue);
-    const uploadJob = running.find((o) => o.queue === folderUpload.queue);
+    const copyJob = running.find((o) => o.queue === COPY_QUEUE);
+    const uploadJob = running.find((o) => o.queue === UPLOAD_QUEUE);
     const percentUsed = space.totalBytes ? (space.usedBytes / space.totalBytes) * 100 : 0;
     const percentFree = space.totalBytes ? (space.freeBytes / space.totalBytes) * 100 : 0;
     const warnings: string[] = [];

@@ -1,35 +1,26 @@
 'use client';
 import Link from 'next/link';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { ArkiveEvent } from '@arkive/shared';
-import { api, errorMessage, itemsOf } from '@/lib/api';
+import {
+  isTerminalEvent,
+  type Accepted,
+  type ActiveOperation,
+  type ArchiveItem,
+  type ArkiveEvent,
+  type RunArchives,
+  type RunView,
+} from '@arkive/shared/contracts';
+import { api, errorMessage } from '@/lib/api';
 import { formatBytes, formatTime } from '@/lib/format';
 import { useMe } from '@/lib/session';
 import { useChannel } from '@/lib/socket';
+import { stageLabel } from '@/lib/operations';
 import { EventLog, type LogLine } from '@/components/EventLog';
 import { Empty, ErrorBanner, Field, Loading, Modal, PageHeader, ProgressBar } from '@/components/ui';
 import { CopyHash } from '@/components/CopyHash';
 
-export interface ArchiveRow {
-  name: string;
-  label?: string | null;
-  size: number | string;
-  sha256: string;
-  kind?: string;
-  createdAt?: string;
-  created_at?: string;
-  downloadUrl?: string;
-  download_url?: string;
-}
-interface ActiveOp {
-  id: string;
-  kind?: string;
-  status?: string;
-  progressPercent?: number;
-  stage?: string | null;
-}
-
-const TERMINAL = new Set(['ARCHIVE_COMPLETE', 'RESTORE_COMPLETE', 'EXCEPTION', 'CANCELLED', 'COMPLETE']);
+export type ArchiveRow = ArchiveItem;
+type ActiveOp = Pick<ActiveOperation, 'id'> & Partial<ActiveOperation>;
 const WRITE_ROLES = new Set(['collaborator', 'owner']);
 
 function percentOf(e: ArkiveEvent): number | undefined {
@@ -43,6 +34,7 @@ export function RunDashboard({ runid }: { runid: string }) {
   const base = `/api/runs/${encodeURIComponent(runid)}`;
   const [archives, setArchives] = useState<ArchiveRow[] | null>(null);
   const [role, setRole] = useState<string | undefined>();
+  const [channel, setChannel] = useState<string | undefined>();
   const [active, setActive] = useState<ActiveOp | null>(null);
   const [trackedOp, setTrackedOp] = useState<string | null>(null);
   const trackedRef = useRef<string | null>(null);
@@ -63,26 +55,19 @@ export function RunDashboard({ runid }: { runid: string }) {
   const load = useCallback(async () => {
     try {
       const [list, run] = await Promise.all([
-        api<unknown>(`${base}/archives`),
-        api<Record<string, unknown>>(base).catch(() => undefined),
+        api<RunArchives>(`${base}/archives`),
+        api<RunView>(base).catch(() => undefined),
       ]);
-      setArchives(itemsOf<ArchiveRow>(list));
-      const body = (list ?? {}) as Record<string, unknown>;
-      const op = (body.activeOperation ??
-        body.active_operation ??
-        run?.activeOperation ??
-        null) as ActiveOp | null;
+      setArchives(list.items);
+      const op = list.activeOperation;
       setActive(op);
       if (op) {
         track(op.id);
         setPercent(op.progressPercent ?? undefined);
         setFinished(null);
       }
-      const r = (body.role ??
-        run?.role ??
-        run?.myRole ??
-        (run?.membership as { role?: string } | undefined)?.role) as string | undefined;
-      setRole(r);
+      setRole(run?.role);
+      setChannel(op?.channel ?? run?.channel);
     } catch (err) {
       setError(errorMessage(err));
       setArchives((a) => a ?? []);
@@ -93,7 +78,7 @@ export function RunDashboard({ runid }: { runid: string }) {
   }, [load]);
 
   const live = useChannel(
-    `${runid}:archive`,
+    channel,
     (e, { replay }) => {
       const line: LogLine = {
         key: e.id ?? `${e.ts}-${Math.random()}`,
@@ -104,7 +89,7 @@ export function RunDashboard({ runid }: { runid: string }) {
       const cur = trackedRef.current;
       if (cur !== e.operationId) {
         // Follow a new operation when it starts (or the first one seen); ignore stragglers of older ones.
-        const starts = e.type === 'ENQUEUED' || (!replay && !TERMINAL.has(e.type)) || cur === null;
+        const starts = e.type === 'ENQUEUED' || (!replay && !isTerminalEvent(e.type)) || cur === null;
         if (!starts) return;
         track(e.operationId);
         setLines([line]);
@@ -115,7 +100,7 @@ export function RunDashboard({ runid }: { runid: string }) {
       const p = percentOf(e);
       if (p !== undefined) setPercent(p);
       if (replay) return;
-      if (TERMINAL.has(e.type)) {
+      if (isTerminalEvent(e.type)) {
         if (e.type === 'ARCHIVE_COMPLETE' || e.type === 'RESTORE_COMPLETE') setPercent(100);
         setFinished({ type: e.type, message: e.message });
         setActive(null);
@@ -145,11 +130,12 @@ export function RunDashboard({ runid }: { runid: string }) {
     setSubmitting(true);
     setError(null);
     try {
-      const res = await api<{ operationId: string }>(`${base}/archives`, {
+      const res = await api<Accepted>(`${base}/archives`, {
         method: 'POST',
         json: label.trim() ? { label: label.trim() } : {},
       });
-      setActive({ id: res.operationId, kind: 'run-snapshot', status: 'queued' });
+      setChannel(res.channel);
+      setActive({ id: res.operationId, kind: 'run-snapshot', status: 'queued', stage: null });
       track(res.operationId);
       setFinished(null);
       setPercent(0);
@@ -165,11 +151,12 @@ export function RunDashboard({ runid }: { runid: string }) {
     setSubmitting(true);
     setError(null);
     try {
-      const res = await api<{ operationId: string }>(`${base}/restore`, {
+      const res = await api<Accepted>(`${base}/restore`, {
         method: 'POST',
         json: { archiveName: a.name },
       });
-      setActive({ id: res.operationId, kind: 'run-restore', status: 'queued' });
+      setChannel(res.channel);
+      setActive({ id: res.operationId, kind: 'run-restore', status: 'queued', stage: null });
       track(res.operationId);
       setFinished(null);
       setPercent(0);
@@ -249,7 +236,8 @@ export function RunDashboard({ runid }: { runid: string }) {
                 : active.kind === 'run-snapshot'
                   ? 'Archiving'
                   : 'Working'}
-            {active.stage ? ` — ${active.stage}` : ''}…{' '}
+            {active.status === 'running' && active.stage ? ` — ${stageLabel(active.stage, active.kind)}` : ''}
+            …{' '}
             <Link className="text-blue-700 hover:underline" href={`/operations/${active.id}`}>
               details
             </Link>
@@ -328,18 +316,18 @@ export function RunDashboard({ runid }: { runid: string }) {
                       )}
                     </td>
                     <td className="whitespace-nowrap">{formatBytes(a.size)}</td>
-                    <td className="whitespace-nowrap">{formatTime(a.createdAt ?? a.created_at)}</td>
+                    <td className="whitespace-nowrap">{formatTime(a.createdAt)}</td>
                     <td>
-                      <CopyHash hash={a.sha256} />
+                      {a.sha256 ? (
+                        <CopyHash hash={a.sha256} />
+                      ) : (
+                        <span className="text-slate-500">not recorded</span>
+                      )}
                     </td>
                     <td className="whitespace-nowrap text-right">
                       <a
                         className="btn-secondary mr-2"
-                        href={
-                          a.downloadUrl ??
-                          a.download_url ??
-                          `${base}/archives/${encodeURIComponent(a.name)}/download`
-                        }
+                        href={a.downloadUrl ?? `${base}/archives/${encodeURIComponent(a.name)}/download`}
                         download
                       >
                         Download<span className="sr-only"> {a.name}</span>

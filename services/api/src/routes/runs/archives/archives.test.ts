@@ -198,7 +198,7 @@ test('POST archives queues a snapshot (202), shows it as the active operation an
     id: op.id,
     kind: 'run-snapshot',
     status: 'queued',
-    stage: null,
+    stage: 'archiving',
     progressPercent: 0,
     channel: `${runid}:archive`,
   });

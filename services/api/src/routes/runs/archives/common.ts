@@ -6,7 +6,6 @@ import {
   AppError,
   ARCHIVE_NAME_PATTERN,
   ARCHIVES_DIR,
-  channelFor,
   NotFoundError,
   assertRunUnlocked as assertRunLockFree,
   requireRunDir,
@@ -69,8 +68,8 @@ export function presentActive(op: Operation | null) {
     status: op.status,
     stage: op.stage,
     progressPercent: op.progressPercent,
-    channel: channelFor(op),
+    channel: op.channel,
   };
 }
 
-export const enqueuedSchema = z.object({ operationId: z.string(), channel: z.string(), status: z.string() });
+export { acceptedSchema as enqueuedSchema } from '@arkive/shared/contracts';

@@ -1,19 +1,7 @@
-import { z } from 'zod';
 import { ARCHIVE_NAME_PATTERN, listArchives } from '@arkive/shared';
+import { runArchivesSchema, type ArchiveItem } from '@arkive/shared/contracts';
 import { defineRoute } from '../../../http/route';
 import { activeRunOperation, presentActive, requireRun, runParams } from './common';
-
-const itemSchema = z.object({
-  name: z.string(),
-  size: z.number(),
-  createdAt: z.string(),
-  sha256: z.string().nullable(),
-  fileCount: z.number().nullable(),
-  label: z.string().nullable(),
-  kind: z.string(),
-  downloadable: z.boolean(),
-  downloadUrl: z.string().nullable(),
-});
 
 export const listRunArchives = defineRoute({
   method: 'get',
@@ -23,19 +11,7 @@ export const listRunArchives = defineRoute({
   tags: ['archives'],
   access: { kind: 'run', role: 'viewer' },
   params: runParams,
-  response: z.object({
-    items: z.array(itemSchema),
-    activeOperation: z
-      .object({
-        id: z.string(),
-        kind: z.string(),
-        status: z.string(),
-        stage: z.string().nullable(),
-        progressPercent: z.number(),
-        channel: z.string(),
-      })
-      .nullable(),
-  }),
+  response: runArchivesSchema,
   async handler({ deps, params }) {
     const runid = params.runid;
     const runDir = await requireRun(deps, runid);
@@ -49,7 +25,7 @@ export const listRunArchives = defineRoute({
       `/api/runs/${encodeURIComponent(runid)}/archives/${encodeURIComponent(name)}/download`;
     const items = files
       .filter((f) => ARCHIVE_NAME_PATTERN.test(f.name))
-      .map((f): z.infer<typeof itemSchema> => {
+      .map((f): ArchiveItem => {
         const row = byName.get(f.name);
         byName.delete(f.name);
         return {

@@ -1,4 +1,5 @@
-import { FolderScanCache, type Config } from '@arkive/shared';
+import type { Config } from '@arkive/shared';
+import { FolderScanCache } from './scan';
 
 const caches = new WeakMap<Config, FolderScanCache>();
 

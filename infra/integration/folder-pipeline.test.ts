@@ -4,12 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   BaseWorker,
-  cancelFolderJob,
   createBlobStore,
   createQueueProvider,
-  enqueueFolderJob,
+  enqueueOperation,
   EventPublisher,
-  retryFolderJob,
+  folderArchive,
+  requestCancel,
+  retryOperation,
   sha256File,
   type BlobStore,
   type Config,
@@ -18,9 +19,12 @@ import {
 } from '@arkive/shared';
 import { createTestWorld, waitFor, type TestWorld } from '@arkive/shared/test-support/harness';
 import { startS3Server, type TestS3Server } from '@arkive/shared/test-support/s3';
-// The pipeline spans two services; this end-to-end test drives both processors (test-only import).
-import { folderArchiveProcessor, type FolderArchiveHooks } from '../../compress/src/folder-archive';
-import { folderUploadProcessor, type FolderUploadHooks } from './folder-upload';
+// The folder-archive kind spans two services; this integration test drives both segments' processors.
+import { folderArchiveProcessor, type FolderArchiveHooks } from '../../services/compress/src/folder-archive';
+import {
+  folderUploadProcessor,
+  type FolderUploadHooks,
+} from '../../services/upload-verify/src/folder-upload';
 
 let s3: TestS3Server;
 let world: TestWorld;
@@ -59,6 +63,10 @@ afterAll(async () => {
   await s3.close();
   await fs.rm(sourceRoot, { recursive: true, force: true });
 });
+
+async function enqueueFolderJob(folder: string, createdBy: string): Promise<Operation> {
+  return (await enqueueOperation(deps, folderArchive, { folder }, { createdBy })).operation;
+}
 
 async function makeFolder(
   files: Record<string, string | Buffer> = { 'a.mp4': randomBytes(200_000), 'sub/b.txt': 'hello' },
@@ -155,7 +163,7 @@ const exists = (p: string) =>
 test('happy path: copy → 7z → test → upload → verify → source emptied, marker written, local archive deleted', async () => {
   const f = await makeFolder();
   await startWorkers();
-  const job = await enqueueFolderJob(deps, f.rel, 'alice');
+  const job = await enqueueFolderJob(f.rel, 'alice');
   const done = await terminal(job.id);
   expect(done.status).toBe('succeeded');
   const key = `Production/2024/${f.name}.tar.7z`;
@@ -178,7 +186,7 @@ test('happy path: copy → 7z → test → upload → verify → source emptied,
   const lines = await completedLogs(job.id);
   expect(lines.filter((l) => l === 'INFO Completed')).toHaveLength(1);
   expect(lines.join('\n')).toMatch(
-    /Step 1\/3: Copying[\s\S]*Step 2\/3: Compressing[\s\S]*Step 3\/3: Verifying[\s\S]*Uploading[\s\S]*Verified[\s\S]*Source emptied/,
+    /Copying[\s\S]*Compressing with 7z[\s\S]*Testing the archive[\s\S]*Uploading[\s\S]*Verified[\s\S]*Source emptied/,
   );
   // The archive really holds the folder.
   const restored = await fs.mkdtemp(path.join(os.tmpdir(), 'arkive-x-'));
@@ -211,7 +219,7 @@ test.each([
         },
       },
     });
-    const job = await enqueueFolderJob(deps, f.rel, 'bob');
+    const job = await enqueueFolderJob(f.rel, 'bob');
     const failed = await terminal(job.id);
     expect(failed.status).toBe('failed');
     expect(failed.errorCode).toBe('UPLOAD_VERIFY_FAILED');
@@ -219,8 +227,8 @@ test.each([
     expect(await exists(path.join(jobDir('failed', job.id), 'error.log'))).toBe(true);
     expect(await exists(path.join(jobDir('failed', job.id), `${f.name}.tar.7z`))).toBe(true);
 
-    const { stage } = await retryFolderJob(deps, job.id);
-    expect(stage).toBe('upload');
+    const retried = await retryOperation(deps, job.id);
+    expect(retried).toMatchObject({ status: 'queued', stage: 'uploading', queue: 'upload-verify' });
     const done = await terminal(job.id);
     expect(done.status).toBe('succeeded');
     expect(done.attempt).toBe(1);
@@ -234,7 +242,7 @@ test('bucket down during the upload stage: retried with the configured delay, th
   await s3.stop();
   try {
     await startWorkers();
-    const job = await enqueueFolderJob(deps, f.rel, 'carol');
+    const job = await enqueueFolderJob(f.rel, 'carol');
     await waitFor(async () => (await logs(job.id)).some((l) => /Attempt 2 of \d+ failed/.test(l)), 30000);
     expect((await fs.readdir(f.abs)).sort()).toEqual(['a.mp4', 'sub']);
   } finally {
@@ -277,9 +285,9 @@ describe('cancel leaves the source intact and cleans the work files', () => {
         },
       },
     });
-    const job = await enqueueFolderJob(deps, f.rel, 'dave');
+    const job = await enqueueFolderJob(f.rel, 'dave');
     await waitFor(() => reached);
-    await cancelFolderJob(deps, job.id);
+    await requestCancel(deps, job.id);
     await new Promise((r) => setTimeout(r, 700)); // let the worker's cancel poll see it
     p.release();
     const done = await terminal(job.id);
@@ -293,13 +301,13 @@ describe('cancel leaves the source intact and cleans the work files', () => {
     const f = await makeFolder({ 'a.bin': randomBytes(24 << 20), 'b.bin': randomBytes(24 << 20) });
     const before = await snapshotTree(f.abs);
     await startWorkers();
-    const job = await enqueueFolderJob(deps, f.rel, 'erin');
+    const job = await enqueueFolderJob(f.rel, 'erin');
     await waitFor(
       async () => ['compressing', 'verifying', 'uploading'].includes((await op(job.id)).stage ?? ''),
       30000,
       10,
     );
-    await cancelFolderJob(deps, job.id);
+    await requestCancel(deps, job.id);
     const done = await terminal(job.id);
     expect(done.status).toBe('cancelled');
     expect(await snapshotTree(f.abs)).toEqual(before);
@@ -309,8 +317,8 @@ describe('cancel leaves the source intact and cleans the work files', () => {
 
   test('cancel of a job waiting in the queue removes it at once', async () => {
     const f = await makeFolder();
-    const job = await enqueueFolderJob(deps, f.rel, 'frank');
-    await cancelFolderJob(deps, job.id);
+    const job = await enqueueFolderJob(f.rel, 'frank');
+    await requestCancel(deps, job.id);
     expect((await op(job.id)).status).toBe('cancelled');
   });
 });
@@ -330,7 +338,7 @@ test('restart of both services mid-job: each interrupted stage is redone cleanly
     },
     only: 'archive',
   });
-  const job = await enqueueFolderJob(deps, f.rel, 'gina');
+  const job = await enqueueFolderJob(f.rel, 'gina');
   await waitFor(() => copiedOnce);
   await stopWorkers(first); // releases the job (ShutdownError) mid-stage
   expect((await op(job.id)).status).toBe('queued');
@@ -362,7 +370,7 @@ test('disk-space gate keeps the job queued ("Waiting for disk space") without us
   const before = await snapshotTree(f.abs);
   const tight = { ...world.config, folders: { ...world.config.folders, minFreeSpaceGb: 1e9 } };
   const gated = await startWorkers({ config: tight, only: 'archive' });
-  const job = await enqueueFolderJob(deps, f.rel, 'hank');
+  const job = await enqueueFolderJob(f.rel, 'hank');
   await waitFor(async () => (await logs(job.id)).filter((l) => /Waiting for disk space/.test(l)).length >= 2);
   const waiting = await op(job.id);
   expect(waiting.status).toBe('queued');
@@ -377,7 +385,7 @@ test('disk-space gate keeps the job queued ("Waiting for disk space") without us
 
 test('a folder that vanished fails at once (permanent), nothing is retried', async () => {
   const f = await makeFolder();
-  const job = await enqueueFolderJob(deps, f.rel, 'ivy');
+  const job = await enqueueFolderJob(f.rel, 'ivy');
   await fs.rm(f.abs, { recursive: true });
   await startWorkers({ only: 'archive' });
   const done = await terminal(job.id);

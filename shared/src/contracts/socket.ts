@@ -4,7 +4,8 @@ import type { ArkiveEvent } from './events';
  * The typed socket.io contract between the web server's relay and browsers.
  * A client joins a channel (optionally resuming after the last stream id it saw); the server
  * checks the user's right to it, replays recent events from the channel's Redis stream, then
- * streams live ones. Every relayed event carries its `channel` and stream `id`.
+ * streams live ones, each filtered by the same visibility rule as the REST API. Every relayed
+ * event carries its `channel` and stream `id`.
  */
 export interface JoinRequest {
   channel: string;
@@ -25,6 +26,8 @@ export interface ServerToClientEvents {
   event: (e: ArkiveEvent & { channel: string }) => void;
   /** Sent after a join's replay finished; everything after it is live. */
   replayed: (info: { channel: string; count: number; lastId?: string }) => void;
+  /** The user lost the right to a channel (removed from a run); the server left it. */
+  revoked: (info: { channel: string; message: string }) => void;
 }
 
 export interface ClientToServerEvents {

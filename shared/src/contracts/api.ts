@@ -1,0 +1,63 @@
+import { z } from 'zod';
+
+/** Response schemas of the API's run and archive routes (the web and the CLI read these fields, no others). */
+export const runRoleSchema = z.enum(['viewer', 'collaborator', 'owner']);
+export type RunRole = z.infer<typeof runRoleSchema>;
+
+export const runLockSchema = z.object({
+  locked: z.boolean(),
+  lockFiles: z.array(z.string()),
+  redisLocks: z.array(z.string()),
+});
+
+export const runSchema = z.object({
+  runid: z.string(),
+  /** The role you act with (admins: owner). */
+  role: runRoleSchema,
+  /** Your membership role; null for an administrator who is not a member. */
+  memberRole: runRoleSchema.nullable(),
+  createdAt: z.string(),
+  createdBy: z.string().nullable(),
+  exists: z.boolean(),
+  /** Null only when the list was asked for `lock=false` (lock files are found by walking the run's tree). */
+  lock: runLockSchema.nullable(),
+  /** The run's live channel for snapshots and restores (join it for events of every operation on the run). */
+  channel: z.string(),
+});
+export type RunView = z.infer<typeof runSchema>;
+
+export const memberSchema = z.object({
+  username: z.string(),
+  userId: z.number().int(),
+  role: runRoleSchema,
+  createdAt: z.string(),
+});
+
+export const activeOperationSchema = z.object({
+  id: z.string(),
+  kind: z.string(),
+  status: z.string(),
+  stage: z.string().nullable(),
+  progressPercent: z.number(),
+  channel: z.string(),
+});
+export type ActiveOperation = z.infer<typeof activeOperationSchema>;
+
+export const archiveItemSchema = z.object({
+  name: z.string(),
+  size: z.number(),
+  createdAt: z.string(),
+  sha256: z.string().nullable(),
+  fileCount: z.number().nullable(),
+  label: z.string().nullable(),
+  kind: z.string(),
+  downloadable: z.boolean(),
+  downloadUrl: z.string().nullable(),
+});
+export type ArchiveItem = z.infer<typeof archiveItemSchema>;
+
+export const runArchivesSchema = z.object({
+  items: z.array(archiveItemSchema),
+  activeOperation: activeOperationSchema.nullable(),
+});
+export type RunArchives = z.infer<typeof runArchivesSchema>;

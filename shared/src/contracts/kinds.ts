@@ -1,0 +1,188 @@
+import type { EventType } from './events';
+
+export type ScopeTypeName = 'run' | 'folder' | 'gallery' | 'host' | 'system';
+
+/**
+ * One stage of a job kind. Consecutive stages on the same queue run in one BullMQ job (one
+ * processor call); when the next stage is on another queue the worker hands the operation off.
+ */
+export interface StageSpec {
+  /** Stored in Operation.stage; also the PRD status of folder jobs. */
+  name: string;
+  /** For people: "Copying", "Uploading". */
+  label: string;
+  queue: string;
+  /** Share of the overall percent (relative to the kind's other stages). */
+  weight: number;
+  /** Workers per process for this stage's queue (stages sharing a queue must agree). */
+  concurrency: number;
+  /** A retry (automatic or by a user) may start at this stage; later stages walk back to the nearest one. */
+  retryFrom?: boolean;
+  /**
+   * Once this stage has begun, the operation can no longer be cancelled and a retry never starts
+   * before it (the world changed for good: e.g. the source is being deleted).
+   */
+  pointOfNoReturn?: boolean;
+  /**
+   * While this stage runs, a cancel cannot stop it (e.g. an atomic swap); unlike a point of no
+   * return, a failure in it is rolled back, so a retry may start over.
+   */
+  uncancellable?: boolean;
+}
+
+export interface KindSpec {
+  kind: string;
+  scopeType: ScopeTypeName;
+  completeEvent: EventType;
+  stages: readonly StageSpec[];
+}
+
+/** Validates a kind's stage list (unique names, queue segments consecutive and entered at a retry point). */
+export function defineKindSpec<const K extends KindSpec>(spec: K): K {
+  const names = new Set<string>();
+  const seenQueues: string[] = [];
+  if (spec.stages.length === 0) throw new Error(`${spec.kind}: a kind needs at least one stage`);
+  for (const s of spec.stages) {
+    if (names.has(s.name)) throw new Error(`${spec.kind}: stage ${s.name} declared twice`);
+    names.add(s.name);
+    if (seenQueues.at(-1) !== s.queue) {
+      if (seenQueues.includes(s.queue))
+        throw new Error(`${spec.kind}: stages on queue ${s.queue} must be consecutive`);
+      seenQueues.push(s.queue);
+      // A segment (a queue's run of stages) is entered at its first stage after a hand-off and
+      // after an automatic retry, so that stage must be one a run can start at.
+      if (!s.retryFrom)
+        throw new Error(`${spec.kind}: stage ${s.name} starts a queue segment and must allow a retry`);
+    } else if (spec.stages.find((o) => o.queue === s.queue)?.concurrency !== s.concurrency) {
+      throw new Error(`${spec.kind}: stages on queue ${s.queue} must declare the same concurrency`);
+    }
+  }
+  return spec;
+}
+
+/** Run snapshots: the run's tree → a ZIP with manifest under archives/. */
+export const runSnapshotSpec = defineKindSpec({
+  kind: 'run-snapshot',
+  scopeType: 'run',
+  completeEvent: 'ARCHIVE_COMPLETE',
+  stages: [
+    { name: 'archiving', label: 'Archiving', queue: 'compress', weight: 95, concurrency: 2, retryFrom: true },
+    { name: 'verifying', label: 'Verifying the archive', queue: 'compress', weight: 5, concurrency: 2 },
+  ],
+});
+
+/** Restores of a run from one of its archives: extract to staging, safety snapshot, swap. */
+export const runRestoreSpec = defineKindSpec({
+  kind: 'run-restore',
+  scopeType: 'run',
+  completeEvent: 'RESTORE_COMPLETE',
+  stages: [
+    {
+      name: 'restoring',
+      label: 'Extracting and verifying',
+      queue: 'restore',
+      weight: 85,
+      concurrency: 2,
+      retryFrom: true,
+    },
+    { name: 'pre-restore-snapshot', label: 'Safety snapshot', queue: 'restore', weight: 10, concurrency: 2 },
+    {
+      name: 'swapping',
+      label: 'Swapping into place',
+      queue: 'restore',
+      weight: 5,
+      concurrency: 2,
+      uncancellable: true,
+    },
+  ],
+});
+
+/**
+ * Cold-storage archiving of a NAS folder (PRD): copy → 7z → 7z t on `compress-folder`, then
+ * upload → verify → empty the source on `upload-verify`; both queues one job at a time.
+ */
+export const folderArchiveSpec = defineKindSpec({
+  kind: 'folder-archive',
+  scopeType: 'folder',
+  completeEvent: 'UPLOAD_COMPLETE',
+  stages: [
+    {
+      name: 'copying',
+      label: 'Copying',
+      queue: 'compress-folder',
+      weight: 20,
+      concurrency: 1,
+      retryFrom: true,
+    },
+    { name: 'compressing', label: 'Compressing (7z)', queue: 'compress-folder', weight: 30, concurrency: 1 },
+    {
+      name: 'verifying',
+      label: 'Testing the archive (7z t)',
+      queue: 'compress-folder',
+      weight: 12,
+      concurrency: 1,
+    },
+    {
+      name: 'uploading',
+      label: 'Uploading',
+      queue: 'upload-verify',
+      weight: 28,
+      concurrency: 1,
+      retryFrom: true,
+    },
+    {
+      name: 'upload_verifying',
+      label: 'Verifying the upload',
+      queue: 'upload-verify',
+      weight: 7,
+      concurrency: 1,
+    },
+    {
+      name: 'deleting_source',
+      label: 'Emptying the source',
+      queue: 'upload-verify',
+      weight: 3,
+      concurrency: 1,
+      retryFrom: true,
+      pointOfNoReturn: true,
+    },
+  ],
+});
+
+/** Every job kind's public shape, keyed by kind. */
+export const KIND_SPECS = {
+  [runSnapshotSpec.kind]: runSnapshotSpec,
+  [runRestoreSpec.kind]: runRestoreSpec,
+  [folderArchiveSpec.kind]: folderArchiveSpec,
+} as const satisfies Record<string, KindSpec>;
+
+export type KindName = keyof typeof KIND_SPECS;
+export const KIND_NAMES = Object.keys(KIND_SPECS) as KindName[];
+
+export function kindSpec(kind: string): KindSpec | undefined {
+  return (KIND_SPECS as Record<string, KindSpec>)[kind];
+}
+
+export function stageIndex(spec: KindSpec, stage: string | null | undefined): number {
+  return stage ? spec.stages.findIndex((s) => s.name === stage) : -1;
+}
+
+/** Overall percent (0-100) at `fraction` (0-1) of `stage`; undefined for a stage the kind does not declare. */
+export function overallPercent(spec: KindSpec, stage: string, fraction: number): number | undefined {
+  const i = stageIndex(spec, stage);
+  if (i < 0) return undefined;
+  const total = spec.stages.reduce((n, s) => n + s.weight, 0);
+  const before = spec.stages.slice(0, i).reduce((n, s) => n + s.weight, 0);
+  const f = Math.max(0, Math.min(1, Number.isFinite(fraction) ? fraction : 0));
+  return ((before + spec.stages[i].weight * f) / total) * 100;
+}
+
+/** The stages of one queue segment: the consecutive stages starting at `from` on its queue. */
+export function segmentOf(spec: KindSpec, from: string): StageSpec[] {
+  const i = stageIndex(spec, from);
+  if (i < 0) return [];
+  const queue = spec.stages[i].queue;
+  const out: StageSpec[] = [];
+  for (let j = i; j < spec.stages.length && spec.stages[j].queue === queue; j++) out.push(spec.stages[j]);
+  return out;
+}

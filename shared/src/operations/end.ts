@@ -1,0 +1,45 @@
+import type { Config } from '../config';
+import type { Operation } from '../db';
+import { errorMessage } from '../errors';
+import { findJobKind } from '../queues';
+import { publishOperationEvent, type OperationDeps } from './publish';
+import { appendLog, finishOperation } from './records';
+import { rollUpParent } from './rollup';
+
+/**
+ * Ends an operation that no worker is running (cancelled or expired while waiting, or cancelled
+ * before a worker started it): the kind's clean-up for where it stood, the terminal status, one
+ * terminal event, and the parent's roll-up.
+ */
+export async function endWithoutWorker(
+  deps: OperationDeps & { config: Config },
+  op: Operation,
+  status: 'cancelled' | 'expired' | 'failed',
+  error: { message: string; code: string },
+  unchangedSince?: Date,
+): Promise<Operation | null> {
+  const def = findJobKind(op.kind);
+  const done = await finishOperation(
+    deps.prisma,
+    op.id,
+    status,
+    {
+      error: error.message,
+      errorCode: error.code,
+      currentOperation: status === 'cancelled' ? 'Cancelled' : status === 'expired' ? 'Expired' : 'Failed',
+    },
+    unchangedSince,
+  );
+  if (!done) return null;
+  try {
+    await def?.cleanup?.({ config: deps.config, operation: done, stage: op.stage });
+  } catch (err) {
+    await appendLog(deps.prisma, op.id, 'WARNING', `Clean-up after ${status}: ${errorMessage(err)}`);
+  }
+  await appendLog(deps.prisma, op.id, status === 'cancelled' ? 'WARNING' : 'ERROR', error.message);
+  await publishOperationEvent(deps, done, status === 'cancelled' ? 'CANCELLED' : 'EXCEPTION', error.message, {
+    detail: { code: error.code },
+  });
+  if (done.parentId) await rollUpParent(deps, done.parentId);
+  return done;
+}

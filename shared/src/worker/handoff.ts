@@ -1,0 +1,64 @@
+import { UnrecoverableError } from 'bullmq';
+import { overallPercent, type StageSpec } from '../contracts/kinds';
+import { errorMessage } from '../errors';
+import { endWithoutWorker } from '../operations/end';
+import { publishOperationEvent } from '../operations/publish';
+import { addStageJob } from '../operations/queues';
+import { appendLog } from '../operations/records';
+import { lifecycleDeps, type WorkerEnv } from './env';
+import type { ProcessorContext } from './types';
+
+/**
+ * A segment finished and the kind's next stage runs on another queue: the next stage's job is
+ * added first (jobId = operation id there too), then the row moves to `queued` on that queue,
+ * guarded so a worker that already claimed it is not overwritten. A cancel that arrived as the
+ * segment ended is honoured here, with the kind's clean-up, instead of starting the next stage.
+ */
+export async function handOff(
+  env: WorkerEnv,
+  ctx: ProcessorContext<unknown>,
+  next: StageSpec,
+  committed: boolean,
+): Promise<{ handedOff: string }> {
+  const id = ctx.operation.id;
+  const row = await env.prisma.operation.findUniqueOrThrow({ where: { id } });
+  if (row.cancelRequestedAt && !committed) {
+    await endWithoutWorker(lifecycleDeps(env), row, 'cancelled', {
+      message: `Cancelled before: ${next.label}`,
+      code: 'CANCELLED',
+    });
+    throw new UnrecoverableError('Cancelled by request');
+  }
+  for (let tries = 1; ; tries++) {
+    try {
+      await addStageJob(env.queues, env.config, ctx.def as never, row, next);
+      break;
+    } catch (err) {
+      if (tries >= 3)
+        throw new Error(`Could not queue the next stage (${next.label}): ${errorMessage(err)}`, {
+          cause: err,
+        });
+      await new Promise((r) => setTimeout(r, 1000 * tries));
+    }
+  }
+  const message = `Waiting for: ${next.label}`;
+  const { count } = await env.prisma.operation.updateMany({
+    where: { id, status: 'running', queue: env.queue },
+    data: {
+      status: 'queued',
+      queue: next.queue,
+      stage: next.name,
+      progressPercent: Math.max(ctx.report.currentPercent, overallPercent(ctx.def.spec, next.name, 0) ?? 0),
+      currentOperation: message,
+    },
+  });
+  if (count > 0) {
+    await appendLog(env.prisma, id, 'INFO', message);
+    const op = await env.prisma.operation.findUniqueOrThrow({ where: { id } });
+    await publishOperationEvent(env, op, 'STATUS', message, {
+      stage: next.name,
+      percent: op.progressPercent,
+    });
+  }
+  return { handedOff: next.name };
+}

@@ -1,0 +1,3 @@
+export * from './types';
+export * from './base-worker';
+export * from './shutdown';
