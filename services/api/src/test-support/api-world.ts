@@ -11,9 +11,12 @@ export interface ApiWorld {
   close(): Promise<void>;
 }
 
-export async function createApiWorld(extraEnv: Record<string, string> = {}): Promise<ApiWorld> {
+export async function createApiWorld(
+  extraEnv: Record<string, string> = {},
+  overrides: Partial<AppDeps> = {},
+): Promise<ApiWorld> {
   const world = await createTestWorld(extraEnv);
-  const deps = createDeps(world.config, { prisma: world.prisma });
+  const deps = createDeps(world.config, { prisma: world.prisma, ...overrides });
   const app = createApp(deps);
   return {
     world,
