@@ -7,6 +7,7 @@ import { authenticate } from './auth/authenticate';
 import type { AppDeps } from './deps';
 import { cors } from './http/cors';
 import { errorHandler, notFoundHandler } from './http/error-handler';
+import { bodyTypeGuard, csrfGuard } from './http/csrf';
 import { pathGuard, textGuard } from './http/input-guards';
 import { mountRoutes } from './http/mount';
 import { createMetrics } from './metrics';
@@ -45,8 +46,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(metrics.httpMiddleware);
   app.use(cors(deps.config.corsOrigins));
   app.use(pathGuard);
+  app.use(csrfGuard(deps.config.corsOrigins));
+  app.use(bodyTypeGuard(routes));
   app.use(express.json({ limit: '1mb' }));
-  app.use(express.urlencoded({ extended: false, limit: '100kb' }));
   app.use(textGuard);
   app.use(cookieParser());
   app.use(authenticate(deps));

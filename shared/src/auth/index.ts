@@ -3,3 +3,4 @@ export * from './secret';
 export * from './session';
 export * from './run-role';
 export * from './signed-link';
+export * from './site';

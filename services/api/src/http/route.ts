@@ -41,6 +41,11 @@ export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
+  /**
+   * Body media types this route accepts besides JSON (e.g. `multipart/form-data`); every other
+   * route refuses a non-JSON body with 415 (see bodyTypeGuard).
+   */
+  bodyTypes?: string[];
   /** Schema of the JSON response body (documented in OpenAPI). */
   response?: z.ZodType;
   /** Status for a returned value (default 200). */

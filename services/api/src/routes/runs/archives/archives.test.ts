@@ -239,7 +239,7 @@ test('a locked run is refused with 409 RUN_LOCKED (lock file or Redis lock field
   expect(await api.world.prisma.operation.count({ where: { scopeId: runid } })).toBe(0);
 });
 
-test('POST restore validates the name, needs the archive, and takes JSON or a form', async () => {
+test('POST restore validates the name, needs the archive, and takes camelCase or snake_case JSON', async () => {
   const { runid, runDir } = await makeRun();
   for (const bad of ['../x.zip', 'a/b.zip', 'x.tar', '.hidden.zip', '']) {
     const res = await as(request(app).post(`/api/runs/${runid}/restore`))
@@ -253,8 +253,12 @@ test('POST restore validates the name, needs the archive, and takes JSON or a fo
   expect(missing.body.error.code).toBe('ARCHIVE_NOT_FOUND');
 
   const snap = await createSnapshot({ runDir });
-  const form = await as(request(app).post(`/api/runs/${runid}/restore`))
+  // A form body is 415 (a JSON API; see http/csrf.ts); the form's field names still work as JSON.
+  await as(request(app).post(`/api/runs/${runid}/restore`))
     .type('form')
+    .send({ archive_name: snap.name })
+    .expect(415);
+  const form = await as(request(app).post(`/api/runs/${runid}/restore`))
     .send({ archive_name: snap.name })
     .expect(202);
   expect(form.body).toMatchObject({ channel: `${runid}:archive`, status: 'queued' });
