@@ -7,6 +7,8 @@ import {
   createPrisma,
   createSubscriberRedis,
   createWorkerRedis,
+  headerValue,
+  sameSiteVerdict,
   type ClientToServerEvents,
   type Config,
   type Logger,
@@ -14,7 +16,7 @@ import {
   type SocketData,
 } from '@arkive/shared';
 import { prismaRunRoleLookup, type RunRoleLookup } from './channel-access';
-import { isProxied, proxyToApi } from './proxy';
+import { isProxied, normalisedTarget, proxyToApi } from './proxy';
 import { ChannelRelay } from './relay';
 import { apiSessionVerifier, readCookie, SESSION_COOKIE, type SessionVerifier } from './session';
 
@@ -72,8 +74,21 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
   }
 
   const server = http.createServer((req, res) => {
-    const pathname = (req.url ?? '/').split('?')[0];
-    if (isProxied(pathname)) return proxyToApi(config.apiUrl, req, res);
+    const target = normalisedTarget(req.url ?? '/');
+    if (!target) {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          error: {
+            code: 'BAD_PATH',
+            message: 'The request path is not in normal form (dot segments, encoded slashes or backslashes)',
+          },
+        }),
+      );
+      return;
+    }
+    const pathname = target.path;
+    if (isProxied(pathname)) return proxyToApi(config.apiUrl, req, res, target.path + target.search);
     if (pathname === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ status: 'ok' }));
@@ -107,6 +122,21 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
       path: '/socket.io',
       serveClient: false,
       cors: { origin: false },
+      // Cross-site WebSocket hijacking: a WebSocket is not bound by CORS, so a page on another
+      // site could open one with the user's cookie. Only our own pages (or CORS_ORIGINS) may.
+      allowRequest: (req, callback) => {
+        const verdict = sameSiteVerdict(
+          {
+            origin: headerValue(req.headers.origin),
+            secFetchSite: headerValue(req.headers['sec-fetch-site']),
+            host: headerValue(req.headers.host),
+          },
+          config.corsOrigins,
+          false,
+        );
+        if (!verdict.ok) logger.warn({ reason: verdict.reason }, 'socket handshake refused');
+        callback(verdict.ok ? null : 'Cross-site socket refused', verdict.ok);
+      },
       pingInterval: 20000,
       pingTimeout: 20000,
     },
