@@ -20,7 +20,7 @@ let owner: TestUser, other: TestUser;
 const sockets: Socket[] = [];
 
 beforeAll(async () => {
-  api = await createApiWorld();
+  api = await createApiWorld({ LOGIN_MAX_FAILURES_PER_IP: '3' });
   owner = await makeUser(api, 'w-owner');
   other = await makeUser(api, 'w-other');
   await makeRun(api, 'web-run', owner);
@@ -161,4 +161,20 @@ describe('the socket.io handshake checks Origin', () => {
       expect(await socket({}, transport)).toBe('connected');
     },
   );
+});
+
+describe('client addresses through the proxy', () => {
+  test('an X-Forwarded-For the client wrote itself does not give it a fresh address at the API', async () => {
+    const guess = (i: number) =>
+      raw(
+        'POST',
+        '/api/auth/login',
+        { 'Content-Type': 'application/json', 'X-Forwarded-For': `203.0.113.${i}` },
+        JSON.stringify({ username: 'w-other', password: `wrong guess ${i}` }),
+      );
+    for (let i = 0; i < 3; i++) expect((await guess(i)).status).toBe(401);
+    const limited = await guess(99);
+    expect(limited.status).toBe(429);
+    expect(JSON.parse(limited.body).error.details).toMatchObject({ scope: 'address' });
+  });
 });

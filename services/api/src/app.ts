@@ -9,6 +9,7 @@ import { cors } from './http/cors';
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import { bodyTypeGuard, csrfGuard } from './http/csrf';
 import { pathGuard, textGuard } from './http/input-guards';
+import { proxyTrust } from './http/trust-proxy';
 import { mountRoutes } from './http/mount';
 import { createMetrics } from './metrics';
 import { openApiHandlers } from './openapi/routes';
@@ -18,7 +19,7 @@ import { routes } from './routes';
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', proxyTrust(deps.config));
   const strictHelmet = helmet();
   app.use((req, res, next) => (req.path.startsWith(BULL_BOARD_PATH) ? next() : strictHelmet(req, res, next)));
   app.use((req, res, next) => {

@@ -31,8 +31,7 @@ export async function authorize(
       requireAdmin(req);
       return;
     case 'cron':
-      requireCronSecret(req, deps.config);
-      return;
+      return requireCronSecret(req, deps);
     case 'run':
       return authorizeRun(access, req, deps, params);
     case 'operation':

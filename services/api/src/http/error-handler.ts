@@ -12,6 +12,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const requestId = req.requestId;
     if (err instanceof AppError) {
       if (err.status >= 500) logger.error({ err, requestId }, err.message);
+      const retryAfter = (err.details as { retryAfter?: unknown } | undefined)?.retryAfter;
+      if ((err.status === 429 || err.status === 503) && typeof retryAfter === 'number')
+        res.setHeader('Retry-After', String(Math.ceil(retryAfter)));
       res.status(err.status).json({
         error: {
           code: err.code,
