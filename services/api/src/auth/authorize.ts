@@ -1,16 +1,10 @@
 import type { Request } from 'express';
-import {
-  ForbiddenError,
-  NotFoundError,
-  roleAtLeast,
-  runAccessOf,
-  verifySignedToken,
-  type RunRoleName,
-} from '@arkive/shared';
+import { ForbiddenError, NotFoundError, roleAtLeast, runAccessOf, type RunRoleName } from '@arkive/shared';
 import type { AppDeps } from '../deps';
 import type { Access } from '../http/route';
 import { requireAdmin, requireUser } from './authenticate';
 import { requireCronSecret } from './cron-secret';
+import { admitRunLink } from './run-links';
 
 const runNotFound = (runid: string) => new NotFoundError('RUN_NOT_FOUND', `Run ${runid} not found`);
 
@@ -52,7 +46,7 @@ async function authorizeRun(
   const runid = params.runid;
   const token = typeof req.query?.token === 'string' ? req.query.token : undefined;
   if (access.allowSignedLink && token !== undefined && (req.method === 'GET' || req.method === 'HEAD')) {
-    verifySignedToken(deps.config, token, req.originalUrl);
+    await admitRunLink(deps, token, req.originalUrl, runid ?? '', access.role);
     req.viaSignedLink = true;
     return;
   }

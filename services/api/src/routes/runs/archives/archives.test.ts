@@ -10,7 +10,6 @@ import {
   replayEvents,
   runLocksKey,
   runPath,
-  signedUrl,
 } from '@arkive/shared';
 import { createApiWorld, type ApiWorld } from '../../../test-support/api-world';
 import { makeUser, type TestUser } from '../../../test-support/users';
@@ -103,7 +102,10 @@ test('a signed link downloads without a session, for exactly that archive', asyn
   const { runid, runDir } = await makeRun();
   const snap = await snapshotOf(runid, runDir);
   const other = await createSnapshot({ runDir, label: 'other' });
-  const url = signedUrl(api.world.config, `/api/runs/${runid}/archives/${snap.name}/download`, 60);
+  const minted = await as(request(app).post(`/api/runs/${runid}/links`))
+    .send({ path: `/api/runs/${runid}/archives/${snap.name}/download`, ttl_seconds: 60 })
+    .expect(201);
+  const url = minted.body.url as string;
   const res = await request(app).get(url).buffer(true).parse(binary).expect(200);
   expect(Buffer.compare(res.body as Buffer, await fs.readFile(snap.path))).toBe(0);
   const token = new URL(url, 'http://x').searchParams.get('token') as string;
