@@ -118,6 +118,23 @@ const BAD_VALUES: readonly unknown[] = [
   ),
 ];
 
+/** Odd headers, added to some attempts (a caller's own bearer token replaces an odd Authorization). */
+const BAD_HEADERS: Record<string, string>[] = [
+  { authorization: 'Bearer' },
+  { authorization: 'Bearer x.y.z' },
+  { authorization: 'Basic Zm9vOmJhcg==' },
+  { authorization: `Bearer ${'a'.repeat(4000)}` },
+  { cookie: 'arkive_session=%ff%fe' },
+  { cookie: 'arkive_session=; arkive_session=x.y' },
+  { range: 'bytes=99999999999999999999-' },
+  { range: 'bytes=-0,5-1' },
+  { range: 'bytes=0-1', 'if-range': '"nope"' },
+  { 'if-none-match': '*' },
+  { 'x-request-id': '../../etc/passwd' },
+  { 'x-forwarded-for': 'not-an-ip, 999.1.1.1' },
+  { origin: 'null', 'sec-fetch-site': 'same-origin' },
+];
+
 const BAD_QUERY_VALUES = [
   '%00',
   'a%00b',
@@ -291,6 +308,7 @@ function attemptsFor(
       body: kind === 'param' && withBody ? enc(validBody(route)) : undefined,
     };
     if (kind === 'body') Object.assign(attempt, bodyVariant(r, route));
+    if (r.next() < 0.3) attempt.headers = { ...attempt.headers, ...r.pick(BAD_HEADERS) };
     out.push(attempt);
   }
   return out;
