@@ -330,7 +330,8 @@ function send(a: Attempt, auth?: string): Promise<{ status: number; body: string
   });
 }
 
-const STACK = /\bat [^\n]*[(\s/][^\n]*:\d+:\d+|node_modules|\.ts:\d+/;
+// A stack frame ("    at fn (file.ts:1:2)", also JSON-escaped) or a source location; linear, so big bodies are cheap.
+const STACK = /\s{2,}at \S+ \(|node_modules\/|\.[jt]s:\d+:\d+/;
 const OTHER_SURFACES: RouteDef[] = [
   ['get', '/metrics'],
   ['get', '/admin/queues/api/queues'],
