@@ -28,6 +28,16 @@ export function normalisedTarget(rawUrl: string): { path: string; search: string
   return parsed === path ? { path, search } : null;
 }
 
+/** True when every segment of `path` percent-decodes to UTF-8 (Next answers 500 for one that does not). */
+export function pathDecodes(path: string): boolean {
+  try {
+    for (const segment of path.split('/')) decodeURIComponent(segment);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Paths the web server forwards to the API so the browser talks to one origin. `/metrics` stays private. */
 export function isProxied(pathname: string): boolean {
   return (

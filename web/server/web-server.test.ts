@@ -1,9 +1,12 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
 import { SESSION_COOKIE } from '@arkive/shared';
 import { createApiWorld, type ApiWorld } from '../../services/api/src/test-support/api-world';
 import { makeRun, makeUser, type TestUser } from '../../services/api/src/test-support/users';
+import { ensureNextBuild, freePort } from '../e2e/system';
 import { normalisedTarget } from './proxy';
 import { createWebServer, type WebServer } from './web-server';
 
@@ -176,5 +179,42 @@ describe('client addresses through the proxy', () => {
     const limited = await guess(99);
     expect(limited.status).toBe(429);
     expect(JSON.parse(limited.body).error.details).toMatchObject({ scope: 'address' });
+  });
+});
+
+describe('pages with a path that does not percent-decode', () => {
+  // Next cannot load inside jest's VM, so this web server (with Next) runs as a child process, as in e2e/system.ts.
+  let child: ChildProcess | undefined;
+  afterAll(() => child?.kill('SIGTERM'));
+
+  test('are 400 BAD_PATH_ENCODING from the web server, not a 500 from Next', async () => {
+    ensureNextBuild();
+    const port = await freePort();
+    child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'index.ts')], {
+      cwd: path.resolve(__dirname, '..'),
+      env: {
+        ...process.env,
+        ...api.world.env,
+        WEB_PORT: String(port),
+        API_URL: `http://127.0.0.1:${(apiServer.address() as AddressInfo).port}`,
+        TSX_TSCONFIG_PATH: path.resolve(__dirname, '../e2e/tsconfig.tsx.json'),
+        NEXT_TELEMETRY_DISABLED: '1',
+      },
+      stdio: 'ignore',
+    });
+    const pages = `http://127.0.0.1:${port}`;
+    for (let i = 0; i < 300; i++) {
+      if ((await fetch(`${pages}/healthz`).catch(() => undefined))?.ok) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    for (const p of ['/runs/%ff', '/operations/%E0%A4%A', '/runs/%ed%a0%80/members', '/jobs/%']) {
+      const res = await fetch(`${pages}${p}`, {
+        headers: { cookie: `${SESSION_COOKIE}=${owner.token}` },
+        redirect: 'manual',
+      });
+      expect({ p, status: res.status }).toEqual({ p, status: 400 });
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('BAD_PATH_ENCODING');
+    }
+    expect((await fetch(`${pages}/login`, { redirect: 'manual' })).status).toBe(200);
   });
 });

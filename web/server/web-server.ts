@@ -16,7 +16,7 @@ import {
   type SocketData,
 } from '@arkive/shared';
 import { prismaRunRoleLookup, type RunRoleLookup } from './channel-access';
-import { isProxied, normalisedTarget, proxyToApi } from './proxy';
+import { isProxied, normalisedTarget, pathDecodes, proxyToApi } from './proxy';
 import { ChannelRelay } from './relay';
 import { apiSessionVerifier, readCookie, SESSION_COOKIE, type SessionVerifier } from './session';
 
@@ -73,22 +73,24 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
       nextUpgrade = (app as unknown as { getUpgradeHandler(): typeof nextUpgrade }).getUpgradeHandler?.();
   }
 
+  const badRequest = (res: http.ServerResponse, code: string, message: string) => {
+    res.writeHead(400, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: { code, message } }));
+  };
+
   const server = http.createServer((req, res) => {
     const target = normalisedTarget(req.url ?? '/');
-    if (!target) {
-      res.writeHead(400, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          error: {
-            code: 'BAD_PATH',
-            message: 'The request path is not in normal form (dot segments, encoded slashes or backslashes)',
-          },
-        }),
+    if (!target)
+      return badRequest(
+        res,
+        'BAD_PATH',
+        'The request path is not in normal form (dot segments, encoded slashes or backslashes)',
       );
-      return;
-    }
     const pathname = target.path;
+    // The API judges its own paths (and answers 400 BAD_PATH_ENCODING the same way).
     if (isProxied(pathname)) return proxyToApi(config.apiUrl, req, res, target.path + target.search);
+    if (!pathDecodes(pathname))
+      return badRequest(res, 'BAD_PATH_ENCODING', 'The request path is not valid percent-encoded UTF-8');
     if (pathname === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ status: 'ok' }));
