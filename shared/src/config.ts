@@ -1,3 +1,4 @@
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -11,6 +12,36 @@ const bool = (fallback: boolean) =>
     .optional()
     .transform((v) => (v === undefined || v === '' ? fallback : v === 'true' || v === '1' || v === 'yes'));
 const port = z.coerce.number().int().min(1).max(65535);
+/** Names for address ranges accepted in TRUST_PROXY (as Express/proxy-addr spell them). */
+export const TRUST_PROXY_NAMES: Record<string, string[]> = {
+  loopback: ['127.0.0.0/8', '::1/128'],
+  linklocal: ['169.254.0.0/16', 'fe80::/10'],
+  uniquelocal: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'],
+};
+function isTrustProxyEntry(entry: string): boolean {
+  if (entry in TRUST_PROXY_NAMES) return true;
+  const [addr, bits, extra] = entry.split('/');
+  const family = net.isIP(addr);
+  if (!family || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d+$/.test(bits) && n <= (family === 4 ? 32 : 128);
+}
+const trustProxyList = z
+  .string()
+  .default('loopback')
+  .transform((v) =>
+    ['', 'none', 'false'].includes(v.trim().toLowerCase())
+      ? []
+      : v
+          .split(',')
+          .map((e) => e.trim())
+          .filter(Boolean),
+  )
+  .refine((list) => list.every(isTrustProxyEntry), {
+    message:
+      "a comma-separated list of IP addresses, CIDR ranges, 'loopback', 'linklocal', 'uniquelocal', or 'none'",
+  });
 const optionalString = z
   .string()
   .optional()
@@ -52,9 +83,12 @@ const envSchema = z.object({
   OPERATION_STALE_SECONDS: z.coerce.number().positive().default(120),
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().nonnegative().default(25),
   CORS_ORIGINS: optionalString,
+  TRUST_PROXY: trustProxyList,
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(1),
   LOGIN_MAX_FAILURES: z.coerce.number().int().positive().default(10),
   LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().positive().default(30),
   LOGIN_WINDOW_SECONDS: z.coerce.number().int().positive().default(900),
+  LOGIN_SLOWDOWN_SECONDS: z.coerce.number().positive().max(3600).default(2),
   MARKER_FILE_TEMPLATE: z
     .string()
     .regex(/^[^/\\\0]*\{folder\}[^/\\\0]*$/, 'must contain {folder} and no path separators')
@@ -107,10 +141,21 @@ export interface Config {
   shutdownGraceSeconds: number;
   /** Origins allowed to call the API from a browser (CORS); empty = CORS off. */
   corsOrigins: string[];
-  /** Failed logins allowed per username / per client IP within the window before 429. */
+  /**
+   * Proxies whose X-Forwarded-For/-Host/-Proto the API believes: addresses or ranges of the hop
+   * in front of it (default loopback: our web server), and how many such hops in a row (default 1).
+   */
+  trustProxy: string[];
+  trustProxyHops: number;
+  /**
+   * Sign-in throttling within the window: failures per account from one client address, per
+   * address over all accounts (wrong secrets of any kind), and, once an account has had
+   * loginMaxFailures failures from anywhere, at most one attempt on it per loginSlowdownSeconds.
+   */
   loginMaxFailures: number;
   loginMaxFailuresPerIp: number;
   loginWindowSeconds: number;
+  loginSlowdownSeconds: number;
   folders: {
     markerTemplate: string;
     maxCompressionRetries: number;
@@ -152,6 +197,9 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
   const problems: string[] = [];
   if (hasS3 && !e.S3_ENDPOINT && !e.S3_REGION) problems.push('S3_REGION: required when S3_BUCKET is set');
   if (e.JWT_SECRET && e.JWT_SECRET.length < 16) problems.push('JWT_SECRET: must be at least 16 characters');
+  // It is a bearer secret reachable from the public origin: too short a one can be guessed.
+  if (e.CRON_SECRET && e.CRON_SECRET.length < 16)
+    problems.push('CRON_SECRET: must be at least 16 characters');
   if (problems.length) throw new ConfigError(problems);
   return {
     nodeEnv: e.NODE_ENV,
@@ -191,9 +239,12 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       .split(',')
       .map((o) => o.trim().replace(/\/$/, ''))
       .filter(Boolean),
+    trustProxy: e.TRUST_PROXY,
+    trustProxyHops: e.TRUST_PROXY_HOPS,
     loginMaxFailures: e.LOGIN_MAX_FAILURES,
     loginMaxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
     loginWindowSeconds: e.LOGIN_WINDOW_SECONDS,
+    loginSlowdownSeconds: e.LOGIN_SLOWDOWN_SECONDS,
     folders: {
       markerTemplate: e.MARKER_FILE_TEMPLATE,
       maxCompressionRetries: e.MAX_COMPRESSION_RETRIES,

@@ -37,10 +37,11 @@ async function login(ctx: BrowserContext, username: string, password: string): P
 }
 
 async function apiAs(ctx: BrowserContext, method: 'GET' | 'POST', url: string, data?: unknown) {
+  // The session cookie comes from the context; Origin is what the app's own fetch sends (CSRF rule).
   const res = await ctx.request.fetch(`${sys.webUrl}${url}`, {
     method,
     data,
-    headers: data ? { 'content-type': 'application/json' } : {},
+    headers: { origin: sys.webUrl, ...(data ? { 'content-type': 'application/json' } : {}) },
   });
   return { status: res.status(), body: await res.json().catch(() => undefined) };
 }
@@ -367,5 +368,33 @@ test('a dashboard opened during an operation starts disabled; cancel and retry f
   await shot(p, '21-operation-retried');
   await p.goto(`${sys.webUrl}/runs/${run}`);
   await p.getByRole('row').filter({ hasText: 'held' }).waitFor();
+  await ctx.close();
+});
+
+test('after signing in, /login?next= leads only to this origin', async () => {
+  const ctx = await browser.newContext();
+  const signIn = async (next: string) => {
+    const page = await ctx.newPage();
+    await page.goto(`${sys.webUrl}/login?next=${next}`);
+    await page.getByLabel('Username').fill(sys.adminUsername);
+    await page.getByLabel('Password').fill(sys.adminPassword);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL((url) => url.pathname !== '/login', { timeout: 20000 });
+    const landed = new URL(page.url());
+    await page.close();
+    return landed;
+  };
+  // Encoded as they arrive in the query string: "/\evil.example/phish", "/<TAB>/evil.example", …
+  for (const next of [
+    '/%5Cevil.example/phish',
+    '/%09/evil.example',
+    '%2F%2Fevil.example',
+    'https://evil.example/',
+  ]) {
+    const landed = await signIn(next);
+    expect({ next, at: landed.origin + landed.pathname }).toEqual({ next, at: `${sys.webUrl}/runs` });
+  }
+  const kept = await signIn(encodeURIComponent('/queue?from=login'));
+  expect(kept.href).toBe(`${sys.webUrl}/queue?from=login`);
   await ctx.close();
 });

@@ -7,6 +7,8 @@ import {
   createPrisma,
   createSubscriberRedis,
   createWorkerRedis,
+  headerValue,
+  sameSiteVerdict,
   type ClientToServerEvents,
   type Config,
   type Logger,
@@ -14,7 +16,7 @@ import {
   type SocketData,
 } from '@arkive/shared';
 import { prismaAccessLookup, type AccessLookup } from './channel-access';
-import { isProxied, proxyToApi } from './proxy';
+import { isProxied, normalisedTarget, pathDecodes, proxyToApi } from './proxy';
 import { ChannelRelay } from './relay';
 import { apiSessionVerifier, readCookie, SESSION_COOKIE, type SessionVerifier } from './session';
 
@@ -72,9 +74,24 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
       nextUpgrade = (app as unknown as { getUpgradeHandler(): typeof nextUpgrade }).getUpgradeHandler?.();
   }
 
+  const badRequest = (res: http.ServerResponse, code: string, message: string) => {
+    res.writeHead(400, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: { code, message } }));
+  };
+
   const server = http.createServer((req, res) => {
-    const pathname = (req.url ?? '/').split('?')[0];
-    if (isProxied(pathname)) return proxyToApi(config.apiUrl, req, res);
+    const target = normalisedTarget(req.url ?? '/');
+    if (!target)
+      return badRequest(
+        res,
+        'BAD_PATH',
+        'The request path is not in normal form (dot segments, encoded slashes or backslashes)',
+      );
+    const pathname = target.path;
+    // The API judges its own paths (and answers 400 BAD_PATH_ENCODING the same way).
+    if (isProxied(pathname)) return proxyToApi(config.apiUrl, req, res, target.path + target.search);
+    if (!pathDecodes(pathname))
+      return badRequest(res, 'BAD_PATH_ENCODING', 'The request path is not valid percent-encoded UTF-8');
     if (pathname === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ status: 'ok' }));
@@ -108,6 +125,21 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
       path: '/socket.io',
       serveClient: false,
       cors: { origin: false },
+      // Cross-site WebSocket hijacking: a WebSocket is not bound by CORS, so a page on another
+      // site could open one with the user's cookie. Only our own pages (or CORS_ORIGINS) may.
+      allowRequest: (req, callback) => {
+        const verdict = sameSiteVerdict(
+          {
+            origin: headerValue(req.headers.origin),
+            secFetchSite: headerValue(req.headers['sec-fetch-site']),
+            host: headerValue(req.headers.host),
+          },
+          config.corsOrigins,
+          false,
+        );
+        if (!verdict.ok) logger.warn({ reason: verdict.reason }, 'socket handshake refused');
+        callback(verdict.ok ? null : 'Cross-site socket refused', verdict.ok);
+      },
       pingInterval: 20000,
       pingTimeout: 20000,
     },

@@ -7,6 +7,9 @@ import { authenticate } from './auth/authenticate';
 import type { AppDeps } from './deps';
 import { cors } from './http/cors';
 import { errorHandler, notFoundHandler } from './http/error-handler';
+import { bodyTypeGuard, csrfGuard } from './http/csrf';
+import { pathGuard, textGuard } from './http/input-guards';
+import { proxyTrust } from './http/trust-proxy';
 import { mountRoutes } from './http/mount';
 import { createMetrics } from './metrics';
 import { openApiHandlers } from './openapi/routes';
@@ -16,7 +19,7 @@ import { routes } from './routes';
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', proxyTrust(deps.config));
   const strictHelmet = helmet();
   app.use((req, res, next) => (req.path.startsWith(BULL_BOARD_PATH) ? next() : strictHelmet(req, res, next)));
   app.use((req, res, next) => {
@@ -43,8 +46,11 @@ export function createApp(deps: AppDeps): Express {
   const metrics = createMetrics(deps);
   app.use(metrics.httpMiddleware);
   app.use(cors(deps.config.corsOrigins));
+  app.use(pathGuard);
+  app.use(csrfGuard(deps.config.corsOrigins));
+  app.use(bodyTypeGuard(routes));
   app.use(express.json({ limit: '1mb' }));
-  app.use(express.urlencoded({ extended: false, limit: '100kb' }));
+  app.use(textGuard);
   app.use(cookieParser());
   app.use(authenticate(deps));
   const docs = openApiHandlers(routes);

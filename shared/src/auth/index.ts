@@ -5,3 +5,4 @@ export * from './run-role';
 export * from './signed-link';
 export * from './visibility';
 export * from './access-events';
+export * from './site';

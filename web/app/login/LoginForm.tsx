@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { api, errorMessage } from '@/lib/api';
 import { toMe } from '@/lib/session';
 import { ErrorBanner, Field } from '@/components/ui';
+import { safeNextUrl } from './safe-next';
 
 export function LoginForm() {
   const params = useSearchParams();
@@ -18,9 +19,9 @@ export function LoginForm() {
     try {
       const body = await api('/api/auth/login', { method: 'POST', json: { username, password } });
       const me = toMe(body);
-      const next = params.get('next');
-      const safeNext = next && next.startsWith('/') && !next.startsWith('//') ? next : '/runs';
-      location.assign(me.mustChangePassword ? '/settings?forced=1' : safeNext);
+      location.assign(
+        me.mustChangePassword ? '/settings?forced=1' : safeNextUrl(params.get('next'), location.origin),
+      );
     } catch (err) {
       setError(errorMessage(err));
       setBusy(false);

@@ -5,13 +5,13 @@ import {
   NotFoundError,
   roleAtLeast,
   runAccessOf,
-  verifySignedToken,
   type RunRoleName,
 } from '@arkive/shared';
 import type { AppDeps } from '../deps';
 import type { Access } from '../http/route';
 import { requireAdmin, requireUser } from './authenticate';
 import { requireCronSecret } from './cron-secret';
+import { admitRunLink } from './run-links';
 
 const runNotFound = (runid: string) => new NotFoundError('RUN_NOT_FOUND', `Run ${runid} not found`);
 
@@ -32,8 +32,7 @@ export async function authorize(
       requireAdmin(req);
       return;
     case 'cron':
-      requireCronSecret(req, deps.config);
-      return;
+      return requireCronSecret(req, deps);
     case 'run':
       return authorizeRun(access, req, deps, params);
     case 'operation':
@@ -54,7 +53,7 @@ async function authorizeRun(
   const runid = params.runid;
   const token = typeof req.query?.token === 'string' ? req.query.token : undefined;
   if (access.allowSignedLink && token !== undefined && (req.method === 'GET' || req.method === 'HEAD')) {
-    verifySignedToken(deps.config, token, req.originalUrl);
+    await admitRunLink(deps, token, req.originalUrl, runid ?? '', access.role);
     req.viaSignedLink = true;
     return;
   }

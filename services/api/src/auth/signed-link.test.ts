@@ -1,9 +1,10 @@
 import express from 'express';
 import cookieParser from 'cookie-parser';
 import request from 'supertest';
-import { createSignedToken, signedUrl, verifySignedToken } from '@arkive/shared';
+import { createSignedToken, verifySignedToken } from '@arkive/shared';
 import { authenticate } from './authenticate';
 import { errorHandler } from '../http/error-handler';
+import { mintRunLink } from './run-links';
 import { mountRoutes } from '../http/mount';
 import { defineRoute } from '../http/route';
 import { createApiWorld, type ApiWorld } from '../test-support/api-world';
@@ -45,7 +46,12 @@ beforeAll(async () => {
 afterAll(() => api.close());
 
 test('a valid signed link opens exactly its path without a session', async () => {
-  const url = signedUrl(api.deps.config, PATH, 60);
+  const { url } = await mintRunLink(api.deps, {
+    runid: 'linked',
+    path: PATH,
+    mintedBy: owner.id,
+    ttlSeconds: 60,
+  });
   const res = await request(app).get(url).expect(200);
   expect(res.body).toMatchObject({ via: 'link', params: { runid: 'linked', name: 'snap 1.zip' } });
   const token = new URL(url, 'http://x').searchParams.get('token')!;

@@ -15,7 +15,8 @@ export type Access =
   /**
    * A member of the run named by the `:runid` path parameter with at least `role` (admins always).
    * A stranger gets 404 RUN_NOT_FOUND, a member with too low a role 403. `allowSignedLink`: a
-   * valid `?token=` signed for exactly this path (createSignedToken) also grants access.
+   * `?token=` of an issued link for exactly this path also grants GET/HEAD access, while the link
+   * is unrevoked and unexpired and its creator still may share the run (auth/run-links.ts).
    */
   | { kind: 'run'; role: RunRoleName; allowSignedLink?: true }
   /** The operation named by `:id`: read = may see its scope; write = may mutate its scope. */
@@ -41,6 +42,11 @@ export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
+  /**
+   * Body media types this route accepts besides JSON (e.g. `multipart/form-data`); every other
+   * route refuses a non-JSON body with 415 (see bodyTypeGuard).
+   */
+  bodyTypes?: string[];
   /** Schema of the JSON response body (documented in OpenAPI). */
   response?: z.ZodType;
   /** Status for a returned value (default 200). */

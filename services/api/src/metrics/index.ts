@@ -4,7 +4,7 @@ import { QUEUE_NAMES, TERMINAL_STATUSES } from '@arkive/shared';
 import type { AppDeps } from '../deps';
 import { MAINTENANCE_QUEUE } from '../maintenance';
 import { requireAdmin } from '../auth/authenticate';
-import { hasCronSecret } from '../auth/cron-secret';
+import { requireCronSecret } from '../auth/cron-secret';
 
 const JOB_STATES = [
   'waiting',
@@ -100,7 +100,10 @@ export function createMetrics(deps: AppDeps): ApiMetrics {
   };
   const handler: RequestHandler = async (req, res, next) => {
     try {
-      if (!hasCronSecret(req, deps.config)) requireAdmin(req);
+      // A session: administrators only. Otherwise a bearer must be the cron secret (throttled guesses).
+      if (!req.user && deps.config.cronSecret && req.header('authorization'))
+        await requireCronSecret(req, deps);
+      else requireAdmin(req);
       await syncFinished();
       res.setHeader('Content-Type', registry.contentType);
       res.send(await registry.metrics());

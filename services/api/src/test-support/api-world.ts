@@ -12,9 +12,12 @@ export interface ApiWorld {
   close(): Promise<void>;
 }
 
-export async function createApiWorld(extraEnv: Record<string, string> = {}): Promise<ApiWorld> {
+export async function createApiWorld(
+  extraEnv: Record<string, string> = {},
+  overrides: Partial<AppDeps> = {},
+): Promise<ApiWorld> {
   const world = await createTestWorld(extraEnv);
-  const deps = createDeps(world.config, { prisma: world.prisma });
+  const deps = createDeps(world.config, { prisma: world.prisma, ...overrides });
   await waitForRedis(deps.redis);
   const app = createApp(deps);
   return {

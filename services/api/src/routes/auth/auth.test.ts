@@ -53,7 +53,7 @@ test('wrong password and unknown user get the same 401', async () => {
   expect(b.body.error).toEqual(a.body.error);
   await api.deps.redis.del(
     `${api.world.prefix}auth:login-failures:user:alice`,
-    `${api.world.prefix}auth:login-failures:ip:::ffff:127.0.0.1`,
+    `${api.world.prefix}auth:login-failures:pair:alice:127.0.0.1`,
     `${api.world.prefix}auth:login-failures:ip:127.0.0.1`,
   );
 });
@@ -110,7 +110,7 @@ test('a deleted user loses their session at once', async () => {
   await request(api.app).get('/api/auth/me').set(dave.auth).expect(401);
 });
 
-test('login is rate limited per username, with Retry-After', async () => {
+test('login is rate limited per username and address, with Retry-After', async () => {
   await makeUser(api, 'erin');
   for (let i = 0; i < 3; i++)
     await request(api.app)
@@ -132,7 +132,7 @@ test('login is rate limited per username, with Retry-After', async () => {
 
 test('login is rate limited per client address across usernames', async () => {
   const ip = { 'X-Forwarded-For': '203.0.113.9' };
-  // trust proxy is loopback-only, so X-Forwarded-For from loopback is honoured as the client address.
+  // The API trusts one loopback proxy hop (our web server): from loopback, the last X-Forwarded-For entry is the client.
   for (let i = 0; i < 6; i++)
     await request(api.app)
       .post('/api/auth/login')

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { issueSessionToken, UnauthorizedError } from '@arkive/shared';
 import { defineRoute } from '../../http/route';
-import { LoginLimiter } from '../../auth/login-limiter';
+import { clientAddress, LoginLimiter } from '../../auth/login-limiter';
 import { verifyPassword } from '../../auth/passwords';
 import { presentSessionUser, tokenResponse } from './schemas';
 import { setSessionCookie } from './session-cookie';
@@ -17,21 +17,13 @@ export const login = defineRoute({
   body,
   response: tokenResponse,
   async handler({ deps, body: b, req, res }) {
-    const limiter = new LoginLimiter(deps.redis, deps.config);
-    const ip = req.ip ?? 'unknown';
-    try {
-      await limiter.check(b.username, ip);
-    } catch (err) {
-      const retryAfter = (err as { details?: { retryAfter?: number } }).details?.retryAfter;
-      if (retryAfter) res.setHeader('Retry-After', String(retryAfter));
-      throw err;
-    }
+    const attempt = await new LoginLimiter(deps.redis, deps.config).reserve(b.username, clientAddress(req));
     const user = await deps.prisma.user.findUnique({ where: { username: b.username } });
     if (!(await verifyPassword(b.password, user?.passwordHash)) || !user) {
-      await limiter.recordFailure(b.username, ip);
+      await attempt.failed();
       throw new UnauthorizedError('Wrong username or password', 'INVALID_CREDENTIALS');
     }
-    await limiter.recordSuccess(b.username, ip);
+    await attempt.succeeded();
     await deps.prisma.user.update({ where: { id: user.id }, data: { lastLogin: new Date() } });
     const session = await issueSessionToken(deps.config, user);
     setSessionCookie(req, res, session.token, session.expiresAt);

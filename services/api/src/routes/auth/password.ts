@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { issueSessionToken, revokeSessionToken, UnauthorizedError } from '@arkive/shared';
 import { defineRoute } from '../../http/route';
+import { clientAddress, LoginLimiter } from '../../auth/login-limiter';
 import { assertStrongPassword, hashPassword, verifyPassword } from '../../auth/passwords';
 import { presentSessionUser, tokenResponse } from './schemas';
 import { setSessionCookie } from './session-cookie';
@@ -17,10 +18,17 @@ export const changePassword = defineRoute({
   body,
   response: tokenResponse,
   async handler({ deps, user, body: b, req, res }) {
+    // Guessing the current password through a session is throttled like sign-in (same counters).
+    const attempt = await new LoginLimiter(deps.redis, deps.config).reserve(
+      user!.username,
+      clientAddress(req),
+    );
     const row = await deps.prisma.user.findUnique({ where: { id: user!.id } });
     if (!row || !(await verifyPassword(b.current_password, row.passwordHash))) {
+      await attempt.failed();
       throw new UnauthorizedError('The current password is wrong', 'INVALID_CREDENTIALS');
     }
+    await attempt.succeeded();
     assertStrongPassword(b.new_password, row.username);
     if (b.new_password === b.current_password)
       throw new ValidationError('The new password must differ from the current one');

@@ -36,6 +36,15 @@ export const createRun = defineRoute({
       await fs.mkdir(dir, { recursive: true });
     } catch (err) {
       await deps.prisma.run.delete({ where: { id: run.id } }).catch(() => undefined);
+      // Something that is not a directory already has the run's name under RUNS_ROOT.
+      if (
+        (err as NodeJS.ErrnoException).code === 'EEXIST' ||
+        (err as NodeJS.ErrnoException).code === 'ENOTDIR'
+      )
+        throw new ConflictError(
+          'RUN_PATH_NOT_DIRECTORY',
+          `RUNS_ROOT/${body.runid} exists and is not a directory`,
+        );
       throw err;
     }
     deps.logger.info({ runid: run.id, by: user!.id }, 'run registered');

@@ -2,7 +2,7 @@ import type { RouteDef } from '../../http/route';
 import { createRun } from './create';
 import { getRun } from './get';
 import { listRuns } from './list';
-import { createRunLink } from './links';
+import { createRunLink, listRunLinks, revokeRunLink } from './links';
 import { addMember, listMembers, removeMember } from './members';
 
 export const runRoutes: RouteDef[] = [
@@ -13,4 +13,6 @@ export const runRoutes: RouteDef[] = [
   addMember,
   removeMember,
   createRunLink,
+  listRunLinks,
+  revokeRunLink,
 ];

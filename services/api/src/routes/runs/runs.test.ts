@@ -31,6 +31,17 @@ test('creating a run makes its directory and its creator the owner; a second reg
   await request(api.app).post('/api/runs').set(alice.auth).send({ runid: '../etc' }).expect(400);
 });
 
+test('a name taken by a file under RUNS_ROOT is 409, not 500, and leaves no run behind', async () => {
+  await fs.writeFile(path.join(api.deps.config.runsRoot, 'notes.txt'), 'not a run');
+  const res = await request(api.app)
+    .post('/api/runs')
+    .set(alice.auth)
+    .send({ runid: 'notes.txt' })
+    .expect(409);
+  expect(res.body.error.code).toBe('RUN_PATH_NOT_DIRECTORY');
+  expect(await api.world.prisma.run.findUnique({ where: { id: 'notes.txt' } })).toBeNull();
+});
+
 test('an existing directory can be registered, and lock files show in the listing', async () => {
   const dir = path.join(api.deps.config.runsRoot, 'legacy');
   await fs.mkdir(path.join(dir, 'sub'), { recursive: true });

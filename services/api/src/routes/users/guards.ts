@@ -1,7 +1,8 @@
 import { ConflictError, NotFoundError, type PrismaClient, type User } from '@arkive/shared';
 import { z } from 'zod';
 
-export const userIdParams = z.object({ id: z.coerce.number().int().positive() });
+// PostgreSQL `integer`: a larger id would fail in the database instead of being a plain 404.
+export const userIdParams = z.object({ id: z.coerce.number().int().positive().max(2147483647) });
 
 export async function findUserOr404(prisma: Pick<PrismaClient, 'user'>, id: number): Promise<User> {
   const row = await prisma.user.findUnique({ where: { id } });

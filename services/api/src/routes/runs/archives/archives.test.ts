@@ -10,7 +10,6 @@ import {
   replayEvents,
   runLocksKey,
   runPath,
-  signedUrl,
 } from '@arkive/shared';
 import { createApiWorld, type ApiWorld } from '../../../test-support/api-world';
 import { makeUser, type TestUser } from '../../../test-support/users';
@@ -103,7 +102,10 @@ test('a signed link downloads without a session, for exactly that archive', asyn
   const { runid, runDir } = await makeRun();
   const snap = await snapshotOf(runid, runDir);
   const other = await createSnapshot({ runDir, label: 'other' });
-  const url = signedUrl(api.world.config, `/api/runs/${runid}/archives/${snap.name}/download`, 60);
+  const minted = await as(request(app).post(`/api/runs/${runid}/links`))
+    .send({ path: `/api/runs/${runid}/archives/${snap.name}/download`, ttl_seconds: 60 })
+    .expect(201);
+  const url = minted.body.url as string;
   const res = await request(app).get(url).buffer(true).parse(binary).expect(200);
   expect(Buffer.compare(res.body as Buffer, await fs.readFile(snap.path))).toBe(0);
   const token = new URL(url, 'http://x').searchParams.get('token') as string;
@@ -239,7 +241,7 @@ test('a locked run is refused with 409 RUN_LOCKED (lock file or Redis lock field
   expect(await api.world.prisma.operation.count({ where: { scopeId: runid } })).toBe(0);
 });
 
-test('POST restore validates the name, needs the archive, and takes JSON or a form', async () => {
+test('POST restore validates the name, needs the archive, and takes camelCase or snake_case JSON', async () => {
   const { runid, runDir } = await makeRun();
   for (const bad of ['../x.zip', 'a/b.zip', 'x.tar', '.hidden.zip', '']) {
     const res = await as(request(app).post(`/api/runs/${runid}/restore`))
@@ -253,8 +255,12 @@ test('POST restore validates the name, needs the archive, and takes JSON or a fo
   expect(missing.body.error.code).toBe('ARCHIVE_NOT_FOUND');
 
   const snap = await createSnapshot({ runDir });
-  const form = await as(request(app).post(`/api/runs/${runid}/restore`))
+  // A form body is 415 (a JSON API; see http/csrf.ts); the form's field names still work as JSON.
+  await as(request(app).post(`/api/runs/${runid}/restore`))
     .type('form')
+    .send({ archive_name: snap.name })
+    .expect(415);
+  const form = await as(request(app).post(`/api/runs/${runid}/restore`))
     .send({ archive_name: snap.name })
     .expect(202);
   expect(form.body).toMatchObject({ channel: `${runid}:archive`, status: 'queued' });

@@ -15,7 +15,7 @@ const bool = z.union([
   z.enum(['true', 'false', '1', '0', 'on', 'off']).transform((s) => s === 'true' || s === '1' || s === 'on'),
 ]);
 
-/** JSON `{archiveName, preRestoreSnapshot?}` or a form with `archive_name` (as the original dashboard sends). */
+/** JSON `{archiveName, preRestoreSnapshot?}`, or the original dashboard's field names `archive_name`, `pre_restore_snapshot`. */
 const body = z
   .object({
     archiveName: z.unknown().optional(),
