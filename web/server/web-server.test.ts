@@ -3,7 +3,16 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
-import { SESSION_COOKIE } from '@arkive/shared';
+import request from 'supertest';
+import {
+  EventPublisher,
+  publishOperationEvent,
+  SESSION_COOKIE,
+  type ClientToServerEvents,
+  type JoinAck,
+  type ServerToClientEvents,
+} from '@arkive/shared';
+import { waitFor } from '../../shared/src/test-support/harness';
 import { createApiWorld, type ApiWorld } from '../../services/api/src/test-support/api-world';
 import { makeRun, makeUser, type TestUser } from '../../services/api/src/test-support/users';
 import { ensureNextBuild, freePort } from '../e2e/system';
@@ -216,5 +225,55 @@ describe('pages with a path that does not percent-decode', () => {
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('BAD_PATH_ENCODING');
     }
     expect((await fetch(`${pages}/login`, { redirect: 'manual' })).status).toBe(200);
+  });
+});
+
+describe('access changes reach open sockets at once', () => {
+  test('a member removed through the API stops hearing the run at once, on its channel and on operations', async () => {
+    const member = await makeUser(api, 'w-member');
+    await request(api.app)
+      .post('/api/runs/web-run/members')
+      .set(owner.auth)
+      .send({ username: member.username, role: 'viewer' })
+      .expect(200);
+    const s = connect(webUrl, {
+      transports: ['websocket'],
+      forceNew: true,
+      reconnection: false,
+      extraHeaders: { cookie: `${SESSION_COOKIE}=${member.token}`, origin: webUrl },
+    }) as Socket<ServerToClientEvents, ClientToServerEvents>;
+    sockets.push(s);
+    await new Promise<void>(
+      (resolve, reject) => (s.once('connect', () => resolve()), s.once('connect_error', reject)),
+    );
+    const heard: string[] = [];
+    s.on('event', (e) => heard.push(`${e.channel} ${e.message}`));
+    const join = (channel: string) => new Promise<JoinAck>((resolve) => s.emit('join', { channel }, resolve));
+    expect(await join('web-run:archive')).toMatchObject({ ok: true });
+    expect(await join('operations')).toMatchObject({ ok: true });
+    const publisher = new EventPublisher(api.world.redis, api.world.prefix);
+    const update = (message: string) =>
+      publishOperationEvent(
+        { publisher },
+        {
+          id: 'op-w',
+          kind: 'run-snapshot',
+          status: 'running',
+          scopeType: 'run',
+          scopeId: 'web-run',
+          channel: 'web-run:archive',
+        },
+        'STATUS',
+        message,
+      );
+    await update('while a member');
+    await waitFor(() => heard.filter((h) => h.endsWith('while a member')).length === 2);
+    const revoked = new Promise<{ channel: string }>((resolve) => s.once('revoked', resolve));
+    await request(api.app).delete(`/api/runs/web-run/members/${member.username}`).set(owner.auth).expect(204);
+    expect((await revoked).channel).toBe('web-run:archive');
+    await update('after removal');
+    await update('after removal, again');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(heard.filter((h) => h.includes('after removal'))).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import { revokeSessionToken } from '@arkive/shared';
+import { notifyAccessChange } from '../../auth/access-change';
 import { defineRoute } from '../../http/route';
 import { clearSessionCookie } from './session-cookie';
 
@@ -12,6 +13,7 @@ export const logout = defineRoute({
     if (user?.jti && user.tokenExpiresAt)
       await revokeSessionToken(deps.config, deps.redis, user.jti, user.tokenExpiresAt);
     clearSessionCookie(req, res);
+    if (user) await notifyAccessChange(deps, { userId: user.id, kind: 'session' });
     return undefined;
   },
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { issueSessionToken, revokeSessionToken, UnauthorizedError } from '@arkive/shared';
+import { notifyAccessChange } from '../../auth/access-change';
 import { defineRoute } from '../../http/route';
 import { clientAddress, LoginLimiter } from '../../auth/login-limiter';
 import { assertStrongPassword, hashPassword, verifyPassword } from '../../auth/passwords';
@@ -47,6 +48,7 @@ export const changePassword = defineRoute({
     const session = await issueSessionToken(deps.config, updated);
     setSessionCookie(req, res, session.token, session.expiresAt);
     deps.logger.info({ userId: row.id }, 'password changed');
+    await notifyAccessChange(deps, { userId: row.id, kind: 'session' });
     return {
       access_token: session.token,
       token_type: 'bearer' as const,

@@ -1,3 +1,4 @@
+import { notifyAccessChange } from '../../auth/access-change';
 import { z } from 'zod';
 import { ConflictError, NotFoundError, type PrismaClient } from '@arkive/shared';
 import { defineRoute } from '../../http/route';
@@ -82,6 +83,7 @@ export const addMember = defineRoute({
       { runid: params.runid, by: user!.id, member: body.username, role: body.role },
       'run member set',
     );
+    await notifyAccessChange(deps, { userId: target.id, kind: 'membership', runId: params.runid });
     return presentMember(member);
   },
 });
@@ -109,6 +111,7 @@ export const removeMember = defineRoute({
       if (count === 0) throw notMember;
     });
     deps.logger.info({ runid: params.runid, by: user!.id, member: params.username }, 'run member removed');
+    await notifyAccessChange(deps, { userId: target.id, kind: 'membership', runId: params.runid });
     return undefined;
   },
 });

@@ -1,3 +1,4 @@
+import { notifyAccessChange } from '../../auth/access-change';
 import { ConflictError } from '@arkive/shared';
 import { defineRoute } from '../../http/route';
 import { assertNotLastAdmin, findUserOr404, userIdParams } from './guards';
@@ -20,6 +21,7 @@ export const deleteUser = defineRoute({
       await tx.user.delete({ where: { id: target.id } });
     });
     deps.logger.info({ by: user!.id, userId: params.id }, 'user deleted');
+    await notifyAccessChange(deps, { userId: params.id, kind: 'session' });
     return undefined;
   },
 });

@@ -1,3 +1,4 @@
+import { notifyAccessChange } from '../../auth/access-change';
 import { z } from 'zod';
 import { defineRoute } from '../../http/route';
 import { assertStrongPassword, hashPassword } from '../../auth/passwords';
@@ -56,6 +57,8 @@ export const updateUser = defineRoute({
       },
       'user updated',
     );
+    if (b.is_admin !== undefined || passwordHash)
+      await notifyAccessChange(deps, { userId: row.id, kind: 'session' });
     return presentUser(row);
   },
 });
