@@ -1,11 +1,11 @@
 'use client';
 import Link from 'next/link';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, errorMessage } from '@/lib/api';
 import { formatBytes, formatDuration, formatTime } from '@/lib/format';
-import { isIndeterminate, stepIndicator, type Operation } from '@/lib/operations';
+import { isIndeterminate, stageLabel, stepIndicator, type Operation } from '@/lib/operations';
 import { useChannel } from '@/lib/socket';
-import { isTerminalEvent } from '@arkive/shared/contracts';
+import { kindSpec } from '@arkive/shared/contracts';
 import { EventLog, type LogLine } from './EventLog';
 import { ErrorBanner, Loading, PageHeader, ProgressBar, StatusBadge } from './ui';
 
@@ -43,6 +43,12 @@ export function OperationView({
   useEffect(() => {
     void load();
   }, [load]);
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const reloadSoon = useCallback(() => {
+    if (timer.current) clearTimeout(timer.current);
+    timer.current = setTimeout(() => void load(), 200);
+  }, [load]);
+  useEffect(() => () => clearTimeout(timer.current), []);
 
   const active = op && (op.status === 'queued' || op.status === 'running');
   useChannel(
@@ -70,14 +76,15 @@ export function OperationView({
         o
           ? {
               ...o,
-              status: o.status === 'queued' ? 'running' : o.status,
               stage: e.stage ?? o.stage,
-              progressPercent: pct ?? o.progressPercent,
+              progressPercent: Math.max(o.progressPercent, pct ?? 0),
               currentOperation: e.message || o.currentOperation,
             }
           : o,
       );
-      if (isTerminalEvent(e.type)) void load();
+      // Progress is applied as it comes; a status line may mean a new state (started, handed to
+      // another queue, retrying), so the row is read again: Postgres is the truth.
+      if (e.type !== 'PROGRESS') reloadSoon();
     },
     () => void load(),
   );
@@ -102,17 +109,19 @@ export function OperationView({
   };
   if (!op) return error ? <ErrorBanner error={error} /> : <Loading />;
   const result = (op.result ?? {}) as Record<string, unknown>;
+  const firstStage = kindSpec(op.kind)?.stages[0]?.name;
+  const retryFromLater = !!op.retryStage && op.retryStage !== firstStage;
   return (
     <>
       <PageHeader title={title ? title(op) : `${op.kind} · ${op.scopeId}`}>
-        {active && (
+        {active && op.cancellable && (
           <button type="button" className="btn-secondary" onClick={() => void cancel()}>
             Cancel
           </button>
         )}
-        {(op.status === 'failed' || op.status === 'cancelled') && (
+        {op.retryable && (
           <button type="button" className="btn-primary" onClick={() => void retry()}>
-            Retry
+            {retryFromLater ? `Retry from: ${stageLabel(op.retryStage, op.kind)}` : 'Retry'}
           </button>
         )}
       </PageHeader>
@@ -122,7 +131,7 @@ export function OperationView({
           <dt className="font-medium text-slate-600">Status</dt>
           <dd>
             <StatusBadge status={op.status} />{' '}
-            {active && op.stage && <span className="ml-2 text-slate-600">{op.stage}</span>}
+            {active && op.stage && <span className="ml-2 text-slate-600">{stageLabel(op.stage, op.kind)}</span>}
           </dd>
           <dt className="font-medium text-slate-600">Kind</dt>
           <dd>{op.kind}</dd>

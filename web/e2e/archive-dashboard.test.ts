@@ -398,3 +398,48 @@ test('after signing in, /login?next= leads only to this origin', async () => {
   expect(kept.href).toBe(`${sys.webUrl}/queue?from=login`);
   await ctx.close();
 });
+
+test('a folder job is cancelled and retried from its page in its second stage (upload-verify)', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const p = await login(ctx, sys.adminUsername, sys.adminPassword);
+  const rel = 'Production/2026/Two_Stage';
+  const folder = path.join(sys.world.config.sourceRoot, rel);
+  await fs.mkdir(folder, { recursive: true });
+  await fs.writeFile(path.join(folder, 'take.mov'), 'frame\n'.repeat(20000));
+  const storage = sys.world.config.storageRoot;
+  const archiveOf = (id: string) => path.join(storage, 'archives', id, 'Two_Stage.tar.7z');
+  const exists = (f: string) =>
+    fs.stat(f).then(
+      () => true,
+      () => false,
+    );
+
+  // With upload-verify stopped the job stops between its queues: "Waiting for: Uploading".
+  await sys.stopService('upload-verify');
+  const created = await apiAs(ctx, 'POST', '/api/jobs', { folder_path: rel });
+  expect(created.status).toBe(201);
+  const id = (created.body as { job_id: string }).job_id;
+  await p.goto(`${sys.webUrl}/jobs/${id}`);
+  await p.getByText('Waiting for: Uploading').waitFor({ timeout: 60000 });
+  expect(await exists(archiveOf(id))).toBe(true);
+  await shot(p, '22-job-waiting-for-upload');
+  await p.getByRole('button', { name: 'Cancel' }).click();
+  await p.getByText('cancelled').first().waitFor();
+  expect(await exists(archiveOf(id))).toBe(false); // the kind's clean-up, with no worker running
+  expect(await fs.readdir(folder)).toEqual(['take.mov']);
+
+  // Retry: the tested archive is gone, so it starts over and stops again before the upload...
+  await p.getByRole('button', { name: 'Retry' }).click();
+  await p.getByText('Waiting for: Uploading').waitFor({ timeout: 60000 });
+  // ...then the local archive disappears: the upload stage fails, naming what to do.
+  await fs.rm(archiveOf(id));
+  sys.startService('upload-verify');
+  await p.getByText('failed').first().waitFor({ timeout: 60000 });
+  await p.getByText(/local archive for this job is gone/).waitFor();
+  await shot(p, '23-job-failed-in-upload');
+  await p.getByRole('button', { name: 'Retry' }).click();
+  await p.getByText('succeeded').first().waitFor({ timeout: 120000 });
+  expect(await fs.readdir(folder)).toEqual(['Two_Stage-ARCHIVED-TO-GLOBUS.txt']);
+  await shot(p, '24-job-retried-succeeded');
+  await ctx.close();
+});

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { folderArchiveSpec } from './kinds';
 
 /** Response schemas of the API's run and archive routes (the web and the CLI read these fields, no others). */
 export const runRoleSchema = z.enum(['viewer', 'collaborator', 'owner']);
@@ -61,3 +62,41 @@ export const runArchivesSchema = z.object({
   activeOperation: activeOperationSchema.nullable(),
 });
 export type RunArchives = z.infer<typeof runArchivesSchema>;
+
+/** The cold-storage PRD's job statuses: queued, each stage of folder-archive while it runs, then the outcome. */
+export const JOB_STATUSES = [
+  'queued',
+  ...folderArchiveSpec.stages.map((s) => s.name),
+  'completed',
+  'failed',
+  'cancelled',
+] as [string, ...string[]];
+export const jobStatusSchema = z.enum(JOB_STATUSES);
+
+/** A folder job (GET /api/jobs, /api/jobs/:id): the PRD's snake_case shape. */
+export const jobSchema = z.object({
+  job_id: z.string(),
+  folder_name: z.string(),
+  folder_path: z.string(),
+  source_path: z.string(),
+  globus_destination_path: z.string().nullable(),
+  destination_key: z.string().nullable(),
+  bucket: z.string().nullable(),
+  archive_path: z.string().nullable(),
+  status: jobStatusSchema,
+  progress_percent: z.number(),
+  current_operation: z.string().nullable(),
+  folder_size_bytes: z.number().nullable(),
+  archive_size_bytes: z.number().nullable(),
+  sha256: z.string().nullable(),
+  created_by: z.string(),
+  created_at: z.string(),
+  started_at: z.string().nullable(),
+  completed_at: z.string().nullable(),
+  error_message: z.string().nullable(),
+  error_code: z.string().nullable(),
+  retry_count: z.number(),
+  globus_task_id: z.null(),
+  channel: z.string(),
+});
+export type JobView = z.infer<typeof jobSchema>;

@@ -1,3 +1,4 @@
+import { JOB_STATUSES } from '@arkive/shared/contracts';
 import {
   appendLog,
   enqueueOperation,
@@ -13,8 +14,7 @@ import {
 
 /** The PRD's folder job = an Operation of kind folder-archive; its statuses are the kind's stages. */
 export const FOLDER_JOB_KIND = folderArchive.kind;
-const STAGES = folderArchiveSpec.stages.map((s) => s.name) as [string, ...string[]];
-export const JOB_STATUSES = ['queued', ...STAGES, 'completed', 'failed', 'cancelled'] as const;
+const STAGES: string[] = folderArchiveSpec.stages.map((s) => s.name);
 export type FolderJobStatus = (typeof JOB_STATUSES)[number];
 
 /** PRD status of a folder Operation: its stage while running, else its (mapped) terminal status. */

@@ -3,16 +3,9 @@ import { use, useEffect, useState } from 'react';
 import { api } from '@/lib/api';
 import { formatBytes } from '@/lib/format';
 import { OperationView } from '@/components/OperationView';
+import type { JobView } from '@arkive/shared/contracts';
 
-interface Job {
-  folder_name: string;
-  source_path: string;
-  globus_destination_path: string | null;
-  folder_size_bytes: number | null;
-  archive_size_bytes: number | null;
-  sha256: string | null;
-  retry_count: number;
-}
+type Job = JobView;
 
 /** Folder archive job detail (PRD §6.5): the operation view plus the cold-storage fields of GET /api/jobs/:id. */
 export default function JobPage({ params }: { params: Promise<{ id: string }> }) {

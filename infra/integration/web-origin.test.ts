@@ -12,12 +12,12 @@ import {
   type JoinAck,
   type ServerToClientEvents,
 } from '@arkive/shared';
-import { waitFor } from '../../shared/src/test-support/harness';
+import { waitFor } from '@arkive/shared/test-support/harness';
 import { createApiWorld, type ApiWorld } from '../../services/api/src/test-support/api-world';
 import { makeRun, makeUser, type TestUser } from '../../services/api/src/test-support/users';
-import { ensureNextBuild, freePort } from '../e2e/system';
-import { normalisedTarget } from './proxy';
-import { createWebServer, type WebServer } from './web-server';
+import { ensureNextBuild, freePort } from '../../web/e2e/system';
+import { normalisedTarget } from '../../web/server/proxy';
+import { createWebServer, type WebServer } from '../../web/server/web-server';
 
 /**
  * The public web origin in front of the real API (both on free loopback ports, real Redis and
@@ -28,13 +28,14 @@ let api: ApiWorld;
 let apiServer: http.Server;
 let web: WebServer;
 let webUrl: string;
-let owner: TestUser, other: TestUser;
+let owner: TestUser, other: TestUser, member: TestUser;
 const sockets: Socket[] = [];
 
 beforeAll(async () => {
   api = await createApiWorld({ LOGIN_MAX_FAILURES_PER_IP: '3' });
   owner = await makeUser(api, 'w-owner');
   other = await makeUser(api, 'w-other');
+  member = await makeUser(api, 'w-member'); // before the throttling tests use up this address's sign-ins
   await makeRun(api, 'web-run', owner);
   apiServer = api.app.listen(0, '127.0.0.1');
   await new Promise((resolve) => apiServer.once('listening', resolve));
@@ -199,14 +200,15 @@ describe('pages with a path that does not percent-decode', () => {
   test('are 400 BAD_PATH_ENCODING from the web server, not a 500 from Next', async () => {
     ensureNextBuild();
     const port = await freePort();
-    child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'index.ts')], {
-      cwd: path.resolve(__dirname, '..'),
+    const webDir = path.resolve(__dirname, '../../web');
+    child = spawn(process.execPath, ['--import', 'tsx', path.join(webDir, 'server', 'index.ts')], {
+      cwd: webDir,
       env: {
         ...process.env,
         ...api.world.env,
         WEB_PORT: String(port),
         API_URL: `http://127.0.0.1:${(apiServer.address() as AddressInfo).port}`,
-        TSX_TSCONFIG_PATH: path.resolve(__dirname, '../e2e/tsconfig.tsx.json'),
+        TSX_TSCONFIG_PATH: path.join(webDir, 'e2e', 'tsconfig.tsx.json'),
         NEXT_TELEMETRY_DISABLED: '1',
       },
       stdio: 'ignore',
@@ -230,7 +232,6 @@ describe('pages with a path that does not percent-decode', () => {
 
 describe('access changes reach open sockets at once', () => {
   test('a member removed through the API stops hearing the run at once, on its channel and on operations', async () => {
-    const member = await makeUser(api, 'w-member');
     await request(api.app)
       .post('/api/runs/web-run/members')
       .set(owner.auth)
