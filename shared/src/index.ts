@@ -17,3 +17,4 @@ export * from './socket-events';
 export * from './folders';
 export * from './auth';
 export * from './progress-pump';
+export * from './resumed';

@@ -8,6 +8,7 @@ import {
   restoreArchive,
   assertRunUnlocked,
   progressPump,
+  reportResumed,
   requireRunDir,
   runRestore,
   type ArchiveProgress,
@@ -70,6 +71,7 @@ function restoreUpdate(p: ArchiveProgress): ProgressUpdate | null {
 export async function processRunRestore(ctx: ProcessorContext<Payload>): Promise<Result> {
   const { runid, archiveName } = ctx.payload;
   const preRestoreSnapshot = ctx.payload.preRestoreSnapshot ?? true;
+  await reportResumed(ctx, 'restore');
   const runDir = await readyRunDir(ctx);
   const archivePath = path.join(runDir, ARCHIVES_DIR, archiveName);
   const st = await fs.lstat(archivePath).catch(() => null);
@@ -84,6 +86,11 @@ export async function processRunRestore(ctx: ProcessorContext<Payload>): Promise
       runDir,
       archivePath,
       preRestoreSnapshot,
+      allowEmpty: ctx.payload.allowEmpty ?? false,
+      hostId: ctx.config.hostId,
+      // Locks are checked again right before the swap and during it: a lock taken while the
+      // archive was being extracted refuses the restore and leaves the run as it is.
+      assertUnlocked: (dir) => assertRunUnlocked(dir, runid, ctx.redis, ctx.config.redisPrefix),
       signal: ctx.signal,
       onProgress: (p) => {
         // The engine checks the signal for the last time before it swaps: from here the restore
