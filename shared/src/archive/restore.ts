@@ -436,10 +436,16 @@ function emptyArchiveError(archive: string, run: string, entries: number): Perma
   );
 }
 
+/**
+ * The mode to restore: the archive's, without setuid/setgid, and never one that locks the run's
+ * own service out (an unreadable file, a folder it cannot list or empty would make every later
+ * snapshot, and every restore with a pre-restore snapshot, fail): the owner keeps read on files,
+ * read/write/search on folders.
+ */
 function fileMode(e: PlannedEntry): number {
-  const m = e.entry.mode & 0o7777;
   if (e.entry.mode === 0) return e.type === 'dir' ? 0o755 : 0o644;
-  return m & ~0o6000; // strip setuid/setgid
+  const m = e.entry.mode & 0o7777 & ~0o6000;
+  return e.type === 'dir' ? m | 0o700 : m | 0o400;
 }
 
 async function extract(
