@@ -229,6 +229,33 @@ test.each([
   },
 );
 
+test('a file added to the source while it is archived: the verified archive stays, the source is not deleted (SOURCE_CHANGED)', async () => {
+  const f = await makeFolder();
+  await startWorkers({
+    archive: {
+      async afterStep(step) {
+        if (step === 'compressed')
+          await fs.writeFile(path.join(f.abs, 'sub', 'late-render.mp4'), 'frames rendered after the copy');
+      },
+    },
+  });
+  const before = { ...(await snapshotTree(f.abs)) };
+  const job = await enqueueFolderJob(deps, f.rel, 'carol');
+  const failed = await terminal(job.id);
+  expect(failed).toMatchObject({ status: 'failed', errorCode: 'SOURCE_CHANGED' });
+  expect(failed.error).toContain('sub/late-render.mp4');
+  expect(failed.error).toMatch(/source was not deleted/);
+  // everything is still there, the late file included, and no marker was written
+  expect(await snapshotTree(f.abs)).toMatchObject(before);
+  expect(await fs.readFile(path.join(f.abs, 'sub', 'late-render.mp4'), 'utf8')).toBe(
+    'frames rendered after the copy',
+  );
+  expect((await fs.readdir(f.abs)).sort()).toEqual(['a.mp4', 'sub']);
+  // the archive of what was copied is kept (bucket and failed/)
+  expect(await store.head(`Production/2024/${f.name}.tar.7z`)).not.toBeNull();
+  expect(await exists(path.join(jobDir('failed', job.id), `${f.name}.tar.7z`))).toBe(true);
+});
+
 test('bucket down during the upload stage: retried with the configured delay, then succeeds', async () => {
   const f = await makeFolder();
   await s3.stop();

@@ -6,6 +6,7 @@ import {
   CancelledError,
   createBlobStore,
   decideFailure,
+  describeChanges,
   errorMessage,
   folderObjectKey,
   folderUpload,
@@ -21,11 +22,43 @@ import {
   type BlobStore,
   type Config,
   type ProcessorRegistration,
+  type RunState,
 } from '@arkive/shared';
 
 export interface FolderUploadHooks {
   /** Test seam: runs between the upload and its verification. */
   afterUpload?(info: { operationId: string; key: string; store: BlobStore }): Promise<void>;
+}
+
+/**
+ * Refuses to delete a source folder that changed since stage 1 took its fingerprint (before the
+ * copy): a file added or rewritten meanwhile is not in the archive and would be lost. Skipped when
+ * this job's marker is already there (an earlier attempt started deleting) and for jobs queued
+ * before fingerprints were recorded.
+ */
+async function assertSourceUnchanged(
+  ctx: { operation: { id: string; result: unknown } },
+  markerPath: string,
+  markerName: string,
+  object: string,
+  folder: string,
+): Promise<void> {
+  const recorded = (ctx.operation.result as { source_state?: RunState & { takenAt: number } } | null)
+    ?.source_state;
+  if (!recorded) return;
+  const marker = await fs.readFile(markerPath, 'utf8').catch(() => '');
+  if (marker.includes(`Job ID: ${ctx.operation.id}`)) return;
+  const changes = await describeChanges(path.dirname(markerPath), recorded, recorded.takenAt, {
+    skipArchives: false,
+    ignoreTop: (n) => n.startsWith(`.${markerName}.tmp-`),
+  });
+  if (changes)
+    throw new PermanentError(
+      `${folder} changed since it was copied for archiving (${changes.text}): the verified archive is in ${object}, ` +
+        'but the source was not deleted and no marker was written. Archive the folder again to include the changes',
+      'SOURCE_CHANGED',
+      { changed: changes.changed },
+    );
 }
 
 function verifyFailed(message: string): PermanentError {
@@ -134,6 +167,8 @@ export function folderUploadProcessor(
         );
       await report.log('INFO', `Verified ${bucket}/${key}: ${size} bytes, SHA-256 ${remoteSha}`);
       ctx.throwIfStopped();
+
+      await assertSourceUnchanged(ctx, markerPath, markerName, `${bucket}/${key}`, p.folder);
 
       // Point of no return: from here the job completes even if a cancel arrives.
       ctx.commit();

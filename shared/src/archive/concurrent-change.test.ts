@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ConflictError } from '../errors';
 import { LOCK_FILE_SUFFIX, findLockFiles } from '../runs';
 import { createSnapshot, listArchives, restoreArchive } from './index';
-import { tempDir } from './test-fixtures';
+import { tempDir, rejection } from './test-fixtures';
 import { treeState } from './tree-state';
 
 /**
@@ -58,8 +58,8 @@ describe('a run that changes while it is being restored', () => {
       fsSync.writeFileSync(path.join(runDir, `sim${LOCK_FILE_SUFFIX}`), '');
       fsSync.writeFileSync(path.join(runDir, 'results', 'new-output.dat'), 'late output\n');
     });
-    const err = await restoreArchive({ runDir, archivePath, preRestoreSnapshot: false, onProgress }).catch(
-      (e: unknown) => e,
+    const err = await rejection(
+      restoreArchive({ runDir, archivePath, preRestoreSnapshot: false, onProgress }),
     );
     expect(err).toBeInstanceOf(ConflictError);
     expect(err).toMatchObject({ code: 'RUN_CHANGED', status: 409 });
@@ -125,8 +125,8 @@ describe('a run that changes while it is being restored', () => {
   test('a file removed during extraction refuses the restore too', async () => {
     const { runDir, archivePath } = await setup();
     const onProgress = at('extracting', () => fsSync.rmSync(path.join(runDir, 'results', 'r3.dat')));
-    const err = await restoreArchive({ runDir, archivePath, preRestoreSnapshot: false, onProgress }).catch(
-      (e: unknown) => e as Error,
+    const err = await rejection(
+      restoreArchive({ runDir, archivePath, preRestoreSnapshot: false, onProgress }),
     );
     expect(err).toMatchObject({ code: 'RUN_CHANGED' });
     expect((err as Error).message).toContain('results/');

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createSnapshot, listArchives, recoverInterruptedRestore, restoreArchive } from './index';
 import { ownerTokenOf } from './temp-owner';
-import { ARCHIVE_INDEX, TSX_ARGS, tempDir } from './test-fixtures';
+import { ARCHIVE_INDEX, TSX_ARGS, tempDir, rejection } from './test-fixtures';
 import { treeState } from './tree-state';
 
 /** Start an engine operation in a child process and SIGKILL it once it reports `stage` with progress. */
@@ -173,7 +173,7 @@ describe('crash safety', () => {
     await fs.rename(runDir, old); // crash here; then a program recreates the run folder
     await fs.mkdir(runDir);
     await fs.writeFile(path.join(runDir, 'late.log'), 'written by a program');
-    const err = await recoverInterruptedRestore(runDir).catch((e: unknown) => e as Error);
+    const err = await rejection(recoverInterruptedRestore(runDir));
     expect(err).toMatchObject({ code: 'RESTORE_INTERRUPTED' });
     expect(err.message).toContain(old);
     expect(await fs.readFile(path.join(old, 'only-copy.txt'), 'utf8')).toBe('precious');

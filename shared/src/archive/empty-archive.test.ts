@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createSnapshot, listArchives, restoreArchive } from './index';
 import { countArchiveFiles } from './list';
-import { pythonZip, tempDir } from './test-fixtures';
+import { pythonZip, tempDir, rejection } from './test-fixtures';
 import { treeState } from './tree-state';
 
 /** An archive without files would empty the run: the engine refuses it unless allowEmpty confirms. */
@@ -31,7 +31,7 @@ describe('restoring an archive that holds no files', () => {
     pythonZip(zip, entries);
     expect(await countArchiveFiles(zip)).toEqual({ files: 0, entries: entries.length });
     const before = await treeState(runDir, { mtimes: true });
-    const err = await restoreArchive({ runDir, archivePath: zip }).catch((e: unknown) => e as Error);
+    const err = await rejection(restoreArchive({ runDir, archivePath: zip }));
     expect(err).toMatchObject({ code: 'ARCHIVE_EMPTY', status: 422 });
     expect(err.message).toMatch(/holds no files/);
     expect(err.message).toMatch(/allowEmpty/);

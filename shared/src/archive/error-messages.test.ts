@@ -2,7 +2,7 @@ import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createSnapshot, restoreArchive } from './index';
-import { pythonZip, tempDir } from './test-fixtures';
+import { pythonZip, tempDir, rejection } from './test-fixtures';
 import { treeState } from './tree-state';
 
 /**
@@ -37,7 +37,7 @@ describe('error messages speak of run files, not of staging or temp paths', () =
       { name: long, data: 'data' },
     ]);
     const before = await treeState(runDir, { mtimes: true });
-    const err = await restoreArchive({ runDir, archivePath: zip }).catch((e: unknown) => e as Error);
+    const err = await rejection(restoreArchive({ runDir, archivePath: zip }));
     expect(err).toMatchObject({ code: 'ARCHIVE_NAME_TOO_LONG' });
     expect(err.message).toContain(long);
     expect(internal(err.message)).toBe(false);
@@ -64,12 +64,14 @@ describe('error messages speak of run files, not of staging or temp paths', () =
         .find((x) => x.startsWith(`.${path.basename(runDir)}.restore-`));
       fsSync.rmSync(path.join(root, staging!, 'd'), { recursive: true, force: true });
     };
-    const err = await restoreArchive({
-      runDir,
-      archivePath: zip,
-      preRestoreSnapshot: false,
-      onProgress,
-    }).catch((e: unknown) => e as Error);
+    const err = await rejection(
+      restoreArchive({
+        runDir,
+        archivePath: zip,
+        preRestoreSnapshot: false,
+        onProgress,
+      }),
+    );
     expect(removed).toBe(true);
     expect(err).toMatchObject({ code: 'RESTORE_WRITE_FAILED' });
     expect(err.message).toMatch(/^Cannot restore d\/f\d{3}\.txt: .*\(ENOENT\); the run was not changed$/);
@@ -86,9 +88,7 @@ describe('error messages speak of run files, not of staging or temp paths', () =
       for (const x of fsSync.readdirSync(archives))
         if (x.includes('.partial-')) fsSync.rmSync(path.join(archives, x));
     };
-    const err = await createSnapshot({ runDir, name: 'snap.zip', onProgress }).catch(
-      (e: unknown) => e as Error,
-    );
+    const err = await rejection(createSnapshot({ runDir, name: 'snap.zip', onProgress }));
     expect(err).toMatchObject({ code: 'ARCHIVE_WRITE_FAILED' });
     expect(err.message).toContain('snap.zip');
     expect(internal(err.message)).toBe(false);

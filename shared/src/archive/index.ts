@@ -5,3 +5,4 @@ export { countArchiveFiles, listArchives } from './list';
 export { MANIFEST_NAME } from './manifest';
 export type { ArchiveKind } from './manifest';
 export * from './types';
+export { describeChanges, runState, type RunState, type StateOptions } from './run-state';

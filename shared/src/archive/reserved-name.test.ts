@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createSnapshot, restoreArchive, verifyArchive } from './index';
 import { MANIFEST_NAME } from './manifest';
-import { pythonZip, run, tempDir } from './test-fixtures';
+import { pythonZip, run, tempDir, rejection } from './test-fixtures';
 import { treeState } from './tree-state';
 
 /**
@@ -37,7 +37,7 @@ describe('the manifest name', () => {
         { name: entry, data: '{"format":"not ours"}\n' },
       ]);
       const before = await treeState(runDir, { mtimes: true });
-      const err = await restoreArchive({ runDir, archivePath: zip }).catch((e: unknown) => e as Error);
+      const err = await rejection(restoreArchive({ runDir, archivePath: zip }));
       expect(err).toMatchObject({ code: 'ARCHIVE_RESERVED_NAME' });
       expect(err.message).toContain(MANIFEST_NAME);
       expect(err.message).toMatch(/reserves/);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import fsSync from 'node:fs';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ConflictError } from '../errors';
 import { listFolder } from './walk';
@@ -20,14 +21,30 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 type Visit = (rel: string, st: fsSync.Stats | null) => void;
 
-async function walkState(root: string, visit: Visit, signal?: AbortSignal): Promise<void> {
+export interface StateOptions {
+  /** leave out the top-level archives/ (default true: a run; false for any other folder) */
+  skipArchives?: boolean;
+  /** top-level names to leave out (e.g. our own temp files in the folder) */
+  ignoreTop?: (name: string) => boolean;
+}
+
+async function walkState(
+  root: string,
+  visit: Visit,
+  signal?: AbortSignal,
+  opts: StateOptions = {},
+): Promise<void> {
   let sinceYield = 0;
   const none = new Set<string>();
+  const skipArchives = opts.skipArchives ?? true;
   async function walk(dir: string, rel: string): Promise<void> {
     signal?.throwIfAborted();
     let items: Array<{ n: string; abs: string }>;
     try {
-      items = await listFolder(dir, rel, none);
+      items = skipArchives
+        ? await listFolder(dir, rel, none)
+        : (await fs.readdir(dir)).sort().map((n) => ({ n, abs: path.join(dir, n) }));
+      if (!rel && opts.ignoreTop) items = items.filter((x) => !opts.ignoreTop!(x.n));
     } catch (err) {
       visit(`${rel}/\0unreadable:${(err as NodeJS.ErrnoException).code ?? 'error'}`, null);
       return;
@@ -54,7 +71,7 @@ async function walkState(root: string, visit: Visit, signal?: AbortSignal): Prom
 const typeOf = (st: fsSync.Stats) =>
   st.isDirectory() ? 'd' : st.isFile() ? 'f' : st.isSymbolicLink() ? 'l' : 'o';
 
-export async function runState(root: string, signal?: AbortSignal): Promise<RunState> {
+export async function runState(root: string, signal?: AbortSignal, opts?: StateOptions): Promise<RunState> {
   const h = createHash('sha256');
   let entries = 0;
   await walkState(
@@ -68,18 +85,45 @@ export async function runState(root: string, signal?: AbortSignal): Promise<RunS
       );
     },
     signal,
+    opts,
   );
   return { digest: h.digest('hex'), entries };
 }
 
 /** Up to `max` entries whose status changed at or after `sinceMs` (what a person should look at). */
-async function changedSince(root: string, sinceMs: number, max = 5): Promise<string[]> {
+async function changedSince(root: string, sinceMs: number, opts?: StateOptions, max = 5): Promise<string[]> {
   const out: string[] = [];
-  await walkState(root, (rel, st) => {
-    if (out.length >= max || rel.includes('\0')) return;
-    if (!st || st.ctimeMs >= sinceMs) out.push(st?.isDirectory() ? `${rel}/` : rel);
-  });
+  await walkState(
+    root,
+    (rel, st) => {
+      if (out.length >= max || rel.includes('\0')) return;
+      if (!st || st.ctimeMs >= sinceMs) out.push(st?.isDirectory() ? `${rel}/` : rel);
+    },
+    undefined,
+    opts,
+  );
   return out;
+}
+
+/**
+ * null when `dir` still has the fingerprint `before` (taken at `startedMs`), else a description of
+ * what changed for a message ("a/b.dat, c/ changed, appeared or lost an entry").
+ */
+export async function describeChanges(
+  dir: string,
+  before: RunState,
+  startedMs: number,
+  opts?: StateOptions,
+): Promise<{ text: string; changed: string[] } | null> {
+  const now = await runState(dir, undefined, opts);
+  if (now.digest === before.digest) return null;
+  // ctime is set by the kernel's coarse clock (and by the server on network file systems): look
+  // a little before the start so that a change right after it is not missed.
+  const changed = await changedSince(dir, startedMs - 2000, opts);
+  const text = changed.length
+    ? `${changed.join(', ')}${changed.length >= 5 ? ', …' : ''} changed, appeared or lost an entry`
+    : 'its content changed';
+  return { text, changed };
 }
 
 /**
@@ -93,14 +137,9 @@ export async function assertRunUnchanged(
   before: RunState,
   startedMs: number,
 ): Promise<void> {
-  const now = await runState(dir);
-  if (now.digest === before.digest) return;
-  // ctime is set by the kernel's coarse clock (and by the server on network file systems): look
-  // a little before the start so that a change right after it is not missed.
-  const changed = await changedSince(dir, startedMs - 2000);
-  const what = changed.length
-    ? `${changed.join(', ')}${changed.length >= 5 ? ', …' : ''} changed, appeared or lost an entry`
-    : 'its content changed';
+  const d = await describeChanges(dir, before, startedMs);
+  if (!d) return;
+  const { text: what, changed } = d;
   throw new ConflictError(
     'RUN_CHANGED',
     `Run ${runName} changed while it was being restored (${what}); nothing was replaced and the run is as it is now. ` +

@@ -16,6 +16,7 @@ import {
   registerProcessor,
   requiredSpaceBytes,
   resolveFolder,
+  runState,
   sha256File,
   ShutdownError,
   stage2JobOptions,
@@ -71,6 +72,10 @@ export function folderArchiveProcessor(hooks: FolderArchiveHooks = {}): Processo
       }
 
       await wipe();
+      // The source's fingerprint before it is copied: the upload stage deletes the source only if
+      // it is still exactly this (a file added or changed meanwhile is not in the archive).
+      const sourceStateAt = Date.now();
+      const sourceState = await runState(ref.abs, signal, { skipArchives: false });
       await report.setStage(
         'copying',
         `Step 1/3: Copying ${ref.name} (${formatBytes(stats.sizeBytes)})...`,
@@ -144,6 +149,7 @@ export function folderArchiveProcessor(hooks: FolderArchiveHooks = {}): Processo
           folder_size_bytes: stats.sizeBytes,
           file_count: stats.fileCount,
           archive_size_bytes: archiveSize,
+          source_state: { ...sourceState, takenAt: sourceStateAt },
         },
       });
     } catch (raw) {
