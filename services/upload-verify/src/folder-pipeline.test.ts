@@ -391,8 +391,12 @@ test('disk-space gate keeps the job queued ("Waiting for disk space") without us
   const gated = await startWorkers({ config: tight, only: 'archive' });
   const job = await enqueueFolderJob(deps, f.rel, 'hank');
   await waitFor(async () => (await logs(job.id)).filter((l) => /Waiting for disk space/.test(l)).length >= 2);
-  const waiting = await op(job.id);
-  expect(waiting.status).toBe('queued');
+  // The job is re-checked every 0.2 s: between two checks it is queued (read it then, not at the
+  // instant a check has just logged and not yet put it back).
+  const waiting = await waitFor(async () => {
+    const o = await op(job.id);
+    return o.status === 'queued' ? o : null;
+  });
   expect(waiting.currentOperation).toBe('Waiting for disk space');
   expect(await snapshotTree(f.abs)).toEqual(before);
   await stopWorkers(gated);
