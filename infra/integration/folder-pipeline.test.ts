@@ -237,6 +237,33 @@ test.each([
   },
 );
 
+test('a file added to the source while it is archived: the verified archive stays, the source is not deleted (SOURCE_CHANGED)', async () => {
+  const f = await makeFolder();
+  await startWorkers({
+    archive: {
+      async afterStep(step) {
+        if (step === 'compressed')
+          await fs.writeFile(path.join(f.abs, 'sub', 'late-render.mp4'), 'frames rendered after the copy');
+      },
+    },
+  });
+  const before = { ...(await snapshotTree(f.abs)) };
+  const job = await enqueueFolderJob(f.rel, 'carol');
+  const failed = await terminal(job.id);
+  expect(failed).toMatchObject({ status: 'failed', errorCode: 'SOURCE_CHANGED' });
+  expect(failed.error).toContain('sub/late-render.mp4');
+  expect(failed.error).toMatch(/source was not deleted/);
+  // everything is still there, the late file included, and no marker was written
+  expect(await snapshotTree(f.abs)).toMatchObject(before);
+  expect(await fs.readFile(path.join(f.abs, 'sub', 'late-render.mp4'), 'utf8')).toBe(
+    'frames rendered after the copy',
+  );
+  expect((await fs.readdir(f.abs)).sort()).toEqual(['a.mp4', 'sub']);
+  // the archive of what was copied is kept (bucket and failed/)
+  expect(await store.head(`Production/2024/${f.name}.tar.7z`)).not.toBeNull();
+  expect(await exists(path.join(jobDir('failed', job.id), `${f.name}.tar.7z`))).toBe(true);
+});
+
 test('bucket down during the upload stage: retried with the configured delay, then succeeds', async () => {
   const f = await makeFolder();
   await s3.stop();
@@ -372,8 +399,12 @@ test('disk-space gate keeps the job queued ("Waiting for disk space") without us
   const gated = await startWorkers({ config: tight, only: 'archive' });
   const job = await enqueueFolderJob(f.rel, 'hank');
   await waitFor(async () => (await logs(job.id)).filter((l) => /Waiting for disk space/.test(l)).length >= 2);
-  const waiting = await op(job.id);
-  expect(waiting.status).toBe('queued');
+  // The job is re-checked every 0.2 s: between two checks it is queued (read it then, not at the
+  // instant a check has just logged and not yet put it back).
+  const waiting = await waitFor(async () => {
+    const o = await op(job.id);
+    return o.status === 'queued' ? o : null;
+  });
   expect(waiting.currentOperation).toBe('Waiting for disk space');
   expect(await snapshotTree(f.abs)).toEqual(before);
   await stopWorkers(gated);

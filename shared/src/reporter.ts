@@ -79,10 +79,15 @@ export class OperationReporter {
    * A stage change is always written and published at once. Entering the stage the run is already
    * in only publishes the message.
    */
-  async setStage(stage: string, message: string, percent?: number): Promise<void> {
+  async setStage(
+    stage: string,
+    message: string,
+    percent?: number,
+    level: 'INFO' | 'WARNING' = 'INFO',
+  ): Promise<void> {
     if (this.entered.has(stage) && stage === this.stage) {
       this.advance(percent);
-      return this.status(message);
+      return this.status(message, level);
     }
     this.entered.add(stage);
     await this.opts.beforeStage?.(stage);
@@ -91,7 +96,7 @@ export class OperationReporter {
     this.advance(percent ?? this.declared(stage, 0));
     await this.writeDb(message, true);
     await this.emit('STATUS', { stage, percent: this.percent, message });
-    await this.log('INFO', message);
+    await this.log(level, message);
     await this.opts.afterStage?.(stage);
   }
 

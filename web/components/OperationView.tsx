@@ -131,7 +131,9 @@ export function OperationView({
           <dt className="font-medium text-slate-600">Status</dt>
           <dd>
             <StatusBadge status={op.status} />{' '}
-            {active && op.stage && <span className="ml-2 text-slate-600">{stageLabel(op.stage, op.kind)}</span>}
+            {active && op.stage && (
+              <span className="ml-2 text-slate-600">{stageLabel(op.stage, op.kind)}</span>
+            )}
           </dd>
           <dt className="font-medium text-slate-600">Kind</dt>
           <dd>{op.kind}</dd>

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { io } from 'socket.io-client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { createSnapshot } from '../../shared/src/archive';
 import { startSystem, type ArkiveSystem } from './system';
 import { launchBrowser, shot } from './browser';
 
@@ -336,6 +337,60 @@ test('folder browser → queue with live step progress → history → job detai
   );
   expect(txt.status()).toBe(200);
   expect(txt.headers()['content-disposition']).toMatch(/attachment; filename=".*\.txt"/);
+  await ctx.close();
+});
+
+test('restoring an archive without files shows a warning and needs an explicit confirmation', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const p = await login(ctx, sys.adminUsername, sys.adminPassword);
+  const pageErrors: string[] = [];
+  p.on('pageerror', (e) => pageErrors.push(e.message));
+  const run = `${RUN}-empty`;
+  expect((await apiAs(ctx, 'POST', '/api/runs', { runid: run })).status).toBe(201);
+  const runDir = path.join(sys.runsRoot, run);
+  await fs.writeFile(path.join(runDir, 'results.dat'), 'weeks of work\n');
+  // An Arkive snapshot of an empty folder (the list knows it holds 0 files) and a foreign empty ZIP
+  // (file count unknown until the server reads it).
+  const emptyDir = path.join(sys.world.dataDir, 'empty-folder');
+  await fs.mkdir(emptyDir, { recursive: true });
+  await createSnapshot({ runDir: emptyDir, outDir: path.join(runDir, 'archives'), name: 'nothing.zip' });
+  await fs.writeFile(
+    path.join(runDir, 'archives', 'foreign-empty.zip'),
+    Buffer.from(`504b0506${'00'.repeat(18)}`, 'hex'),
+  );
+  await p.goto(`${sys.webUrl}/runs/${run}`);
+  await p.getByText('● Live').waitFor();
+
+  // Foreign ZIP: the first dialog has no warning; the server answers ARCHIVE_EMPTY and the dialog
+  // comes back with the warning instead of restoring.
+  const foreign = p.getByRole('row').filter({ hasText: 'foreign-empty.zip' });
+  await foreign.getByRole('button', { name: /Restore/ }).click();
+  expect(await p.getByRole('dialog').getByRole('alert').count()).toBe(0);
+  await p.getByRole('dialog').getByRole('button', { name: 'Replace and restore' }).click();
+  const warning = p.getByRole('dialog').getByRole('alert');
+  await warning.waitFor();
+  await expect(warning.textContent()).resolves.toMatch(/holds no files.*leaves the run empty/);
+  const emptyIt = p.getByRole('dialog').getByRole('button', { name: 'Empty the run and restore' });
+  await expect(emptyIt.isDisabled()).resolves.toBe(true);
+  await p.getByRole('dialog').getByRole('button', { name: 'Keep current content' }).click();
+  await expect(fs.readFile(path.join(runDir, 'results.dat'), 'utf8')).resolves.toBe('weeks of work\n');
+
+  // Arkive snapshot with 0 files: the warning is there at once; the restore runs only after the box is ticked.
+  const nothing = p.getByRole('row').filter({ hasText: 'nothing.zip' });
+  await nothing.getByRole('button', { name: /Restore/ }).click();
+  await p.getByRole('dialog').getByRole('alert').waitFor();
+  await expect(emptyIt.isDisabled()).resolves.toBe(true);
+  await shot(p, '22-restore-empty-warning');
+  await p
+    .getByRole('dialog')
+    .getByLabel(`I understand that run ${run} will have no files after this restore`)
+    .check();
+  await expect(emptyIt.isEnabled()).resolves.toBe(true);
+  await emptyIt.click();
+  await p.getByText('Restore finished.').waitFor({ timeout: 120000 });
+  expect(await fs.readdir(runDir)).toEqual(['archives']);
+  // archive files without a database row (no recorded hash) render without breaking the page
+  expect(pageErrors).toEqual([]);
   await ctx.close();
 });
 

@@ -125,6 +125,22 @@ describe('arkive CLI (compiled, spawned)', () => {
     expect(locked.stderr).toMatch(/^arkive: Run is locked \(data\/model\.nodb\.lock\).*\[RUN_LOCKED\]\n$/);
     await fs.rm(path.join(runDir, 'data/model.nodb.lock'));
 
+    // an archive without files would empty the run: --allow-empty confirms it
+    const emptyRun = path.join(root, 'empty-run');
+    await fs.mkdir(emptyRun);
+    await fs.writeFile(path.join(emptyRun, 'work.dat'), 'weeks of work\n');
+    const emptyZip = path.join(root, 'empty.zip');
+    await fs.writeFile(emptyZip, Buffer.from(`504b0506${'00'.repeat(18)}`, 'hex'));
+    const refused = arkive('restore', emptyRun, emptyZip);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(
+      /^arkive: Archive empty\.zip holds no files.*--allow-empty.*\[ARCHIVE_EMPTY\]\n$/,
+    );
+    expect(await fs.readdir(emptyRun)).toEqual(['work.dat']);
+    const allowed = arkive('restore', emptyRun, emptyZip, '--allow-empty');
+    expect(allowed.status).toBe(0);
+    expect(await fs.readdir(emptyRun)).toEqual(['archives']);
+
     const missingRun = arkive('snapshot', path.join(root, 'nope'));
     expect(missingRun.status).toBe(1);
     expect(missingRun.stderr).toContain('[RUN_NOT_FOUND]');

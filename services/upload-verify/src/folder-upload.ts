@@ -6,6 +6,7 @@ import {
   CancelledError,
   createBlobStore,
   decideFailure,
+  describeChanges,
   errorMessage,
   folderArchive,
   folderObjectKey,
@@ -22,11 +23,42 @@ import {
   type BlobStore,
   type Config,
   type ProcessorRegistration,
+  type RunState,
 } from '@arkive/shared';
 
 export interface FolderUploadHooks {
   /** Test seam: runs between the upload and its verification. */
   afterUpload?(info: { operationId: string; key: string; store: BlobStore }): Promise<void>;
+}
+
+/**
+ * Refuses to delete a source folder that changed since the copy stage took its fingerprint (before
+ * the copy): a file added or rewritten meanwhile is not in the archive and would be lost. Skipped
+ * when this job's marker is already there (an earlier attempt started deleting) and for jobs that
+ * recorded no fingerprint.
+ */
+async function assertSourceUnchanged(
+  operationId: string,
+  recorded: (RunState & { takenAt: number }) | undefined,
+  markerPath: string,
+  markerName: string,
+  object: string,
+  folder: string,
+): Promise<void> {
+  if (!recorded) return;
+  const marker = await fs.readFile(markerPath, 'utf8').catch(() => '');
+  if (marker.includes(`Job ID: ${operationId}`)) return;
+  const changes = await describeChanges(path.dirname(markerPath), recorded, recorded.takenAt, {
+    skipArchives: false,
+    ignoreTop: (n) => n.startsWith(`.${markerName}.tmp-`),
+  });
+  if (changes)
+    throw new PermanentError(
+      `${folder} changed since it was copied for archiving (${changes.text}): the verified archive is in ${object}, ` +
+        'but the source was not deleted and no marker was written. Archive the folder again to include the changes',
+      'SOURCE_CHANGED',
+      { changed: changes.changed },
+    );
 }
 
 function verifyFailed(message: string): PermanentError {
@@ -132,6 +164,15 @@ export function folderUploadProcessor(
           if (!head || head.size !== archive.size)
             throw verifyFailed(`${key} is no longer in bucket ${bucket} with ${archive.size} bytes`);
         }
+
+        await assertSourceUnchanged(
+          ctx.operation.id,
+          readFolderCheckpoint(ctx.checkpoint).source,
+          markerPath,
+          markerName,
+          `${bucket}/${key}`,
+          payload.folder,
+        );
 
         // Point of no return (the stage is declared so): from here the job completes even if a cancel arrives.
         await ctx.enterStage('deleting_source', 'Writing the marker and emptying the source folder');

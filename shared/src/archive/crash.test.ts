@@ -1,8 +1,9 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createSnapshot, listArchives, recoverInterruptedRestore, restoreArchive } from './index';
-import { ARCHIVE_INDEX, TSX_ARGS, tempDir } from './test-fixtures';
+import { ownerTokenOf } from './temp-owner';
+import { ARCHIVE_INDEX, TSX_ARGS, tempDir, rejection } from './test-fixtures';
 import { treeState } from './tree-state';
 
 /** Start an engine operation in a child process and SIGKILL it once it reports `stage` with progress. */
@@ -45,6 +46,9 @@ fn({ ...args, onProgress }).then(() => process.stdout.write('FINISHED\\n'));
   expect(outcome).toBe('killed');
 }
 
+/** The pid of a process that has exited. */
+const deadPid = () => Number(spawnSync('sh', ['-c', 'echo $$']).stdout.toString().trim());
+
 async function bulkyRun(dir: string, tag: string): Promise<void> {
   await fs.mkdir(path.join(dir, 'archives'), { recursive: true });
   for (let i = 0; i < 6; i++) {
@@ -74,11 +78,10 @@ describe('crash safety', () => {
     const names = await fs.readdir(path.join(runDir, 'archives'));
     expect(names.filter((n) => n.endsWith('.zip'))).toEqual([]);
     expect(await listArchives(runDir)).toEqual([]);
-    // A later snapshot with the same name works; a dead temp file (idle > 10 min) is swept, a fresh one kept.
+    // A later snapshot with the same name works. The killed writer's temp file goes at once (its
+    // process is provably gone: no 10-minute wait); a fresh one without an owner token is kept.
     const partials = names.filter((n) => n.includes('.partial-'));
     expect(partials.length).toBe(1);
-    const old = new Date(Date.now() - 11 * 60 * 1000);
-    await fs.utimes(path.join(runDir, 'archives', partials[0]), old, old);
     await fs.writeFile(path.join(runDir, 'archives/.other.zip.partial-abcd'), 'live');
     const snap = await createSnapshot({ runDir, name: 'final.zip' });
     expect((await listArchives(runDir)).map((a) => a.name)).toEqual([snap.name]);
@@ -116,8 +119,9 @@ describe('crash safety', () => {
 
   it('a crash between the swap renames is rolled back or completed from the journal', async () => {
     const runDir = path.join(root, 'swap');
-    const staging = path.join(root, '.swap.restore-test');
-    const old = path.join(root, '.swap.old-test');
+    // (journal and names as written before owner tokens: recovery still handles them)
+    const staging = path.join(root, '.swap.restore-0123456789ab');
+    const old = path.join(root, '.swap.old-0123456789ab');
     await fs.mkdir(path.join(runDir, 'archives'), { recursive: true });
     await fs.writeFile(path.join(runDir, 'old.txt'), 'old');
     await fs.writeFile(path.join(runDir, 'archives/a.zip'), 'a');
@@ -142,5 +146,38 @@ describe('crash safety', () => {
     expect(await recoverInterruptedRestore(runDir)).toBe('completed');
     expect(Object.keys(await treeState(runDir)).sort()).toEqual(['archives', 'archives/a.zip', 'new.txt']);
     expect((await fs.readdir(root)).filter((n) => n.startsWith('.swap'))).toEqual([]);
+  });
+
+  it('after a crash mid-swap, a run path taken by something other than the staging folder is never "completed" over the only copy', async () => {
+    const runDir = path.join(root, 'taken');
+    const dead = ownerTokenOf(process.pid)!.replace(/-\d+-\d+$/, `-${deadPid()}-1`);
+    const staging = path.join(root, `.taken.restore-${dead}-00000001`);
+    const old = path.join(root, `.taken.old-${dead}-00000002`);
+    await fs.mkdir(staging);
+    await fs.mkdir(path.join(runDir, 'archives'), { recursive: true });
+    await fs.writeFile(path.join(runDir, 'only-copy.txt'), 'precious');
+    const st = await fs.stat(staging);
+    const journal = path.join(root, '.taken.restore-journal.json');
+    await fs.writeFile(
+      journal,
+      JSON.stringify({
+        version: 2,
+        runDir,
+        staging,
+        old,
+        owner: dead,
+        stagingDev: st.dev,
+        stagingIno: st.ino,
+      }),
+    );
+    await fs.rename(runDir, old); // crash here; then a program recreates the run folder
+    await fs.mkdir(runDir);
+    await fs.writeFile(path.join(runDir, 'late.log'), 'written by a program');
+    const err = await rejection(recoverInterruptedRestore(runDir));
+    expect(err).toMatchObject({ code: 'RESTORE_INTERRUPTED' });
+    expect(err.message).toContain(old);
+    expect(await fs.readFile(path.join(old, 'only-copy.txt'), 'utf8')).toBe('precious');
+    expect(await fs.readFile(path.join(runDir, 'late.log'), 'utf8')).toBe('written by a program');
+    expect(await fs.readFile(journal, 'utf8')).toContain(old);
   });
 });

@@ -3,14 +3,18 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { CancelledError, PermanentError } from '../errors';
-import { ARCHIVES_DIR } from '../runs';
+import type { Stats } from 'node:fs';
+import { ARCHIVES_DIR, isValidRunId } from '../runs';
 import { DeflatePool, deflateRoom, type WholeResult } from './deflate-pool';
 import { chooseEncoding } from './encoding';
 import { readFully } from './file-io';
+import { describeFsError } from './fs-errors';
+import { OWNER_PATTERN, ownerState, ownerToken } from './temp-owner';
 import { AsyncQueue, Budget, noop } from './flow';
 import {
   MANIFEST_FORMAT,
   MANIFEST_NAME,
+  alternateManifestName,
   slugLabel,
   timestampName,
   type ArchiveComment,
@@ -112,8 +116,9 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
     )
   )
     throw new PermanentError(`Archive ${name} already exists`, 'ARCHIVE_EXISTS');
-  await sweepDeadPartials(outDir);
-  const tmpPath = path.join(outDir, `.${name}.partial-${randomBytes(4).toString('hex')}`);
+  const hostId = opts.hostId ?? 'local';
+  await sweepDeadPartials(outDir, hostId);
+  const tmpPath = path.join(outDir, partialName(name, hostId));
   const signal = opts.signal;
   signal?.throwIfAborted?.();
 
@@ -138,7 +143,10 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
   // pipeline, so no list of the run's entries is ever held.
   const excluded = [tmpPath, finalPath];
   const counted = await countRun(runDir, excluded, signal, MANIFEST_NAME);
-  if (counted.found) throw reservedNameError();
+  // A run may hold a file or folder named like our manifest (a person unzipped an archive into it,
+  // say): it is archived like any other entry, and this archive's manifest takes a free name,
+  // recorded in the comment.
+  const manifestName = counted.found ? await freeManifestName(runDir) : MANIFEST_NAME;
   progress.stage = 'compressing';
   progress.bytesTotal = counted.bytes;
   progress.filesTotal = counted.files;
@@ -180,7 +188,7 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
   };
   try {
     const out = new ArchiveOutput(fh);
-    const producer = produce(entries, pool, ring, slots, jobs).catch(fail);
+    const producer = produce(entries, pool, ring, slots, jobs, manifestName).catch(fail);
     const createdAt = new Date().toISOString();
     await manifest.add({ format: MANIFEST_FORMAT, version: 1, createdAt, label, kind });
 
@@ -361,7 +369,7 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
       throw new PermanentError('The manifest of this run would exceed 4 GiB', 'ARCHIVE_TOO_MANY_ENTRIES');
     // The manifest entry: sizes and CRC are known by now, its data streams from the spill buffer.
     {
-      const nameBuf = Buffer.from(MANIFEST_NAME, 'utf8');
+      const nameBuf = Buffer.from(manifestName, 'utf8');
       const mtimeSec = Math.floor(Date.now() / 1000);
       const offset = out.offset;
       const fields = {
@@ -390,6 +398,7 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
       fileCount,
       totalBytes: progress.bytesDone,
       manifestSha256,
+      ...(manifestName !== MANIFEST_NAME ? { manifestName } : {}),
     };
     await out.write(
       endOfCentralDirectory(entryCount, cdSize, cdOffset, Buffer.from(JSON.stringify(comment), 'utf8')),
@@ -406,7 +415,14 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
       )
     )
       throw new PermanentError(`Archive ${name} already exists`, 'ARCHIVE_EXISTS');
-    await fs.rename(tmpPath, finalPath);
+    await fs.rename(tmpPath, finalPath).catch((err: unknown) => {
+      throw (err as NodeJS.ErrnoException).code === 'ENOENT'
+        ? new PermanentError(
+            `Writing archive ${name} failed: its temp file was removed while the snapshot was being written; run the snapshot again`,
+            'ARCHIVE_WRITE_FAILED',
+          )
+        : err;
+    });
     await syncDir(outDir);
     progress.stage = 'done';
     emit(true);
@@ -429,7 +445,7 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
     if (!fhClosed) await fh.close().catch(noop);
     await fs.rm(tmpPath, { force: true }).catch(noop);
     if (signal?.aborted && !(err instanceof CancelledError)) throw new CancelledError('Snapshot cancelled');
-    throw err;
+    throw inRunTerms(err, runDir, name, tmpPath);
   } finally {
     signal?.removeEventListener('abort', onAbort);
     await pool.close();
@@ -438,19 +454,78 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
   }
 }
 
-/** A live writer touches its temp file every few seconds; one idle this long was left by a crash. */
+/**
+ * Temp names beside the archive: `.<name, at most 100 bytes>.partial-<owner>-<rand>` and its spill
+ * files (`.central`, `.manifest`). The owner token (temp-owner.ts) says which process of which
+ * host writes it; the name is shortened so that the spill names stay far below 255 bytes.
+ */
+const PARTIAL_NAME = new RegExp(`^\\..*\\.partial-(${OWNER_PATTERN})-[0-9a-f]{8}(\\.central|\\.manifest)?$`);
+/** Before owner tokens: `.<name>.partial-<hex>`. */
+const LEGACY_PARTIAL_NAME = /^\..+\.zip\.partial-[0-9a-f]+(\.central|\.manifest)?$/;
+
+function partialName(name: string, hostId: string): string {
+  let short = name;
+  while (Buffer.byteLength(short) > 100) short = [...short].slice(0, -1).join('');
+  return `.${short}.partial-${ownerToken(hostId)}-${randomBytes(4).toString('hex')}`;
+}
+
+/** A live writer touches its temp files every few seconds; a group idle this long was left by a crash. */
 const DEAD_PARTIAL_MS = 10 * 60 * 1000;
 
-/** Remove temp archives left by crashed snapshots (never a live one: see DEAD_PARTIAL_MS). */
-async function sweepDeadPartials(outDir: string): Promise<void> {
-  const names = await fs.readdir(outDir).catch(() => [] as string[]);
-  for (const n of names) {
-    if (!/^\..+\.zip\.partial-[0-9a-f]+(\.central|\.manifest)?$/.test(n)) continue;
-    const p = path.join(outDir, n);
-    const st = await fs.lstat(p).catch(() => null);
-    if (st?.isFile() && Date.now() - st.mtimeMs > DEAD_PARTIAL_MS)
-      await fs.rm(p, { force: true }).catch(noop);
+/**
+ * Remove the temp files of snapshots that will never finish, in `outDir`: at once when their
+ * owner is a process of this host that is provably gone; files of a live process never; files of
+ * another host (or without an owner) once the whole group (archive + spill files) has been idle
+ * for 10 minutes, as before owner tokens, unless `provenOnly`. Returns what was removed.
+ */
+export async function sweepDeadPartials(
+  outDir: string,
+  hostId = 'local',
+  opts: { provenOnly?: boolean } = {},
+): Promise<Array<{ name: string; size: number }>> {
+  const groups = new Map<string, { owner: string | null; files: Array<{ name: string; st: Stats }> }>();
+  for (const n of await fs.readdir(outDir).catch(() => [] as string[])) {
+    const m = PARTIAL_NAME.exec(n);
+    const legacy = !m && LEGACY_PARTIAL_NAME.test(n);
+    if (!m && !legacy) continue;
+    const st = await fs.lstat(path.join(outDir, n)).catch(() => null);
+    if (!st?.isFile()) continue;
+    const base = n.replace(/\.(central|manifest)$/, '');
+    const g = groups.get(base) ?? { owner: m ? m[1] : null, files: [] };
+    g.files.push({ name: n, st });
+    groups.set(base, g);
   }
+  const removed: Array<{ name: string; size: number }> = [];
+  for (const g of groups.values()) {
+    const state = g.owner ? ownerState(g.owner, hostId) : 'unknown';
+    if (state === 'alive') continue;
+    const idle = Date.now() - Math.max(...g.files.map((f) => f.st.mtimeMs));
+    if (state === 'unknown' && (opts.provenOnly || idle <= DEAD_PARTIAL_MS)) continue;
+    for (const f of g.files) {
+      await fs.rm(path.join(outDir, f.name), { force: true }).catch(noop);
+      removed.push({ name: f.name, size: f.st.size });
+    }
+  }
+  return removed;
+}
+
+/**
+ * For a starting snapshot service: the temp files in every run's archives/ under `runsRoot` whose
+ * process of this host is provably gone (never a live one's, never another host's, never a name
+ * without an owner token). Returns what was removed, as `<runid>/archives/<name>`.
+ */
+export async function sweepDeadSnapshotTemps(
+  runsRoot: string,
+  hostId = 'local',
+): Promise<Array<{ path: string; size: number }>> {
+  const out: Array<{ path: string; size: number }> = [];
+  for (const runid of await fs.readdir(runsRoot).catch(() => [] as string[])) {
+    if (!isValidRunId(runid)) continue;
+    const dir = path.join(runsRoot, runid, ARCHIVES_DIR);
+    for (const r of await sweepDeadPartials(dir, hostId, { provenOnly: true }))
+      out.push({ path: `${runid}/${ARCHIVES_DIR}/${r.name}`, size: r.size });
+  }
+  return out;
 }
 
 export async function syncDir(dir: string): Promise<void> {
@@ -460,11 +535,37 @@ export async function syncDir(dir: string): Promise<void> {
   await dh.close().catch(noop);
 }
 
-function reservedNameError(): PermanentError {
+/** A top-level name for this archive's manifest that the run does not use. */
+async function freeManifestName(runDir: string): Promise<string> {
+  for (;;) {
+    const name = alternateManifestName(randomBytes(4).toString('hex'));
+    if (
+      !(await fs.lstat(path.join(runDir, name)).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return name;
+  }
+}
+
+function manifestNameTaken(name: string): PermanentError {
   return new PermanentError(
-    `The run contains ${MANIFEST_NAME}, a name Arkive reserves for its manifest`,
-    'ARCHIVE_RESERVED_NAME',
+    `${name} appeared in the run while the snapshot was being written (the archive's manifest uses that name); run the snapshot again`,
+    'ARCHIVE_SOURCE_CHANGED',
   );
+}
+
+/**
+ * A file-system error of a snapshot, in the run's terms: one about a path in the run names the
+ * run-relative file; one about the archive's temp or spill files names the archive.
+ */
+function inRunTerms(err: unknown, runDir: string, name: string, tmpPath: string): unknown {
+  const p = (err as NodeJS.ErrnoException | null)?.path;
+  const rel = p ? path.relative(runDir, p) : '';
+  if (p && !p.startsWith(tmpPath) && rel && !rel.startsWith('..') && !path.isAbsolute(rel))
+    return sourceError(rel.split(path.sep).join('/'), err);
+  return describeFsError(err, `Writing archive ${name} failed`, 'ARCHIVE_WRITE_FAILED');
 }
 
 /** A run file that cannot be read any more: say which and why, in the run's terms. */
@@ -475,9 +576,7 @@ function sourceError(rel: string, err: unknown): unknown {
       `${rel} disappeared while the snapshot was being written; run it again once the run is not changing`,
       'ARCHIVE_SOURCE_CHANGED',
     );
-  if (code === 'EACCES' || code === 'EPERM' || code === 'EISDIR' || code === 'EIO')
-    return new PermanentError(`Cannot read ${rel}: ${(err as Error).message}`, 'ARCHIVE_SOURCE_UNREADABLE');
-  return err;
+  return describeFsError(err, `Cannot read ${rel}`, 'ARCHIVE_SOURCE_UNREADABLE');
 }
 
 type SmallResult = WholeResult & {
@@ -543,11 +642,12 @@ async function produce(
   ring: SharedRing,
   slots: Budget,
   jobs: AsyncQueue<Job>,
+  manifestName: string,
 ): Promise<void> {
   const batch = new SmallBatch(pool, ring);
   for await (const walked of entries)
     for (const e of walked) {
-      if (e.rel === MANIFEST_NAME) throw reservedNameError();
+      if (e.rel === manifestName) throw manifestNameTaken(e.rel);
       if (e.type !== 'file') {
         jobs.push(e.type === 'dir' ? { kind: 'dir', e } : { kind: 'symlink', e });
         continue;

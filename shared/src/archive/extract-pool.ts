@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { corrupt, type ZipEntry } from './reader';
+import { CP437_HIGH, corrupt, type ZipEntry } from './reader';
 
 /**
  * Worker threads that check (and optionally write out) small entries of one archive: each worker
@@ -16,7 +16,15 @@ const crypto = require('node:crypto');
 const fd = fs.openSync(workerData.archive, 'r');
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const C = fs.constants;
-function decode(raw) { try { return utf8.decode(raw); } catch { return raw.toString('latin1'); } }
+const CP437_HIGH = ${JSON.stringify(CP437_HIGH)};
+// the same decoding as reader.ts decodeName: UTF-8 if valid, else lossy UTF-8 when flagged, else CP437
+function decode(raw, flags) {
+  try { return utf8.decode(raw); } catch {}
+  if (flags & 0x800) return raw.toString('utf8');
+  let s = '';
+  for (const b of raw) s += b < 0x80 ? String.fromCharCode(b) : CP437_HIGH[b - 0x80];
+  return s;
+}
 function readAt(pos, len) {
   const b = Buffer.allocUnsafe(len);
   let got = 0;
@@ -34,7 +42,7 @@ parentPort.on('message', (t) => {
     if (h.readUInt32LE(0) !== 0x04034b50) throw bad('local header not found');
     if (h.readUInt16LE(8) !== t.method) throw bad('local header and central directory disagree on the method');
     const nameLen = h.readUInt16LE(26), extraLen = h.readUInt16LE(28);
-    const name = decode(readAt(t.localOffset + 30, nameLen));
+    const name = decode(readAt(t.localOffset + 30, nameLen), h.readUInt16LE(6));
     if (name !== t.name) throw bad('local header and central directory disagree on the name');
     const start = t.localOffset + 30 + nameLen + extraLen;
     if (start + t.compressedSize > t.cdOffset) throw bad('entry data runs into the central directory');

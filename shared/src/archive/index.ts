@@ -1,7 +1,8 @@
-export { createSnapshot, defaultArchiveName } from './create';
+export { createSnapshot, defaultArchiveName, sweepDeadPartials, sweepDeadSnapshotTemps } from './create';
 export { verifyArchive } from './verify';
-export { restoreArchive, recoverInterruptedRestore } from './restore';
-export { listArchives } from './list';
+export { restoreArchive, recoverInterruptedRestore, recoverRestoreLeftovers } from './restore';
+export { countArchiveFiles, listArchives } from './list';
 export { MANIFEST_NAME } from './manifest';
 export type { ArchiveKind } from './manifest';
 export * from './types';
+export { describeChanges, runState, type RunState, type StateOptions } from './run-state';

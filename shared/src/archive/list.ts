@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ARCHIVES_DIR } from '../runs';
-import { parseComment } from './manifest';
+import { MANIFEST_NAME, parseComment } from './manifest';
 import { ZipReader } from './reader';
 import type { ArchiveListing } from './types';
 
@@ -36,4 +36,22 @@ export async function listArchives(runDir: string): Promise<ArchiveListing[]> {
     out.push(item);
   }
   return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.name.localeCompare(a.name));
+}
+
+/**
+ * How many regular files an archive holds (its manifest excluded), from its central directory
+ * only: cheap enough for the API to warn before a restore would empty a run. Throws
+ * ARCHIVE_CORRUPT / ARCHIVE_NOT_FOUND like every reader.
+ */
+export async function countArchiveFiles(archivePath: string): Promise<{ files: number; entries: number }> {
+  const reader = await ZipReader.open(archivePath);
+  try {
+    const c = parseComment(reader.comment);
+    const last = reader.entries.at(-1);
+    const ownManifest = c && last && last.name === (c.manifestName ?? MANIFEST_NAME);
+    const data = ownManifest ? reader.entries.slice(0, -1) : reader.entries;
+    return { files: data.filter((e) => !e.isDir && !e.isSymlink).length, entries: data.length };
+  } finally {
+    await reader.close();
+  }
 }

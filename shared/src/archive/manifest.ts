@@ -6,6 +6,12 @@
 import { ManifestIndex } from './manifest-index';
 
 export const MANIFEST_NAME = '.arkive-manifest.jsonl';
+/**
+ * The manifest's name in an archive of a run that itself holds a top-level `.arkive-manifest.jsonl`
+ * (that file is archived like any other; the comment's `manifestName` says which entry is ours).
+ */
+export const alternateManifestName = (hex8: string) => `.arkive-manifest.${hex8}.jsonl`;
+export const MANIFEST_NAME_PATTERN = /^\.arkive-manifest(\.[0-9a-f]{8})?\.jsonl$/;
 export const MANIFEST_FORMAT = 'arkive-manifest';
 export const COMMENT_TAG = 'arkive';
 
@@ -45,9 +51,13 @@ export interface ArchiveComment {
   fileCount: number;
   totalBytes: number;
   manifestSha256: string;
+  /** the manifest entry's name when it is not MANIFEST_NAME (see alternateManifestName) */
+  manifestName?: string;
 }
 
 export interface ParsedManifest {
+  /** the manifest's entry name in its archive (MANIFEST_NAME unless the run held that name) */
+  entryName?: string;
   header: ManifestHeader;
   entries: ManifestIndex;
   summary: ManifestSummary;

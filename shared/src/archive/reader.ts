@@ -46,7 +46,9 @@ export function pooled(e: ZipEntry): boolean {
 export interface ZipEntry {
   index: number;
   name: string;
-  /** the name was not valid UTF-8 / not flagged UTF-8 and was decoded as latin1 */
+  /** length of the name as stored (bytes), for offsets: the decoded name may be longer in UTF-8 */
+  nameLength: number;
+  /** the name was flagged UTF-8 but is not valid UTF-8 (decoded with replacement characters) */
   nameLossy: boolean;
   flags: number;
   method: number;
@@ -72,12 +74,29 @@ export function corrupt(what: string, entry?: string): PermanentError {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function decodeName(raw: Buffer, flags: number): { name: string; lossy: boolean } {
+/**
+ * Code page 437, bytes 0x80–0xFF: the ZIP format's name encoding when the UTF-8 flag is not set
+ * (Windows' built-in ZIP, old Info-ZIP, many scanners and cameras). ASCII below 0x80.
+ */
+export const CP437_HIGH =
+  'ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u00a0';
+
+function cp437(raw: Buffer): string {
+  let s = '';
+  for (const b of raw) s += b < 0x80 ? String.fromCharCode(b) : CP437_HIGH[b - 0x80];
+  return s;
+}
+
+/**
+ * An entry name: UTF-8 when it is valid UTF-8 (flagged or not: many tools write UTF-8 without the
+ * flag), else CP437 as the format says; a flagged name that is not valid UTF-8 is decoded lossily.
+ */
+export function decodeName(raw: Buffer, flags: number): { name: string; lossy: boolean } {
   try {
     return { name: utf8.decode(raw), lossy: false };
   } catch {
     if (flags & FLAG_UTF8) return { name: raw.toString('utf8'), lossy: true };
-    return { name: raw.toString('latin1'), lossy: true };
+    return { name: cp437(raw), lossy: false };
   }
 }
 
@@ -226,6 +245,7 @@ export class ZipReader {
       this.entries.push({
         index: i,
         name,
+        nameLength: nameLen,
         nameLossy: lossy,
         flags,
         method,
@@ -245,7 +265,7 @@ export class ZipReader {
     const byOffset = [...this.entries].sort((a, b) => a.localOffset - b.localOffset);
     for (let i = 0; i < byOffset.length; i++) {
       const e = byOffset[i];
-      const minEnd = e.localOffset + 30 + Buffer.byteLength(e.name) + e.compressedSize;
+      const minEnd = e.localOffset + 30 + e.nameLength + e.compressedSize;
       const limit = i + 1 < byOffset.length ? byOffset[i + 1].localOffset : this.cdOffset;
       if (minEnd > limit) throw corrupt('entry data overlaps another entry or the central directory', e.name);
     }

@@ -3,12 +3,15 @@ import { createHash, randomBytes } from 'node:crypto';
 import { constants as C } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { CancelledError, PermanentError } from '../errors';
-import { ARCHIVES_DIR } from '../runs';
+import { CancelledError, ConflictError, PermanentError } from '../errors';
+import { ARCHIVES_DIR, isValidRunId } from '../runs';
 import { createSnapshot, syncDir } from './create';
 import { mapLimit, noop } from './flow';
 import { ExtractPool } from './extract-pool';
 import { writeFully } from './file-io';
+import { describeFsError } from './fs-errors';
+import { assertRunUnchanged, runState } from './run-state';
+import { OWNER_PATTERN, isOwnToken, ownerState, ownerToken } from './temp-owner';
 import { collectGarbage } from './gc';
 import { ZipReader, pooled } from './reader';
 import { planRestore, type PlannedEntry } from './safety';
@@ -17,15 +20,54 @@ import { checkManifestEntry, dataEntries, loadManifest, toCancelled } from './ve
 import type { ParsedManifest } from './manifest';
 
 const WRITE_CONCURRENCY = 16;
+/** A journal whose owner we cannot judge (another host or pid namespace) is left alone this long. */
+const FOREIGN_JOURNAL_MS = 10 * 60 * 1000;
 
+/**
+ * The swap journal beside the run. `owner` and the staging folder's identity (version 2) let
+ * recovery tell a live swap from a crashed one, and the staging folder from anything else that
+ * may sit at the run's path.
+ */
 interface Journal {
+  version?: 2;
   runDir: string;
   staging: string;
   old: string;
+  owner?: string;
+  stagingDev?: number;
+  stagingIno?: number;
 }
 
 const journalPath = (runDir: string) =>
   path.join(path.dirname(runDir), `.${path.basename(runDir)}.restore-journal.json`);
+
+/**
+ * Names of a restore's temp folders beside the run: `.<runid>.restore-<owner>-<rand>` (staging)
+ * and `.<runid>.old-<owner>-<rand>` (the replaced content during the swap). The suffix has no dot,
+ * so the run id is exactly what precedes the last `.restore-`/`.old-`: run `vic` never matches
+ * the folders of run `vic.restore-x`. Names from before the owner token (`-<12 hex>`) parse with
+ * `owner: null`.
+ */
+const TEMP_NAME = new RegExp(`^\\.(.+)\\.(restore|old)-(${OWNER_PATTERN})-[0-9a-f]{8}$`);
+const LEGACY_TEMP_NAME = /^\.(.+)\.(restore|old)-[0-9a-f]{12}$/;
+
+export function parseRestoreTempName(
+  name: string,
+): { runid: string; role: 'restore' | 'old'; owner: string | null } | null {
+  const m = TEMP_NAME.exec(name);
+  if (m) return { runid: m[1], role: m[2] as 'restore' | 'old', owner: m[3] };
+  const l = LEGACY_TEMP_NAME.exec(name);
+  return l ? { runid: l[1], role: l[2] as 'restore' | 'old', owner: null } : null;
+}
+
+const tempName = (runDir: string, role: 'restore' | 'old', hostId: string) =>
+  path.join(
+    path.dirname(runDir),
+    `.${path.basename(runDir)}.${role}-${ownerToken(hostId)}-${randomBytes(4).toString('hex')}`,
+  );
+
+/** Run folders this process is swapping right now (their journal is live, not a crash's). */
+const swapping = new Set<string>();
 
 async function exists(p: string): Promise<boolean> {
   return fs.lstat(p).then(
@@ -34,28 +76,72 @@ async function exists(p: string): Promise<boolean> {
   );
 }
 
+/** The journal, after checking it describes this run's own temp folders (never any other path). */
+function checkJournal(j: Journal, runDir: string, jp: string): Journal {
+  const parent = path.dirname(runDir);
+  const ours = (p: unknown, role: 'restore' | 'old') => {
+    if (typeof p !== 'string' || path.dirname(p) !== parent) return false;
+    const parsed = parseRestoreTempName(path.basename(p));
+    return parsed?.runid === path.basename(runDir) && parsed.role === role;
+  };
+  if (j.runDir !== runDir || !ours(j.staging, 'restore') || !ours(j.old, 'old'))
+    throw new PermanentError(
+      `The restore journal ${jp} does not describe run ${path.basename(runDir)}'s own restore; it was left untouched. Inspect and remove it by hand`,
+      'RESTORE_JOURNAL_INVALID',
+    );
+  return j;
+}
+
 /**
  * Finish or roll back a restore interrupted during its swap (crash between renames), using the
- * journal written next to the run. Safe to call any time; restoreArchive calls it first.
+ * journal written next to the run. Safe to call any time; restoreArchive calls it first. A journal
+ * of a live swap (this host) is refused with RESTORE_IN_PROGRESS, and so is one of another host or
+ * container for FOREIGN_JOURNAL_MS.
  */
 export async function recoverInterruptedRestore(
   runDirIn: string,
+  opts: { hostId?: string } = {},
 ): Promise<'none' | 'rolled-back' | 'completed'> {
   const runDir = path.resolve(runDirIn);
+  const hostId = opts.hostId ?? 'local';
   const jp = journalPath(runDir);
   let j: Journal;
+  let journalMtime: number;
   try {
     j = JSON.parse(await fs.readFile(jp, 'utf8')) as Journal;
+    journalMtime = (await fs.stat(jp)).mtimeMs;
   } catch {
     return 'none';
   }
+  j = checkJournal(j, runDir, jp);
+  const runName = path.basename(runDir);
+  if (j.owner) {
+    const state = isOwnToken(j.owner, hostId)
+      ? swapping.has(runDir)
+        ? 'alive'
+        : 'gone'
+      : ownerState(j.owner, hostId);
+    if (state === 'alive' || (state === 'unknown' && Date.now() - journalMtime < FOREIGN_JOURNAL_MS))
+      throw new ConflictError(
+        'RESTORE_IN_PROGRESS',
+        `Another restore of run ${runName} is swapping its content in right now; try again in a moment`,
+      );
+  }
   let outcome: 'none' | 'rolled-back' | 'completed' = 'none';
-  const runThere = await exists(runDir);
+  const runSt = await fs.lstat(runDir).catch(() => null);
   const oldThere = await exists(j.old);
-  if (!runThere && oldThere) {
+  if (!runSt && oldThere) {
     await fs.rename(j.old, runDir);
     outcome = 'rolled-back';
-  } else if (runThere && oldThere) {
+  } else if (runSt && oldThere) {
+    if (j.stagingIno !== undefined && (runSt.ino !== j.stagingIno || runSt.dev !== j.stagingDev))
+      // Something else took the run's path after the run was moved aside: neither finishing nor
+      // rolling back is safe. Keep everything and say where the content is.
+      throw new PermanentError(
+        `A restore of run ${runName} was interrupted and ${runDir} now holds something it did not put there. ` +
+          `The run's content from before the restore is safe in ${j.old}: move ${runDir} aside, then rename ${j.old} to ${runDir} (or restore again)`,
+        'RESTORE_INTERRUPTED',
+      );
     const oldArchives = path.join(j.old, ARCHIVES_DIR);
     if ((await exists(oldArchives)) && !(await exists(path.join(runDir, ARCHIVES_DIR))))
       await fs.rename(oldArchives, path.join(runDir, ARCHIVES_DIR));
@@ -68,26 +154,77 @@ export async function recoverInterruptedRestore(
   return outcome;
 }
 
-/** Remove staging folders left by restores that crashed before their swap (no journal). */
-async function sweepStaleStaging(runDir: string): Promise<void> {
+/**
+ * Remove temp folders of this run left by restores whose process is provably gone (see
+ * temp-owner.ts): staging folders, and replaced trees whose swap had finished (no journal). Never
+ * a live restore's folders, another host's, another run's, or a name without an owner token.
+ */
+async function sweepStaleStaging(runDir: string, hostId: string): Promise<string[]> {
   const parent = path.dirname(runDir);
-  const prefix = `.${path.basename(runDir)}.restore-`;
+  const runid = path.basename(runDir);
+  const journal = await exists(journalPath(runDir));
+  const removed: string[] = [];
   for (const n of await fs.readdir(parent).catch(() => [] as string[])) {
-    if (n.startsWith(prefix) && !n.endsWith('journal.json')) await removeTree(path.join(parent, n));
+    const t = parseRestoreTempName(n);
+    if (!t || t.runid !== runid || !t.owner) continue;
+    if (t.role === 'old' && journal) continue;
+    if (ownerState(t.owner, hostId) !== 'gone') continue;
+    await removeTree(path.join(parent, n));
+    removed.push(n);
   }
+  return removed;
+}
+
+/**
+ * For a starting restore service: recover every interrupted swap under `runsRoot` whose process is
+ * gone and remove the temp folders of its dead restores (same rules as above). Returns what it did,
+ * one line per run, for the log; a run it cannot recover is reported, not thrown.
+ */
+export async function recoverRestoreLeftovers(runsRoot: string, hostId = 'local'): Promise<string[]> {
+  const runids = new Set<string>();
+  for (const n of await fs.readdir(runsRoot).catch(() => [] as string[])) {
+    const j = /^\.(.+)\.restore-journal\.json$/.exec(n);
+    const t = parseRestoreTempName(n);
+    const id = j ? j[1] : t?.owner ? t.runid : null;
+    if (id && isValidRunId(id)) runids.add(id);
+  }
+  const report: string[] = [];
+  for (const runid of [...runids].sort()) {
+    const runDir = path.join(runsRoot, runid);
+    try {
+      const outcome = await recoverInterruptedRestore(runDir, { hostId });
+      const removed = await sweepStaleStaging(runDir, hostId);
+      if (outcome !== 'none' || removed.length)
+        report.push(
+          `run ${runid}: ${outcome !== 'none' ? `interrupted restore ${outcome}` : ''}${outcome !== 'none' && removed.length ? ', ' : ''}${removed.length ? `removed ${removed.length} temp folder(s) of dead restores` : ''}`,
+        );
+    } catch (err) {
+      report.push(`run ${runid}: ${(err as Error).message}`);
+    }
+  }
+  return report;
 }
 
 /**
  * Restore an archive into a run: check everything first, extract into a staging folder beside the
  * run, verify, optionally snapshot the current content (pre-restore), then swap atomically.
+ *
+ * The run must not change from the start of the restore to the swap: its fingerprint (run-state.ts)
+ * is taken first and compared right before the swap and again once the run has been moved aside,
+ * together with `assertUnlocked`; any difference refuses the restore (RUN_CHANGED / the lock's
+ * error), rolls the run back into place untouched and deletes the pre-restore archive made for it.
  */
 export async function restoreArchive(opts: RestoreOptions): Promise<RestoreResult> {
   const runDir = path.resolve(opts.runDir);
+  const runName = path.basename(runDir);
   const signal = opts.signal;
+  const hostId = opts.hostId ?? 'local';
   const st = await fs.stat(runDir).catch(() => null);
   if (!st?.isDirectory()) throw new PermanentError(`Run directory ${runDir} does not exist`, 'RUN_NOT_FOUND');
-  await recoverInterruptedRestore(runDir);
-  await sweepStaleStaging(runDir);
+  await recoverInterruptedRestore(runDir, { hostId });
+  await sweepStaleStaging(runDir, hostId);
+  const startedMs = Date.now();
+  const before = await runState(runDir, signal);
   let staging: string | null = null;
   let preRestoreArchive: SnapshotResult | undefined;
   let swapped = false;
@@ -95,7 +232,7 @@ export async function restoreArchive(opts: RestoreOptions): Promise<RestoreResul
     // Everything that holds per-entry state (central directory, manifest, plan) lives inside
     // prepareStaging and is garbage once it returns: the pre-restore snapshot below must not add
     // its memory on top of the restore's.
-    const prepared = await prepareStaging(runDir, st.mode, opts, (dir) => (staging = dir));
+    const prepared = await prepareStaging(runDir, st.mode, opts, hostId, (dir) => (staging = dir));
     const { filesRestored, totalBytes } = prepared;
     // The plan is garbage now; collect it before the pre-restore snapshot allocates (large runs).
     if (prepared.entries >= LARGE_PLAN) collectGarbage();
@@ -109,11 +246,15 @@ export async function restoreArchive(opts: RestoreOptions): Promise<RestoreResul
         filesDone: 0,
         filesTotal: 0,
       });
-      preRestoreArchive = await createSnapshot({ runDir, kind: 'pre-restore', signal });
+      preRestoreArchive = await createSnapshot({ runDir, kind: 'pre-restore', signal, hostId });
     }
     signal?.throwIfAborted();
+    // From here the swap cannot be cancelled (its stage says so); it still refuses a locked or
+    // changed run, and any failure rolls back.
     await opts.beforeStage?.('swapping');
     signal?.throwIfAborted();
+    await opts.assertUnlocked?.(runDir);
+    await assertRunUnchanged(runDir, runName, before, startedMs);
     opts.onProgress?.({
       stage: 'swapping',
       bytesDone: totalBytes,
@@ -121,9 +262,17 @@ export async function restoreArchive(opts: RestoreOptions): Promise<RestoreResul
       filesDone: filesRestored,
       filesTotal: filesRestored,
     });
-    await swapIn(runDir, staging!);
+    await swapIn(
+      runDir,
+      staging!,
+      hostId,
+      async (movedAside) => {
+        await opts.assertUnlocked?.(movedAside);
+        await assertRunUnchanged(movedAside, runName, before, startedMs);
+      },
+      () => (swapped = true),
+    );
     staging = null;
-    swapped = true;
     opts.onProgress?.({
       stage: 'done',
       bytesDone: totalBytes,
@@ -133,9 +282,9 @@ export async function restoreArchive(opts: RestoreOptions): Promise<RestoreResul
     });
     return { filesRestored, entries: prepared.entries, manifest: prepared.manifest, preRestoreArchive };
   } catch (err) {
-    // Nothing was replaced: the safety snapshot of the current content is not needed.
-    if (preRestoreArchive && !swapped)
-      await fs.rm(preRestoreArchive.path, { force: true }).catch(() => undefined);
+    // Refused or failed before the swap: the run is as it was, so the snapshot taken for this
+    // restore is not needed (and must not show up as if the restore had happened).
+    if (preRestoreArchive && !swapped) await fs.rm(preRestoreArchive.path, { force: true }).catch(noop);
     throw toCancelled(err, signal);
   } finally {
     if (staging) await removeTree(staging);
@@ -147,6 +296,7 @@ async function prepareStaging(
   runDir: string,
   runMode: number,
   opts: RestoreOptions,
+  hostId: string,
   onStaging: (dir: string) => void,
 ): Promise<{ filesRestored: number; totalBytes: number; entries: number; manifest: boolean }> {
   const signal = opts.signal;
@@ -157,9 +307,11 @@ async function prepareStaging(
     const parent = path.dirname(runDir);
     const sfs = await fs.statfs(parent);
     const plan = await planRestore(reader, entries, manifest, opts.limits, sfs.bavail * sfs.bsize);
+    if (!opts.allowEmpty && !plan.entries.some((e) => e.type === 'file'))
+      throw emptyArchiveError(path.basename(opts.archivePath), path.basename(runDir), plan.entries.length);
     signal?.throwIfAborted();
 
-    const staging = path.join(parent, `.${path.basename(runDir)}.restore-${randomBytes(6).toString('hex')}`);
+    const staging = tempName(runDir, 'restore', hostId);
     await fs.mkdir(staging, { mode: 0o700 });
     onStaging(staging);
     const filesRestored = await extract(
@@ -201,36 +353,104 @@ async function removeTree(dir: string): Promise<void> {
   await fs.rm(dir, { recursive: true, force: true }).catch(noop);
 }
 
-async function swapIn(runDir: string, staging: string): Promise<void> {
+/**
+ * Swap the staging folder in: journal, run → old, `check` the moved-aside content (the last look
+ * at what the run held, with nothing able to add to it by path), staging → run, archives/ across,
+ * old removed. Until staging → run succeeds any failure (a refusing `check` included) puts the run
+ * back; `onCommitted` marks the point after which the restore has happened.
+ */
+async function swapIn(
+  runDir: string,
+  staging: string,
+  hostId: string,
+  check: (movedAside: string) => Promise<void>,
+  onCommitted: () => void,
+): Promise<void> {
   const parent = path.dirname(runDir);
-  const old = path.join(parent, `.${path.basename(runDir)}.old-${randomBytes(6).toString('hex')}`);
+  const runName = path.basename(runDir);
+  const old = tempName(runDir, 'old', hostId);
   const jp = journalPath(runDir);
-  const j: Journal = { runDir, staging, old };
-  const fh = await fs.open(jp, 'w', 0o600);
-  await fh.writeFile(JSON.stringify(j));
-  await fh.sync();
-  await fh.close();
-  await syncDir(parent);
-  // From here a crash is repaired by recoverInterruptedRestore (roll back before the 2nd rename, forward after).
-  await fs.rename(runDir, old);
+  const sst = await fs.stat(staging);
+  const j: Journal = {
+    version: 2,
+    runDir,
+    staging,
+    old,
+    owner: ownerToken(hostId),
+    stagingDev: sst.dev,
+    stagingIno: sst.ino,
+  };
+  swapping.add(runDir);
   try {
-    await fs.rename(staging, runDir);
-  } catch (err) {
-    await fs.rename(old, runDir);
+    const fh = await fs.open(jp, 'w', 0o600);
+    await fh.writeFile(JSON.stringify(j));
+    await fh.sync();
+    await fh.close();
+    await syncDir(parent);
+    // From here a crash is repaired by recoverInterruptedRestore (roll back before the 2nd rename, forward after).
+    try {
+      await fs.rename(runDir, old);
+    } catch (err) {
+      await fs.rm(jp, { force: true });
+      throw describeFsError(err, `Cannot move run ${runName} aside to swap the restored content in`);
+    }
+    try {
+      await check(old);
+      await fs.rename(staging, runDir);
+    } catch (err) {
+      await putBack(runDir, old, jp);
+      throw describeFsError(err, `Cannot swap the restored content into run ${runName}`);
+    }
+    onCommitted();
+    if (await exists(path.join(old, ARCHIVES_DIR)))
+      await fs.rename(path.join(old, ARCHIVES_DIR), path.join(runDir, ARCHIVES_DIR));
+    await syncDir(parent);
     await fs.rm(jp, { force: true });
-    throw err;
+  } finally {
+    swapping.delete(runDir);
   }
-  if (await exists(path.join(old, ARCHIVES_DIR)))
-    await fs.rename(path.join(old, ARCHIVES_DIR), path.join(runDir, ARCHIVES_DIR));
-  await syncDir(parent);
-  await fs.rm(jp, { force: true });
   await removeTree(old);
 }
 
+/** Undo `run → old`; if the run's path was taken meanwhile, keep everything and say where the content is. */
+async function putBack(runDir: string, old: string, jp: string): Promise<void> {
+  try {
+    await fs.rename(old, runDir);
+  } catch {
+    throw new PermanentError(
+      `The restore of run ${path.basename(runDir)} was refused, but something created ${runDir} while its content was moved aside. ` +
+        `The run's content is safe in ${old}: move ${runDir} aside, then rename ${old} to ${runDir}`,
+      'RESTORE_INTERRUPTED',
+    );
+  }
+  await syncDir(path.dirname(runDir));
+  await fs.rm(jp, { force: true });
+}
+
+/** A write into staging that failed, in the run's terms (which entry, why), never the staging path. */
+function writeError(rel: string, err: unknown): unknown {
+  return describeFsError(err, `Cannot restore ${rel}`, 'RESTORE_WRITE_FAILED', '; the run was not changed');
+}
+
+function emptyArchiveError(archive: string, run: string, entries: number): PermanentError {
+  return new PermanentError(
+    `Archive ${archive} holds no files${entries ? ` (only ${entries} folder or link entries)` : ''}: restoring it would leave run ${run} without any files (everything except archives/ is replaced). ` +
+      'Confirm that this is what you want with allowEmpty (--allow-empty on the command line)',
+    'ARCHIVE_EMPTY',
+    { archive, entries },
+  );
+}
+
+/**
+ * The mode to restore: the archive's, without setuid/setgid, and never one that locks the run's
+ * own service out (an unreadable file, a folder it cannot list or empty would make every later
+ * snapshot, and every restore with a pre-restore snapshot, fail): the owner keeps read on files,
+ * read/write/search on folders.
+ */
 function fileMode(e: PlannedEntry): number {
-  const m = e.entry.mode & 0o7777;
   if (e.entry.mode === 0) return e.type === 'dir' ? 0o755 : 0o644;
-  return m & ~0o6000; // strip setuid/setgid
+  const m = e.entry.mode & 0o7777 & ~0o6000;
+  return e.type === 'dir' ? m | 0o700 : m | 0o400;
 }
 
 async function extract(
@@ -254,7 +474,10 @@ async function extract(
     for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
     if (pe.type === 'dir') dirs.add(pe.path);
   }
-  for (const d of [...dirs].sort()) await fs.mkdir(path.join(staging, d), { mode: 0o700 });
+  for (const d of [...dirs].sort())
+    await fs.mkdir(path.join(staging, d), { mode: 0o700 }).catch((err: unknown) => {
+      throw writeError(d, err);
+    });
 
   const files = plan.filter((p) => p.type === 'file');
   const progress: ArchiveProgress = {
@@ -270,20 +493,26 @@ async function extract(
     await mapLimit(files, WRITE_CONCURRENCY, async (pe) => {
       if (signal?.aborted) throw new CancelledError('Restore cancelled');
       if (pooled(pe.entry)) {
-        const sha = await pool.run({
-          entry: pe.entry,
-          target: path.join(staging, pe.path),
-          mode: fileMode(pe),
-          mtime: mtimeOf(pe),
-          expectSha256: manifest?.entries.get(pe.path)?.h,
-        });
+        const sha = await pool
+          .run({
+            entry: pe.entry,
+            target: path.join(staging, pe.path),
+            mode: fileMode(pe),
+            mtime: mtimeOf(pe),
+            expectSha256: manifest?.entries.get(pe.path)?.h,
+          })
+          .catch((err: unknown) => {
+            throw writeError(pe.path, err);
+          });
         if (manifest) checkManifestEntry(manifest, pe.entry, sha);
         progress.filesDone++;
         progress.bytesDone += pe.entry.size;
         opts.onProgress?.({ ...progress, currentPath: pe.path });
         return;
       }
-      const fh = await fs.open(path.join(staging, pe.path), flags, 0o600);
+      const fh = await fs.open(path.join(staging, pe.path), flags, 0o600).catch((err: unknown) => {
+        throw writeError(pe.path, err);
+      });
       try {
         const hash = createHash('sha256');
         let pos = 0;
@@ -300,6 +529,8 @@ async function extract(
         await fh.chmod(fileMode(pe));
         const t = mtimeOf(pe);
         await fh.utimes(t, t);
+      } catch (err) {
+        throw writeError(pe.path, err);
       } finally {
         await fh.close();
       }
@@ -313,7 +544,9 @@ async function extract(
   for (const pe of plan) {
     if (pe.type !== 'symlink') continue;
     const p = path.join(staging, pe.path);
-    await fs.symlink(pe.target!, p);
+    await fs.symlink(pe.target!, p).catch((err: unknown) => {
+      throw writeError(pe.path, err);
+    });
     const t = mtimeOf(pe);
     await fs.lutimes(p, t, t).catch(noop);
   }

@@ -1,6 +1,6 @@
 import { PermanentError } from '../errors';
 import { ARCHIVES_DIR } from '../runs';
-import type { ParsedManifest } from './manifest';
+import { MANIFEST_NAME, type ParsedManifest } from './manifest';
 import { corrupt, type ZipEntry, type ZipReader } from './reader';
 import type { RestoreLimits } from './types';
 import { METHOD_DEFLATE, METHOD_STORE } from './zip-format';
@@ -12,6 +12,8 @@ export const DEFAULT_LIMITS: Required<RestoreLimits> = {
   ratioMinBytes: 1 << 20,
 };
 const MAX_LINK_TARGET = 4096;
+/** longest file name (one path component) that ext4, XFS, btrfs, APFS and NTFS accept */
+const MAX_NAME_BYTES = 255;
 
 export interface PlannedEntry {
   entry: ZipEntry;
@@ -43,6 +45,12 @@ export function safeEntryPath(name: string): string {
   for (const p of parts) {
     if (p === '..') throw unsafe('ARCHIVE_UNSAFE_PATH', 'escapes the run (..)', name);
     if (p === '') throw unsafe('ARCHIVE_UNSAFE_PATH', 'has an empty path component', name);
+    if (Buffer.byteLength(p) > MAX_NAME_BYTES)
+      throw unsafe(
+        'ARCHIVE_NAME_TOO_LONG',
+        `has a name longer than ${MAX_NAME_BYTES} bytes, which file systems refuse`,
+        name,
+      );
   }
   if (parts.length === 0) {
     if (name.endsWith('/') || name === '.') return '';
@@ -133,6 +141,15 @@ export async function planRestore(
         e.name,
       );
     }
+    // The manifest's own name is reserved at the top level: restored into a run it would collide
+    // with the manifest of the run's next snapshots. Only an Arkive archive whose manifest took
+    // another name (because the run it was made from held that name) lists it as ordinary content.
+    if (p.split('/')[0] === MANIFEST_NAME && (manifest?.entryName ?? MANIFEST_NAME) === MANIFEST_NAME)
+      throw unsafe(
+        'ARCHIVE_RESERVED_NAME',
+        `uses the name ${MANIFEST_NAME}, which Arkive reserves for the manifest of its archives; nothing was restored`,
+        e.name,
+      );
     const pe: PlannedEntry = { entry: e, path: p, type: e.isDir ? 'dir' : e.isSymlink ? 'symlink' : 'file' };
     byPath.set(p, pe);
     planned.push(pe);

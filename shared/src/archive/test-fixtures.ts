@@ -72,3 +72,13 @@ open(sys.argv[1], 'wb').write(buf)
 /** The tsx loader, so child processes can run TypeScript. */
 export const TSX_ARGS = ['--import', 'tsx'];
 export const ARCHIVE_INDEX = path.join(__dirname, 'index.ts');
+
+/** The error `p` rejects with; fails the test if it resolves. */
+export async function rejection(p: Promise<unknown>): Promise<Error & { code?: string }> {
+  try {
+    await p;
+  } catch (err) {
+    return err as Error & { code?: string };
+  }
+  throw new Error('expected a rejection, but it resolved');
+}

@@ -38,6 +38,8 @@ export interface CreateSnapshotOptions {
   threads?: number;
   /** bytes of central directory / deflated manifest kept in memory before a temp file takes over (default 8 MiB) */
   spillAfterBytes?: number;
+  /** HOST_ID, part of the owner token in temp file names (temp-owner.ts); default `local` */
+  hostId?: string;
 }
 
 export interface SnapshotResult {
@@ -73,6 +75,15 @@ export interface RestoreOptions {
   archivePath: string;
   /** snapshot the current content into archives/ before swapping (default true) */
   preRestoreSnapshot?: boolean;
+  /** restore an archive that holds no files (empties the run); refused with ARCHIVE_EMPTY otherwise */
+  allowEmpty?: boolean;
+  /**
+   * Throws (e.g. RUN_LOCKED) when the run must not be replaced now; called with the run's folder
+   * right before the swap and with its moved-aside content during it. Lock files, Redis locks.
+   */
+  assertUnlocked?: (dir: string) => Promise<void>;
+  /** HOST_ID, part of the owner token in temp folder names (temp-owner.ts); default `local` */
+  hostId?: string;
   limits?: RestoreLimits;
   signal?: AbortSignal;
   onProgress?: ProgressFn;

@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import { CancelledError, PermanentError } from '../errors';
 import { mapLimit } from './flow';
-import { MANIFEST_NAME, ManifestParser, parseComment, type ParsedManifest } from './manifest';
+import {
+  MANIFEST_NAME,
+  MANIFEST_NAME_PATTERN,
+  ManifestParser,
+  parseComment,
+  type ParsedManifest,
+} from './manifest';
 import { ExtractPool } from './extract-pool';
 import { ZipReader, corrupt, pooled, type ZipEntry } from './reader';
 import type { ArchiveProgress, VerifyOptions, VerifyResult } from './types';
@@ -13,7 +19,10 @@ export const ENTRY_CONCURRENCY = 16;
 export async function loadManifest(reader: ZipReader): Promise<ParsedManifest | null> {
   const comment = parseComment(reader.comment);
   const last = reader.entries[reader.entries.length - 1];
-  if (!comment || !last || last.name !== MANIFEST_NAME) {
+  const expected = comment?.manifestName ?? MANIFEST_NAME;
+  if (comment && (typeof expected !== 'string' || !MANIFEST_NAME_PATTERN.test(expected)))
+    throw corrupt(`the comment names an invalid manifest entry ${JSON.stringify(expected)}`);
+  if (!comment || !last || last.name !== expected) {
     if (comment) throw corrupt('the Arkive manifest is missing');
     return null;
   }
@@ -32,12 +41,12 @@ export async function loadManifest(reader: ZipReader): Promise<ParsedManifest | 
       parseError = err as Error;
     }
   });
-  if (hash.digest('hex') !== comment.manifestSha256) throw corrupt('manifest hash mismatch', MANIFEST_NAME);
+  if (hash.digest('hex') !== comment.manifestSha256) throw corrupt('manifest hash mismatch', last.name);
   try {
     if (parseError) throw parseError;
-    return parser.end();
+    return { ...parser.end(), entryName: last.name };
   } catch (err) {
-    throw corrupt((err as Error).message, MANIFEST_NAME);
+    throw corrupt((err as Error).message, last.name);
   }
 }
 

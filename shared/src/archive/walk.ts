@@ -32,7 +32,7 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
  * walks in 60 ms instead of 160 ms, while the deflate workers wait). The event loop gets a turn
  * after every slice, so heartbeats and cancellation stay responsive on huge folders.
  */
-async function lstatAll(paths: string[]): Promise<fsSync.Stats[]> {
+export async function lstatAll(paths: string[]): Promise<fsSync.Stats[]> {
   const out: fsSync.Stats[] = [];
   for (let i = 0; i < paths.length; i += LSTAT_SLICE) {
     for (const p of paths.slice(i, i + LSTAT_SLICE)) out.push(fsSync.lstatSync(p));
@@ -45,7 +45,7 @@ async function lstatAll(paths: string[]): Promise<fsSync.Stats[]> {
  * A folder's names, sorted, as (name, absolute path): the run's top-level `archives/` and the
  * excluded paths left out. Both passes over a run (counting, then streaming) list folders so.
  */
-async function listFolder(
+export async function listFolder(
   dir: string,
   rel: string,
   excluded: Set<string>,

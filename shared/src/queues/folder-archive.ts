@@ -43,6 +43,8 @@ export const folderArchiveCheckpoint = z.object({
       fileCount: z.number().int().nonnegative(),
     })
     .optional(),
+  /** The source folder's fingerprint before the copy: it is emptied only if still exactly this. */
+  source: z.object({ digest: z.string(), entries: z.number(), takenAt: z.number() }).optional(),
   verified: z.object({ bucket: z.string(), key: z.string() }).optional(),
 });
 export type FolderArchiveCheckpoint = z.infer<typeof folderArchiveCheckpoint>;
@@ -83,6 +85,8 @@ export const folderArchive = defineJobKind({
     };
   },
   async canResumeAt(stage, { config, operation }) {
+    // The source changed after it was copied: only a new copy can archive what it holds now.
+    if (operation.errorCode === 'SOURCE_CHANGED') return stage.name === 'copying';
     const cp = readFolderCheckpoint(operation.checkpoint);
     if (stage.name === 'deleting_source') return cp.verified !== undefined && cp.archive !== undefined;
     if (stage.name === 'uploading') {

@@ -10,6 +10,8 @@ export const runRestorePayload = z.object({
   runid: z.string().regex(RUN_ID_PATTERN),
   archiveName: z.string().regex(ARCHIVE_NAME_PATTERN),
   preRestoreSnapshot: z.boolean().default(true),
+  /** restore even an archive that holds no files (it empties the run); refused with ARCHIVE_EMPTY otherwise */
+  allowEmpty: z.boolean().default(false),
 });
 export const runRestoreResult = z.object({
   filesRestored: z.number(),

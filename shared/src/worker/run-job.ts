@@ -55,7 +55,8 @@ export async function runJob(env: WorkerEnv, job: Job, token: string | undefined
 
   const def = reg.def;
   const start = await resumeStage(def, op, env.config, { within: env.queue });
-  const stalled = op.status === 'running' && op.queue === env.queue;
+  // BullMQ runs a job again after its worker died (lock expired) without counting an attempt.
+  const stalled = (job.stalledCounter ?? 0) > 0 || (op.status === 'running' && op.queue === env.queue);
   const attempt = job.attemptsMade + 1;
   const maxAttempts = job.opts.attempts ?? 1;
   op = await env.prisma.operation.update({
@@ -103,7 +104,6 @@ export async function runJob(env: WorkerEnv, job: Job, token: string | undefined
     : attempt > 1
       ? `Started${resumed} (attempt ${attempt} of ${maxAttempts})`
       : `Started${resumed}`;
-  if (stalled) await report.log('WARNING', started);
   const stopWatchers = startWatchers(env, id, ctrl, () => state.committed || state.uncancellable);
   const logger = env.logger.child({ operationId: id, kind: def.kind, scopeId: op.scopeId });
   const ctx: ProcessorContext<unknown> = {
@@ -147,7 +147,7 @@ export async function runJob(env: WorkerEnv, job: Job, token: string | undefined
 
   try {
     // The run enters its start stage itself (stage hooks fire even when a processor reports only progress).
-    await report.setStage(start.name, started);
+    await report.setStage(start.name, started, undefined, stalled ? 'WARNING' : 'INFO');
     const out = await reg.process(ctx);
     await report.flush();
     const last = segment.at(-1) as StageSpec;

@@ -14,6 +14,7 @@ import {
   registerProcessor,
   requiredSpaceBytes,
   resolveFolder,
+  runState,
   sha256File,
   ShutdownError,
   treeStats,
@@ -68,6 +69,10 @@ export function folderArchiveProcessor(hooks: FolderArchiveHooks = {}): Processo
       }
 
       await wipe();
+      // The source's fingerprint before it is copied: the upload segment deletes the source only if
+      // it is still exactly this (a file added or changed meanwhile is not in the archive).
+      const sourceStateAt = Date.now();
+      const sourceState = await runState(ref.abs, signal, { skipArchives: false });
       await ctx.enterStage(
         'copying',
         `Copying ${ref.name} (${formatBytes(stats.sizeBytes)}, ${stats.fileCount} files)`,
@@ -119,7 +124,11 @@ export function folderArchiveProcessor(hooks: FolderArchiveHooks = {}): Processo
         folderSize: stats.sizeBytes,
         fileCount: stats.fileCount,
       };
-      await ctx.saveCheckpoint({ archive, verified: undefined });
+      await ctx.saveCheckpoint({
+        archive,
+        source: { ...sourceState, takenAt: sourceStateAt },
+        verified: undefined,
+      });
       await report.progress({ fraction: 1 });
       await report.log(
         'INFO',

@@ -6,6 +6,7 @@ import {
   assertRunUnlocked,
   progressPump,
   requireRunDir,
+  sweepDeadPartials,
   runSnapshot,
   type ArchiveProgress,
   type ProcessorContext,
@@ -50,6 +51,17 @@ export async function processRunSnapshot(ctx: ProcessorContext<Payload>): Promis
     return { name: done.name, size: Number(done.size), sha256: done.sha256, fileCount: done.fileCount };
 
   const runDir = await readyRunDir(ctx);
+  if (ctx.job.stalledCounter > 0) {
+    // The worker that ran this job died: its unfinished archive goes now (not after 10 minutes).
+    const left = await sweepDeadPartials(path.join(runDir, ARCHIVES_DIR), ctx.config.hostId);
+    const bytes = left.reduce((a, f) => a + f.size, 0);
+    // (The worker itself logs that the previous run stopped and this one resumes.)
+    if (left.length)
+      await ctx.report.log(
+        'INFO',
+        `Removed the unfinished archive the stopped worker left behind (${bytes} bytes)`,
+      );
+  }
   ctx.throwIfStopped();
   const pump = progressPump(ctx);
   let snap;
@@ -58,6 +70,7 @@ export async function processRunSnapshot(ctx: ProcessorContext<Payload>): Promis
       runDir,
       label,
       kind: 'snapshot',
+      hostId: ctx.config.hostId,
       signal: ctx.signal,
       onProgress: (p) => pump.send(snapshotUpdate(p)),
     });

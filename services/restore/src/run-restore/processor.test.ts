@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import {
@@ -94,8 +95,42 @@ describe('run-restore processor', () => {
   });
   afterAll(() => ww.close());
 
-  const runJob = (payload: { runid: string; archiveName: string; preRestoreSnapshot?: boolean }) =>
-    ww.runToEnd(runRestore, payload, 'bob');
+  const runJob = (payload: {
+    runid: string;
+    archiveName: string;
+    preRestoreSnapshot?: boolean;
+    allowEmpty?: boolean;
+  }) => ww.runToEnd(runRestore, payload, 'bob');
+
+  /**
+   * Runs `fn` once, as soon as the restore's staging folder appears beside the run (the archive is
+   * about to be extracted): what a simulation starting in the run meanwhile would do.
+   */
+  function whenStagingAppears(runid: string, runDir: string, fn: () => void) {
+    let fired = false;
+    const watcher = fsSync.watch(path.dirname(runDir), (_ev, name) => {
+      if (fired || !String(name).startsWith(`.${runid}.restore-`)) return;
+      fired = true;
+      fn();
+    });
+    return {
+      stop: () => {
+        watcher.close();
+        return fired;
+      },
+    };
+  }
+
+  /** A run whose archive has a few hundred files, so that extracting it takes many steps. */
+  async function runWithBiggerSnapshot() {
+    const r = await runWithSnapshot(world);
+    await fs.mkdir(path.join(r.runDir, 'many'));
+    for (let i = 0; i < 300; i++)
+      await fs.writeFile(path.join(r.runDir, 'many', `m${i}.txt`), `${i}\n`.repeat(50));
+    const snap = await createSnapshot({ runDir: r.runDir, label: 'bigger' });
+    await fs.writeFile(path.join(r.runDir, 'new-file.txt'), 'changed after the snapshot\n');
+    return { ...r, archiveName: snap.name };
+  }
 
   test('restore returns the run to the archived content, with Restored file lines, RESTORE_COMPLETE and a pre-restore archive', async () => {
     const { runid, runDir, archiveName, archived } = await runWithSnapshot(world);
@@ -201,6 +236,61 @@ describe('run-restore processor', () => {
     const { op } = await runJob({ runid, archiveName: 'nope.zip' });
     expect(op.status).toBe('failed');
     expect(op.errorCode).toBe('ARCHIVE_NOT_FOUND');
+  });
+
+  test('a lock file taken while the archive is extracted refuses the restore; files written meanwhile are kept', async () => {
+    const { runid, runDir, archiveName } = await runWithBiggerSnapshot();
+    const w = whenStagingAppears(runid, runDir, () => {
+      fsSync.writeFileSync(path.join(runDir, `sim${LOCK_FILE_SUFFIX}`), '');
+      fsSync.mkdirSync(path.join(runDir, 'results'), { recursive: true });
+      fsSync.writeFileSync(path.join(runDir, 'results', 'new-output.dat'), 'new output\n');
+    });
+    const { op, events } = await runJob({ runid, archiveName, preRestoreSnapshot: false });
+    expect(w.stop()).toBe(true);
+    expect(op).toMatchObject({ status: 'failed', errorCode: 'RUN_LOCKED', attempt: 1 });
+    expect(op.error).toContain(`sim${LOCK_FILE_SUFFIX}`);
+    expect(events.at(-1)).toMatchObject({ type: 'EXCEPTION', message: op.error });
+    expect(await fs.readFile(path.join(runDir, 'results', 'new-output.dat'), 'utf8')).toBe('new output\n');
+    expect(await fs.readFile(path.join(runDir, 'new-file.txt'), 'utf8')).toBe('changed after the snapshot\n');
+    expect(await fs.readdir(path.join(runDir, ARCHIVES_DIR))).toHaveLength(2); // no pre-restore archive
+    expect((await fs.readdir(path.dirname(runDir))).filter((x) => x.startsWith(`.${runid}.`))).toEqual([]);
+  });
+
+  test('a Redis lock taken while the archive is extracted refuses the restore (pre-restore snapshot on); nothing is replaced', async () => {
+    const { runid, runDir, archiveName } = await runWithBiggerSnapshot();
+    const before = await tree(runDir);
+    const archivesBefore = (await fs.readdir(path.join(runDir, ARCHIVES_DIR))).sort();
+    const w = whenStagingAppears(runid, runDir, () => {
+      void world.redis.hset(runLocksKey(world.config.redisPrefix, runid), 'watershed', 'worker-7');
+    });
+    const { op } = await runJob({ runid, archiveName, preRestoreSnapshot: true });
+    expect(w.stop()).toBe(true);
+    expect(op).toMatchObject({ status: 'failed', errorCode: 'RUN_LOCKED' });
+    expect(op.error).toContain('Redis locks: watershed');
+    expect(await tree(runDir)).toEqual(before);
+    expect((await fs.readdir(path.join(runDir, ARCHIVES_DIR))).sort()).toEqual(archivesBefore);
+    await world.redis.del(runLocksKey(world.config.redisPrefix, runid));
+  });
+
+  test('an archive without files needs allowEmpty: refused with ARCHIVE_EMPTY (run untouched), restored with it', async () => {
+    const { runid, runDir } = await runWithSnapshot(world);
+    // the smallest valid ZIP: an end-of-central-directory record and nothing else
+    await fs.writeFile(
+      path.join(runDir, ARCHIVES_DIR, 'empty.zip'),
+      Buffer.from(`504b0506${'00'.repeat(18)}`, 'hex'),
+    );
+    const before = await tree(runDir);
+    const refused = await runJob({ runid, archiveName: 'empty.zip' });
+    expect(refused.op).toMatchObject({ status: 'failed', errorCode: 'ARCHIVE_EMPTY', attempt: 1 });
+    expect(refused.op.error).toMatch(/holds no files/);
+    expect(await tree(runDir)).toEqual(before);
+    const done = await runJob({ runid, archiveName: 'empty.zip', allowEmpty: true });
+    expect(done.op.status).toBe('succeeded');
+    expect(await tree(runDir)).toEqual({});
+    expect(done.op.result).toMatchObject({
+      filesRestored: 0,
+      preRestoreArchive: expect.stringMatching(/^pre-restore-/),
+    });
   });
 
   test('a locked run is refused (lock file, then Redis hash field) and left untouched', async () => {

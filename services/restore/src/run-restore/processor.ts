@@ -84,6 +84,11 @@ export async function processRunRestore(ctx: ProcessorContext<Payload>): Promise
       runDir,
       archivePath,
       preRestoreSnapshot,
+      allowEmpty: ctx.payload.allowEmpty ?? false,
+      hostId: ctx.config.hostId,
+      // Locks are checked again right before the swap and during it: a lock taken while the
+      // archive was being extracted refuses the restore and leaves the run as it is.
+      assertUnlocked: (dir) => assertRunUnlocked(dir, runid, ctx.redis, ctx.config.redisPrefix),
       signal: ctx.signal,
       // The worker records each stage before the engine does anything there: the swap is declared
       // uncancellable, so a cancel arriving once it began is refused instead of being ignored.

@@ -10,7 +10,7 @@ import {
   type RunArchives,
   type RunView,
 } from '@arkive/shared/contracts';
-import { api, errorMessage } from '@/lib/api';
+import { api, ApiError, errorMessage } from '@/lib/api';
 import { formatBytes, formatTime } from '@/lib/format';
 import { useMe } from '@/lib/session';
 import { useChannel } from '@/lib/socket';
@@ -48,7 +48,13 @@ export function RunDashboard({ runid }: { runid: string }) {
   const [finished, setFinished] = useState<{ type: string; message: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [label, setLabel] = useState('');
-  const [confirming, setConfirming] = useState<ArchiveRow | null>(null);
+  /** The archive whose restore awaits confirmation; `empty`: it holds no files (the run would be emptied). */
+  const [confirming, setConfirming] = useState<{ archive: ArchiveRow; empty: boolean } | null>(null);
+  const [emptyConfirmed, setEmptyConfirmed] = useState(false);
+  const confirm = (archive: ArchiveRow, empty: boolean) => {
+    setEmptyConfirmed(false);
+    setConfirming({ archive, empty });
+  };
   const [submitting, setSubmitting] = useState(false);
 
   /** Postgres is the truth: the archive list and the active operation come from the API. */
@@ -146,14 +152,15 @@ export function RunDashboard({ runid }: { runid: string }) {
       setSubmitting(false);
     }
   };
-  const restore = async (a: ArchiveRow) => {
+  const restore = async (a: ArchiveRow, allowEmpty: boolean) => {
     setConfirming(null);
     setSubmitting(true);
     setError(null);
     try {
       const res = await api<Accepted>(`${base}/restore`, {
         method: 'POST',
-        json: { archiveName: a.name },
+        // allowEmpty only after the person confirmed the warning that the run will be emptied
+        json: allowEmpty ? { archiveName: a.name, allowEmpty: true } : { archiveName: a.name },
       });
       setChannel(res.channel);
       setActive({ id: res.operationId, kind: 'run-restore', status: 'queued', stage: null });
@@ -161,7 +168,9 @@ export function RunDashboard({ runid }: { runid: string }) {
       setFinished(null);
       setPercent(0);
     } catch (err) {
-      setError(errorMessage(err));
+      // The server found no files in it (its file count was unknown here): ask again, with the warning.
+      if (err instanceof ApiError && err.code === 'ARCHIVE_EMPTY' && !allowEmpty) confirm(a, true);
+      else setError(errorMessage(err));
     } finally {
       setSubmitting(false);
     }
@@ -318,10 +327,11 @@ export function RunDashboard({ runid }: { runid: string }) {
                     <td className="whitespace-nowrap">{formatBytes(a.size)}</td>
                     <td className="whitespace-nowrap">{formatTime(a.createdAt)}</td>
                     <td>
+                      {/* an archive file without a database row (copied in, made by the CLI) has no recorded hash */}
                       {a.sha256 ? (
                         <CopyHash hash={a.sha256} />
                       ) : (
-                        <span className="text-slate-500">not recorded</span>
+                        <span className="text-xs text-slate-500">not recorded</span>
                       )}
                     </td>
                     <td className="whitespace-nowrap text-right">
@@ -337,7 +347,7 @@ export function RunDashboard({ runid }: { runid: string }) {
                           type="button"
                           className="btn-danger"
                           disabled={busy}
-                          onClick={() => setConfirming(a)}
+                          onClick={() => confirm(a, a.fileCount === 0)}
                         >
                           Restore<span className="sr-only"> {a.name}</span>
                         </button>
@@ -353,11 +363,20 @@ export function RunDashboard({ runid }: { runid: string }) {
 
       {confirming && (
         <Modal
-          title={`Restore ${confirming.name}?`}
+          title={`Restore ${confirming.archive.name}?`}
           onClose={() => setConfirming(null)}
           describedBy="restore-desc"
         >
           <div id="restore-desc" className="space-y-2 text-sm text-slate-700">
+            {confirming.empty && (
+              <div role="alert" className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-red-800">
+                <p className="font-semibold">This archive holds no files.</p>
+                <p>
+                  Restoring it removes every file of run <strong>{runid}</strong> (everything except the{' '}
+                  <code>archives/</code> folder) and leaves the run empty.
+                </p>
+              </div>
+            )}
             <p>
               Everything in run <strong>{runid}</strong> except the <code>archives/</code> folder will be
               replaced by the contents of this archive.
@@ -366,13 +385,29 @@ export function RunDashboard({ runid }: { runid: string }) {
               The current content is kept first as a pre-restore snapshot under <code>archives/</code>, so you
               can go back to it.
             </p>
+            {confirming.empty && (
+              <label className="flex items-start gap-2 pt-1 font-medium text-red-800">
+                <input
+                  type="checkbox"
+                  className="mt-1"
+                  checked={emptyConfirmed}
+                  onChange={(e) => setEmptyConfirmed(e.target.checked)}
+                />
+                <span>I understand that run {runid} will have no files after this restore</span>
+              </label>
+            )}
           </div>
           <div className="mt-6 flex justify-end gap-2">
             <button type="button" className="btn-secondary" onClick={() => setConfirming(null)}>
               Keep current content
             </button>
-            <button type="button" className="btn-danger" onClick={() => void restore(confirming)}>
-              Replace and restore
+            <button
+              type="button"
+              className="btn-danger"
+              disabled={confirming.empty && !emptyConfirmed}
+              onClick={() => void restore(confirming.archive, confirming.empty && emptyConfirmed)}
+            >
+              {confirming.empty ? 'Empty the run and restore' : 'Replace and restore'}
             </button>
           </div>
         </Modal>

@@ -269,7 +269,7 @@ test('POST restore validates the name, needs the archive, and takes camelCase or
     kind: 'run-restore',
     queue: 'restore',
     createdBy: 'carol',
-    input: { runid, archiveName: snap.name, preRestoreSnapshot: true },
+    input: { runid, archiveName: snap.name, preRestoreSnapshot: true, allowEmpty: false },
   });
 
   await api.world.prisma.operation.update({
@@ -280,7 +280,38 @@ test('POST restore validates the name, needs the archive, and takes camelCase or
     .send({ archiveName: snap.name, preRestoreSnapshot: false })
     .expect(202);
   const op2 = await api.world.prisma.operation.findUniqueOrThrow({ where: { id: json.body.operationId } });
-  expect(op2.input).toEqual({ runid, archiveName: snap.name, preRestoreSnapshot: false });
+  expect(op2.input).toEqual({ runid, archiveName: snap.name, preRestoreSnapshot: false, allowEmpty: false });
+});
+
+test('POST restore of an archive without files needs allowEmpty: 422 ARCHIVE_EMPTY and no operation, then 202 with it', async () => {
+  const { runid, runDir } = await makeRun();
+  await fs.mkdir(path.join(runDir, ARCHIVES_DIR), { recursive: true });
+  // the smallest valid ZIP: an end-of-central-directory record and nothing else
+  await fs.writeFile(
+    path.join(runDir, ARCHIVES_DIR, 'empty.zip'),
+    Buffer.from(`504b0506${'00'.repeat(18)}`, 'hex'),
+  );
+  const refused = await as(request(app).post(`/api/runs/${runid}/restore`))
+    .send({ archiveName: 'empty.zip' })
+    .expect(422);
+  expect(refused.body.error).toMatchObject({
+    code: 'ARCHIVE_EMPTY',
+    message: expect.stringMatching(/holds no files.*allowEmpty/),
+  });
+  expect(await api.world.prisma.operation.count({ where: { scopeId: runid } })).toBe(0);
+
+  // a file that is not a ZIP is bad input too (422, never a 500), before anything is queued
+  await fs.writeFile(path.join(runDir, ARCHIVES_DIR, 'junk.zip'), 'not a zip at all, just text');
+  const junk = await as(request(app).post(`/api/runs/${runid}/restore`))
+    .send({ archiveName: 'junk.zip' })
+    .expect(422);
+  expect(junk.body.error.code).toBe('ARCHIVE_CORRUPT');
+
+  const ok = await as(request(app).post(`/api/runs/${runid}/restore`))
+    .send({ archiveName: 'empty.zip', allowEmpty: true })
+    .expect(202);
+  const op = await api.world.prisma.operation.findUniqueOrThrow({ where: { id: ok.body.operationId } });
+  expect(op.input).toMatchObject({ archiveName: 'empty.zip', allowEmpty: true });
 });
 
 test('download streams the archive with Content-Length, Content-Disposition and the sha256 ETag; Range gives 206 or 416', async () => {
