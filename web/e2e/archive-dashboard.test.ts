@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { io } from 'socket.io-client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createSnapshot } from '../../shared/src/archive';
+import { createSnapshot } from '@arkive/shared/engine';
 import { startSystem, type ArkiveSystem } from './system';
 import { launchBrowser, shot } from './browser';
 

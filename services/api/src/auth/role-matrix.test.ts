@@ -95,8 +95,11 @@ test('every mutating route is guarded, except the deliberate public ones', () =>
 
 test.each(guarded.map((r) => [label(r), r] as const))('anonymous → 401: %s', async (_l, route) => {
   const res = await call(route);
-  expect(res.status).toBe(route.access.kind === 'cron' && !api.deps.config.cronSecret ? 503 : 401);
-  expect(res.body.error.code).toBeTruthy();
+  const cron = route.access.kind === 'cron';
+  expect(res.status).toBe(cron && !api.deps.config.cronSecret ? 503 : 401);
+  expect(res.body.error.code).toBe(
+    cron ? (api.deps.config.cronSecret ? 'CRON_UNAUTHORIZED' : 'CRON_DISABLED') : 'UNAUTHENTICATED',
+  );
 });
 
 test.each(runRoutes.map((r) => [label(r), r] as const))(

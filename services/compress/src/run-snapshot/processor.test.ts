@@ -67,7 +67,7 @@ describe('run-snapshot processor', () => {
     expect(op.status).toBe('succeeded');
     const result = op.result as { name: string; size: number; sha256: string; fileCount: number };
     expect(result.fileCount).toBe(14);
-    expect(result.name).toMatch(/before-upgrade\.zip$|before_upgrade\.zip$|\.zip$/);
+    expect(result.name).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z_before-upgrade\.zip$/);
     const zip = path.join(runDir, ARCHIVES_DIR, result.name);
     expect((await fs.stat(zip)).size).toBe(result.size);
     await expect(verifyArchive(zip)).resolves.toMatchObject({ ok: true });
