@@ -54,7 +54,13 @@ export function OperationView({
   useChannel(
     active ? op.channel : undefined,
     (e, { replay }) => {
-      if (e.operationId !== id || replay) return;
+      if (e.operationId !== id) return;
+      // Replayed events may be newer than the row this page loaded (it joined after loading):
+      // read the row again rather than assume.
+      if (replay) {
+        if (e.type !== 'PROGRESS') reloadSoon();
+        return;
+      }
       if (e.type === 'LOG' || e.type === 'STATUS' || e.type === 'EXCEPTION') {
         setLogs((ls) => [
           ...ls,

@@ -475,7 +475,7 @@ test('a folder job is cancelled and retried from its page in its second stage (u
   expect(created.status).toBe(201);
   const id = (created.body as { job_id: string }).job_id;
   await p.goto(`${sys.webUrl}/jobs/${id}`);
-  await p.getByText('Waiting for: Uploading').waitFor({ timeout: 60000 });
+  await p.getByText('Waiting for: Uploading', { exact: true }).waitFor({ timeout: 60000 });
   expect(await exists(archiveOf(id))).toBe(true);
   await shot(p, '22-job-waiting-for-upload');
   await p.getByRole('button', { name: 'Cancel' }).click();
@@ -485,12 +485,15 @@ test('a folder job is cancelled and retried from its page in its second stage (u
 
   // Retry: the tested archive is gone, so it starts over and stops again before the upload...
   await p.getByRole('button', { name: 'Retry' }).click();
-  await p.getByText('Waiting for: Uploading').waitFor({ timeout: 60000 });
+  await p.getByText('Waiting for: Uploading', { exact: true }).waitFor({ timeout: 60000 });
   // ...then the local archive disappears: the upload stage fails, naming what to do.
   await fs.rm(archiveOf(id));
   sys.startService('upload-verify');
   await p.getByText('failed').first().waitFor({ timeout: 60000 });
-  await p.getByText(/local archive for this job is gone/).waitFor();
+  await p
+    .getByRole('region', { name: 'Details' })
+    .getByText(/local archive for this job is gone/)
+    .waitFor();
   await shot(p, '23-job-failed-in-upload');
   await p.getByRole('button', { name: 'Retry' }).click();
   await p.getByText('succeeded').first().waitFor({ timeout: 120000 });

@@ -7,9 +7,9 @@ import { appendLog, finishOperation } from './records';
 import { rollUpParent } from './rollup';
 
 /**
- * Ends an operation that no worker is running (cancelled or expired while waiting, or cancelled
- * before a worker started it): the kind's clean-up for where it stood, the terminal status, one
- * terminal event, and the parent's roll-up.
+ * Ends an operation that no worker is running (cancelled or expired while waiting, cancelled
+ * before a worker started it, lost its job or its worker): the terminal status, one terminal
+ * event, the kind's clean-up when it will not resume (cancelled, expired), the parent's roll-up.
  */
 export async function endWithoutWorker(
   deps: OperationDeps & { config: Config },
@@ -31,10 +31,14 @@ export async function endWithoutWorker(
     unchangedSince,
   );
   if (!done) return null;
-  try {
-    await def?.cleanup?.({ config: deps.config, operation: done, stage: op.stage });
-  } catch (err) {
-    await appendLog(deps.prisma, op.id, 'WARNING', `Clean-up after ${status}: ${errorMessage(err)}`);
+  // Cancelled or expired: nothing will resume, so the kind removes its work files. A failure keeps
+  // them, so that a retry can resume where it stopped (e.g. upload the archive already tested).
+  if (status !== 'failed') {
+    try {
+      await def?.cleanup?.({ config: deps.config, operation: done, stage: op.stage });
+    } catch (err) {
+      await appendLog(deps.prisma, op.id, 'WARNING', `Clean-up after ${status}: ${errorMessage(err)}`);
+    }
   }
   await appendLog(deps.prisma, op.id, status === 'cancelled' ? 'WARNING' : 'ERROR', error.message);
   await publishOperationEvent(deps, done, status === 'cancelled' ? 'CANCELLED' : 'EXCEPTION', error.message, {

@@ -9,10 +9,11 @@ import { lifecycleDeps, type WorkerEnv } from './env';
 import type { ProcessorContext } from './types';
 
 /**
- * A segment finished and the kind's next stage runs on another queue: the next stage's job is
- * added first (jobId = operation id there too), then the row moves to `queued` on that queue,
- * guarded so a worker that already claimed it is not overwritten. A cancel that arrived as the
- * segment ended is honoured here, with the kind's clean-up, instead of starting the next stage.
+ * A segment finished and the kind's next stage runs on another queue: the row moves to `queued`
+ * on that queue first (guarded: only from this segment), then the next stage's job is added
+ * (jobId = operation id there too). A worker that dies between the two leaves a queued operation
+ * without a job, which the reaper ends JOB_LOST (retryable) — never two segments running at once.
+ * A cancel that arrived as the segment ended is honoured here, with the kind's clean-up.
  */
 export async function handOff(
   env: WorkerEnv,
@@ -29,18 +30,6 @@ export async function handOff(
     });
     throw new UnrecoverableError('Cancelled by request');
   }
-  for (let tries = 1; ; tries++) {
-    try {
-      await addStageJob(env.queues, env.config, ctx.def as never, row, next);
-      break;
-    } catch (err) {
-      if (tries >= 3)
-        throw new Error(`Could not queue the next stage (${next.label}): ${errorMessage(err)}`, {
-          cause: err,
-        });
-      await new Promise((r) => setTimeout(r, 1000 * tries));
-    }
-  }
   const message = `Waiting for: ${next.label}`;
   const { count } = await env.prisma.operation.updateMany({
     where: { id, status: 'running', queue: env.queue },
@@ -52,13 +41,26 @@ export async function handOff(
       currentOperation: message,
     },
   });
-  if (count > 0) {
-    await appendLog(env.prisma, id, 'INFO', message);
-    const op = await env.prisma.operation.findUniqueOrThrow({ where: { id } });
-    await publishOperationEvent(env, op, 'STATUS', message, {
-      stage: next.name,
-      percent: op.progressPercent,
-    });
+  if (count === 0) return { handedOff: next.name };
+  for (let tries = 1; ; tries++) {
+    try {
+      await addStageJob(env.queues, env.config, ctx.def as never, row, next);
+      break;
+    } catch (err) {
+      if (tries < 3) {
+        await new Promise((r) => setTimeout(r, 1000 * tries));
+        continue;
+      }
+      const queued = await env.prisma.operation.findUniqueOrThrow({ where: { id } });
+      await endWithoutWorker(lifecycleDeps(env), queued, 'failed', {
+        message: `Could not queue the next stage (${next.label}): ${errorMessage(err)}. Retry it to continue from there.`,
+        code: 'QUEUE_UNAVAILABLE',
+      });
+      throw new UnrecoverableError(errorMessage(err));
+    }
   }
+  await appendLog(env.prisma, id, 'INFO', message);
+  const op = await env.prisma.operation.findUniqueOrThrow({ where: { id } });
+  await publishOperationEvent(env, op, 'STATUS', message, { stage: next.name, percent: op.progressPercent });
   return { handedOff: next.name };
 }

@@ -45,6 +45,16 @@ export async function runJob(env: WorkerEnv, job: Job, token: string | undefined
     return refuse(env, op, 'NO_PROCESSOR', `No processor for job kind ${job.name} on queue ${env.queue}`);
   const parsed = reg.def.payload.safeParse(job.data);
   if (!parsed.success) return refuse(env, op, 'INVALID_PAYLOAD', payloadProblem(parsed.error.issues));
+  const segment = segmentOf(reg.def.spec, reg.segment);
+  if (stageIndex(reg.def.spec, op.stage) > stageIndex(reg.def.spec, segment.at(-1)?.name)) {
+    // A leftover of a segment that already handed the operation on (its worker died before BullMQ
+    // recorded the job as completed, so it came back as stalled): nothing to do here.
+    env.logger.info(
+      { operationId: id, queue: env.queue, stage: op.stage },
+      'job of a finished segment skipped',
+    );
+    return { alreadyHandedOff: op.stage };
+  }
   if (op.cancelRequestedAt && !contractState(op).committed) {
     await endWithoutWorker(lifecycleDeps(env), op, 'cancelled', {
       message: 'Cancelled before it started',
@@ -77,7 +87,6 @@ export async function runJob(env: WorkerEnv, job: Job, token: string | undefined
   const ctrl = new AbortController();
   env.active.set(id, ctrl);
   const state = { committed: contractState(op).committed !== undefined, uncancellable: false };
-  const segment = segmentOf(def.spec, reg.segment);
   const startIndex = stageIndex(def.spec, start.name);
   const report = new OperationReporter(
     { prisma: env.prisma, publisher: env.publisher, redis: env.redis, logger: env.logger },

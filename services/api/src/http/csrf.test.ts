@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import request from 'supertest';
-import { SESSION_COOKIE } from '@arkive/shared';
+import { createSnapshot, SESSION_COOKIE } from '@arkive/shared';
 import { createApiWorld, type ApiWorld } from '../test-support/api-world';
 import { makeRun, makeUser, type TestUser } from '../test-support/users';
 
@@ -18,9 +18,10 @@ beforeAll(async () => {
   vic = await makeUser(api, 'vic');
   mallory = await makeUser(api, 'mallory');
   await makeRun(api, 'vic', vic);
-  const archives = path.join(api.deps.config.runsRoot, 'vic', 'archives');
-  await fs.mkdir(archives, { recursive: true });
-  await fs.writeFile(path.join(archives, 'snap.zip'), 'zip bytes');
+  // A real snapshot: the restore route checks the archive before it queues anything.
+  const runDir = path.join(api.deps.config.runsRoot, 'vic');
+  await fs.writeFile(path.join(runDir, 'data.txt'), 'vic data\n');
+  await createSnapshot({ runDir, outDir: path.join(runDir, 'archives'), name: 'snap.zip' });
 });
 afterAll(() => api.close());
 

@@ -87,9 +87,15 @@ export async function copyTree(
       files++;
     }
   };
-  await Promise.all(
-    Array.from({ length: Math.max(1, Math.min(opts.parallel ?? 4, p.files.length)) }, worker),
-  );
+  try {
+    await Promise.all(
+      Array.from({ length: Math.max(1, Math.min(opts.parallel ?? 4, p.files.length)) }, worker),
+    );
+  } catch (err) {
+    // A stream stopped by the signal rejects with a bare AbortError: report why it was stopped.
+    if (opts.signal?.aborted) throw opts.signal.reason;
+    throw err;
+  }
   for (const l of p.links) {
     const target = await fs.readlink(path.join(src, l));
     await fs.symlink(target, path.join(dest, l));
