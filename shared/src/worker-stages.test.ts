@@ -149,6 +149,8 @@ describe('operation lifecycle outside the processors', () => {
           children: z.number().int(),
           failing: z.number().int().default(-1),
           stepMs: z.number().int().default(20),
+          /** Children work on the parent's own run (same exclusive key). */
+          sameScope: z.boolean().default(false),
         }),
         result: z.object({ children: z.number() }),
         attempts: 1,
@@ -166,7 +168,7 @@ describe('operation lifecycle outside the processors', () => {
         Array.from({ length: p.children }, (_, i) => ({
           def: childKind,
           payload: {
-            scope: `${p.scope}-c${i}`,
+            scope: p.sameScope ? p.scope : `${p.scope}-c${i}`,
             steps: 4,
             stepMs: p.stepMs,
             failTimes: i === p.failing ? 1 : 0,
@@ -227,6 +229,25 @@ describe('operation lifecycle outside the processors', () => {
         const completions = await world.redis.lrange(`${world.prefix}test:${c.id}:completions`, 0, -1);
         expect(completions).toHaveLength(1); // the ones that succeeded the first time were not run again
       }
+    });
+
+    test("children on the parent's own run work under the parent's exclusivity; others are still refused", async () => {
+      await startAll();
+      const scope = `pheld-${++n}`;
+      const { operationId } = await enqueueOperation(deps(), parentKind, {
+        scope,
+        children: 2,
+        sameScope: true,
+      });
+      await expect(enqueueOperation(deps(), childKind, { scope, steps: 1, stepMs: 5 })).rejects.toMatchObject(
+        { code: 'OPERATION_ACTIVE' },
+      );
+      expect((await terminal(operationId)).status).toBe('succeeded');
+      const children = await world.prisma.operation.findMany({ where: { parentId: operationId } });
+      expect(children.map((c) => [c.status, c.exclusiveKey])).toEqual([
+        ['succeeded', null],
+        ['succeeded', null],
+      ]);
     });
 
     test('cancelling the parent cancels its running children, then the parent', async () => {

@@ -12,6 +12,11 @@ import { ACTIVE_STATUSES, isUniqueViolation } from './records';
 export interface CreateOperationOptions {
   createdBy?: string;
   parentId?: string;
+  /**
+   * The exclusive key the parent holds: a child on the same key (a migration's snapshot of its run)
+   * runs under the parent's exclusivity instead of being refused by it.
+   */
+  heldKey?: string | null;
   dedupeKey?: string;
   expiresAt?: Date;
 }
@@ -23,7 +28,8 @@ export async function createOperation<P>(
   payload: P,
   opts: CreateOperationOptions = {},
 ): Promise<Operation> {
-  const exclusiveKey = def.exclusiveKey?.(payload);
+  const key = def.exclusiveKey?.(payload);
+  const exclusiveKey = key && key === opts.heldKey ? undefined : key;
   const id = randomUUID();
   const first = def.spec.stages[0];
   try {
