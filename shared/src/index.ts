@@ -20,3 +20,4 @@ export * from './auth';
 export * from './progress-pump';
 export * from './tools';
 export * from './hash';
+export * from './archive-records';

@@ -119,3 +119,14 @@ export async function assertRunUnlocked(
     },
   );
 }
+
+/** The run's directory for work that changes it: RUN_NOT_FOUND unless it exists, RUN_LOCKED while locked. */
+export async function requireUnlockedRunDir(
+  config: { runsRoot: string; redisPrefix: string },
+  redis: Redis,
+  runid: string,
+): Promise<string> {
+  const runDir = await requireRunDir(config.runsRoot, runid);
+  await assertRunUnlocked(runDir, runid, redis, config.redisPrefix);
+  return runDir;
+}

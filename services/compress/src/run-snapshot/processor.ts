@@ -1,11 +1,11 @@
 import {
   ARCHIVES_DIR,
   createSnapshot,
+  recordArchive,
   registerProcessor,
   verifyArchive,
-  assertRunUnlocked,
   progressPump,
-  requireRunDir,
+  requireUnlockedRunDir,
   sweepDeadPartials,
   runSnapshot,
   type ArchiveProgress,
@@ -19,13 +19,6 @@ import type { runSnapshotPayload, runSnapshotResult } from '@arkive/shared';
 
 type Payload = z.infer<typeof runSnapshotPayload>;
 type Result = z.infer<typeof runSnapshotResult>;
-
-/** The run's directory, after checking it exists (RUN_NOT_FOUND) and is not locked (RUN_LOCKED). */
-async function readyRunDir(ctx: ProcessorContext<{ runid: string }>): Promise<string> {
-  const runDir = await requireRunDir(ctx.config.runsRoot, ctx.payload.runid);
-  await assertRunUnlocked(runDir, ctx.payload.runid, ctx.redis, ctx.config.redisPrefix);
-  return runDir;
-}
 
 function snapshotUpdate(p: ArchiveProgress): ProgressUpdate {
   const frac =
@@ -50,7 +43,7 @@ export async function processRunSnapshot(ctx: ProcessorContext<Payload>): Promis
   if (done)
     return { name: done.name, size: Number(done.size), sha256: done.sha256, fileCount: done.fileCount };
 
-  const runDir = await readyRunDir(ctx);
+  const runDir = await requireUnlockedRunDir(ctx.config, ctx.redis, ctx.payload.runid);
   if (ctx.job.stalledCounter > 0) {
     // The worker that ran this job died: its unfinished archive goes now (not after 10 minutes).
     const left = await sweepDeadPartials(path.join(runDir, ARCHIVES_DIR), ctx.config.hostId);
@@ -91,7 +84,8 @@ export async function processRunSnapshot(ctx: ProcessorContext<Payload>): Promis
         `Skipped ${snap.skippedLinkCount} symlink(s) pointing outside the run: ${snap.skippedLinks.slice(0, 20).join(', ')}`,
         'WARNING',
       );
-    await recordArchive(ctx, {
+    await recordArchive(ctx.prisma, {
+      runId: runid,
       name: snap.name,
       label: snap.label ?? label ?? null,
       size: snap.size,
@@ -99,6 +93,9 @@ export async function processRunSnapshot(ctx: ProcessorContext<Payload>): Promis
       fileCount: snap.fileCount,
       localPath: path.join(runDir, ARCHIVES_DIR, snap.name),
       kind: snap.kind,
+      operationId: ctx.operation.id,
+      createdBy: ctx.operation.createdBy,
+      verifiedAt: new Date(),
     });
   } catch (err) {
     // Nothing half-done stays visible: an archive that was cancelled, failed verification or
@@ -107,42 +104,6 @@ export async function processRunSnapshot(ctx: ProcessorContext<Payload>): Promis
     throw err;
   }
   return { name: snap.name, size: snap.size, sha256: snap.sha256, fileCount: snap.fileCount };
-}
-
-/** Upserts the Archive row (and the Run row its foreign key needs). */
-export async function recordArchive(
-  ctx: ProcessorContext<{ runid: string }>,
-  a: {
-    name: string;
-    label: string | null;
-    size: number;
-    sha256: string;
-    fileCount: number;
-    localPath: string;
-    kind: string;
-  },
-): Promise<void> {
-  const runId = ctx.payload.runid;
-  await ctx.prisma.run.upsert({
-    where: { id: runId },
-    create: { id: runId, createdBy: ctx.operation.createdBy },
-    update: {},
-  });
-  const data = {
-    label: a.label,
-    size: BigInt(a.size),
-    sha256: a.sha256,
-    fileCount: a.fileCount,
-    localPath: a.localPath,
-    kind: a.kind,
-    operationId: ctx.operation.id,
-    verifiedAt: new Date(),
-  };
-  await ctx.prisma.archive.upsert({
-    where: { runId_name: { runId, name: a.name } },
-    create: { runId, name: a.name, ...data },
-    update: data,
-  });
 }
 
 export const runSnapshotProcessor = registerProcessor(runSnapshot, processRunSnapshot);

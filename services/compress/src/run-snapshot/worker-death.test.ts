@@ -62,7 +62,12 @@ test('a killed snapshot worker: its partial archive goes at the next start, and 
 
   child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'test-worker-child.ts')], {
     cwd: ROOT,
-    env: { ...process.env, ...world.env },
+    // @arkive/shared from this checkout's source, as in the test itself (not a possibly stale dist/).
+    env: {
+      ...process.env,
+      ...world.env,
+      TSX_TSCONFIG_PATH: path.join(ROOT, 'shared/src/test-support/tsconfig.child.json'),
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {

@@ -4,11 +4,12 @@ import type { z } from 'zod';
 import {
   ARCHIVES_DIR,
   PermanentError,
+  recordArchive,
   registerProcessor,
   restoreArchive,
-  assertRunUnlocked,
   progressPump,
-  requireRunDir,
+  assertRunUnlocked,
+  requireUnlockedRunDir,
   runRestore,
   type ArchiveProgress,
   type ProcessorContext,
@@ -19,13 +20,6 @@ import {
 
 type Payload = z.infer<typeof runRestorePayload>;
 type Result = z.infer<typeof runRestoreResult>;
-
-/** The run's directory, after checking it exists (RUN_NOT_FOUND) and is not locked (RUN_LOCKED). */
-async function readyRunDir(ctx: ProcessorContext<{ runid: string }>): Promise<string> {
-  const runDir = await requireRunDir(ctx.config.runsRoot, ctx.payload.runid);
-  await assertRunUnlocked(runDir, ctx.payload.runid, ctx.redis, ctx.config.redisPrefix);
-  return runDir;
-}
 
 function restoreUpdate(p: ArchiveProgress): ProgressUpdate | null {
   const frac =
@@ -70,7 +64,7 @@ function restoreUpdate(p: ArchiveProgress): ProgressUpdate | null {
 export async function processRunRestore(ctx: ProcessorContext<Payload>): Promise<Result> {
   const { runid, archiveName } = ctx.payload;
   const preRestoreSnapshot = ctx.payload.preRestoreSnapshot ?? true;
-  const runDir = await readyRunDir(ctx);
+  const runDir = await requireUnlockedRunDir(ctx.config, ctx.redis, ctx.payload.runid);
   const archivePath = path.join(runDir, ARCHIVES_DIR, archiveName);
   const st = await fs.lstat(archivePath).catch(() => null);
   if (!st?.isFile())
@@ -112,24 +106,17 @@ export async function processRunRestore(ctx: ProcessorContext<Payload>): Promise
   const pre = result.preRestoreArchive;
   if (pre) {
     // The swap is done (and committed): record the pre-restore archive.
-    await ctx.prisma.run.upsert({
-      where: { id: runid },
-      create: { id: runid, createdBy: ctx.operation.createdBy },
-      update: {},
-    });
-    const data = {
+    await recordArchive(ctx.prisma, {
+      runId: runid,
+      name: pre.name,
       label: pre.label ?? `before restoring ${archiveName}`,
-      size: BigInt(pre.size),
+      size: pre.size,
       sha256: pre.sha256,
       fileCount: pre.fileCount,
       localPath: path.join(runDir, ARCHIVES_DIR, pre.name),
       kind: 'pre-restore',
       operationId: ctx.operation.id,
-    };
-    await ctx.prisma.archive.upsert({
-      where: { runId_name: { runId: runid, name: pre.name } },
-      create: { runId: runid, name: pre.name, ...data },
-      update: data,
+      createdBy: ctx.operation.createdBy,
     });
     await ctx.report.status(`The previous content was saved as ${pre.name}`);
   }
