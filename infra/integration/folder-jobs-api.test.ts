@@ -5,6 +5,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { BaseWorker } from '@arkive/shared';
 import { waitFor } from '@arkive/shared/test-support/harness';
+import { asTestUser, withTestUser } from '../../services/api/src/test-support/users';
 import { createApiWorld, type ApiWorld } from '../../services/api/src/test-support/api-world';
 import { folderArchiveProcessor } from '../../services/compress/src/folder-archive';
 import { folderUploadProcessor } from '../../services/upload-verify/src/folder-upload';
@@ -15,17 +16,7 @@ let root: string;
 let app: express.Express;
 const workers: BaseWorker[] = [];
 
-function withUser(inner: express.Express) {
-  const a = express();
-  a.use((req, _res, next) => {
-    const name = req.header('x-test-user');
-    if (name) req.user = { id: 1, username: name, isAdmin: false };
-    next();
-  });
-  a.use(inner);
-  return a;
-}
-const as = (name = 'alice') => ({ 'x-test-user': name });
+const as = asTestUser;
 
 beforeAll(async () => {
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'arkive-nas-'));
@@ -35,7 +26,7 @@ beforeAll(async () => {
   await fs.writeFile(path.join(root, 'Production/2023/Two_Txt/a.txt'), 'a');
   await fs.writeFile(path.join(root, 'Production/2023/Two_Txt/b.txt'), 'b');
   api = await createApiWorld({ SOURCE_ROOT: root, MIN_FREE_SPACE_GB: '0', RETRY_DELAY_SECONDS: '0.2' });
-  app = withUser(api.app);
+  app = withTestUser(api.app);
 });
 afterAll(async () => {
   await Promise.all(workers.map((w) => w.close(100)));

@@ -17,17 +17,13 @@ export const EVENT_TYPES = [
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-/** Events after which an operation reports nothing more (exactly one per operation run). */
-export const TERMINAL_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>([
-  'ARCHIVE_COMPLETE',
-  'RESTORE_COMPLETE',
-  'UPLOAD_COMPLETE',
-  'MIGRATION_COMPLETE',
-  'SYNC_COMPLETE',
-  'COMPLETE',
-  'EXCEPTION',
-  'CANCELLED',
-]);
+/**
+ * Events after which an operation reports nothing more (exactly one per operation run): every
+ * `*_COMPLETE`, EXCEPTION and CANCELLED.
+ */
+export const TERMINAL_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>(
+  EVENT_TYPES.filter((t) => t.endsWith('COMPLETE') || t === 'EXCEPTION' || t === 'CANCELLED'),
+);
 
 export function isTerminalEvent(type: string): boolean {
   return TERMINAL_EVENT_TYPES.has(type as EventType);

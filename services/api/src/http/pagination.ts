@@ -10,11 +10,4 @@ export function page<T>(items: T[], total: number, q: { limit: number; offset: n
   return { items, total, limit: q.limit, offset: q.offset };
 }
 
-export function pageSchema<T extends z.ZodType>(item: T) {
-  return z.object({
-    items: z.array(item),
-    total: z.number().int(),
-    limit: z.number().int(),
-    offset: z.number().int(),
-  });
-}
+export { pageSchema } from '@arkive/shared/contracts';

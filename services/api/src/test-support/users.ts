@@ -1,3 +1,4 @@
+import express, { type Express } from 'express';
 import bcrypt from 'bcryptjs';
 import request from 'supertest';
 import type { ApiWorld } from './api-world';
@@ -54,3 +55,19 @@ export async function makeRun(
       .send({ username: m.user.username, role: m.role })
       .expect(200);
 }
+
+/**
+ * Stands in for a signed-in user without a session: sets req.user from the `x-test-user` header
+ * before the API's own authenticate (which only ever adds one). Use with `asTestUser(name)`.
+ */
+export function withTestUser(inner: Express): Express {
+  const a = express();
+  a.use((req, _res, next) => {
+    const name = req.header('x-test-user');
+    if (name) req.user = { id: 1, username: name, isAdmin: false } as never;
+    next();
+  });
+  a.use(inner);
+  return a;
+}
+export const asTestUser = (name = 'alice') => ({ 'x-test-user': name });

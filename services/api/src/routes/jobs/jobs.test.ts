@@ -4,24 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { waitFor } from '@arkive/shared/test-support/harness';
+import { asTestUser, withTestUser } from '../../test-support/users';
 import { createApiWorld, type ApiWorld } from '../../test-support/api-world';
 
 let api: ApiWorld;
 let root: string;
 let outside: string;
 let app: express.Express;
-
-/** Stands in for a signed-in user: sets req.user before the API's own authenticate (which only ever adds one). */
-function withUser(inner: express.Express) {
-  const a = express();
-  a.use((req, _res, next) => {
-    const name = req.header('x-test-user');
-    if (name) req.user = { id: 1, username: name, isAdmin: false };
-    next();
-  });
-  a.use(inner);
-  return a;
-}
 
 async function put(rel: string, files: Record<string, string>) {
   await fs.mkdir(path.join(root, rel), { recursive: true });
@@ -51,7 +40,7 @@ beforeAll(async () => {
   await fs.symlink(outside, path.join(root, 'Production/2024/Linked_Out'));
   await fs.symlink(path.join(root, 'Production'), path.join(root, 'LinkedLevel1'));
   api = await createApiWorld({ SOURCE_ROOT: root, MIN_FREE_SPACE_GB: '0', RETRY_DELAY_SECONDS: '0.2' });
-  app = withUser(api.app);
+  app = withTestUser(api.app);
 });
 afterAll(async () => {
   await api.close();
@@ -59,7 +48,7 @@ afterAll(async () => {
   await fs.rm(outside, { recursive: true, force: true });
 });
 
-const as = (name = 'alice') => ({ 'x-test-user': name });
+const as = asTestUser;
 
 test('every folder route requires a signed-in user', async () => {
   for (const [m, p] of [
