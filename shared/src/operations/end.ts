@@ -3,7 +3,7 @@ import type { Operation } from '../db';
 import { errorMessage } from '../errors';
 import { findJobKind } from '../queues';
 import { publishOperationEvent, type OperationDeps } from './publish';
-import { appendLog, finishOperation } from './records';
+import { appendLog, finishOperation, isTerminal } from './records';
 import { rollUpParent } from './rollup';
 
 /**
@@ -19,6 +19,22 @@ export async function endWithoutWorker(
   unchangedSince?: Date,
 ): Promise<Operation | null> {
   const def = findJobKind(op.kind);
+  // Cancelled or expired: nothing will resume, so the kind removes its work files — before the row
+  // says so, so that a terminal status always means the clean-up is done (clean-ups are
+  // idempotent; a racing second end only repeats it). A failure keeps them for a resume.
+  if (status !== 'failed') {
+    const current = await deps.prisma.operation.findUnique({
+      where: { id: op.id },
+      select: { status: true },
+    });
+    if (current && !isTerminal(current.status)) {
+      try {
+        await def?.cleanup?.({ config: deps.config, operation: op, stage: op.stage });
+      } catch (err) {
+        await appendLog(deps.prisma, op.id, 'WARNING', `Clean-up after ${status}: ${errorMessage(err)}`);
+      }
+    }
+  }
   const done = await finishOperation(
     deps.prisma,
     op.id,
@@ -31,15 +47,6 @@ export async function endWithoutWorker(
     unchangedSince,
   );
   if (!done) return null;
-  // Cancelled or expired: nothing will resume, so the kind removes its work files. A failure keeps
-  // them, so that a retry can resume where it stopped (e.g. upload the archive already tested).
-  if (status !== 'failed') {
-    try {
-      await def?.cleanup?.({ config: deps.config, operation: done, stage: op.stage });
-    } catch (err) {
-      await appendLog(deps.prisma, op.id, 'WARNING', `Clean-up after ${status}: ${errorMessage(err)}`);
-    }
-  }
   await appendLog(deps.prisma, op.id, status === 'cancelled' ? 'WARNING' : 'ERROR', error.message);
   await publishOperationEvent(deps, done, status === 'cancelled' ? 'CANCELLED' : 'EXCEPTION', error.message, {
     detail: { code: error.code },
