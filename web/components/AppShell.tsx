@@ -4,15 +4,8 @@ import { usePathname, useRouter } from 'next/navigation';
 import { useEffect, useState } from 'react';
 import { api, errorMessage } from '@/lib/api';
 import { SessionContext, toMe, type Me } from '@/lib/session';
+import { navLinksFor } from './nav-links';
 import { ErrorBanner, Loading } from './ui';
-
-const NAV = [
-  { href: '/runs', label: 'Runs' },
-  { href: '/folders', label: 'Folders' },
-  { href: '/queue', label: 'Queue' },
-  { href: '/history', label: 'History' },
-  { href: '/settings', label: 'Settings' },
-];
 
 export function AppShell({ children }: { children: React.ReactNode }) {
   const [me, setMe] = useState<Me | null>(null);
@@ -33,7 +26,7 @@ export function AppShell({ children }: { children: React.ReactNode }) {
     await api('/api/auth/logout', { method: 'POST' }).catch(() => undefined);
     location.assign('/login');
   };
-  const links = me?.isAdmin ? [...NAV, { href: '/admin/users', label: 'Users' }] : NAV;
+  const links = navLinksFor(Boolean(me?.isAdmin));
   return (
     <div className="min-h-screen">
       <a

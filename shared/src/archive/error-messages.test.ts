@@ -62,7 +62,9 @@ describe('error messages speak of run files, not of staging or temp paths', () =
       const staging = fsSync
         .readdirSync(root)
         .find((x) => x.startsWith(`.${path.basename(runDir)}.restore-`));
-      fsSync.rmSync(path.join(root, staging!, 'd'), { recursive: true, force: true });
+      // Renamed away, not removed: a recursive remove races the extractor's writes (ENOTEMPTY);
+      // a rename is atomic, and every later write under d/ then fails with ENOENT.
+      fsSync.renameSync(path.join(root, staging!, 'd'), path.join(root, `gone-${Date.now()}`));
     };
     const err = await rejection(
       restoreArchive({

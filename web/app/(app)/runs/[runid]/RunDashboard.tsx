@@ -192,11 +192,7 @@ export function RunDashboard({ runid }: { runid: string }) {
         </Link>{' '}
         / {runid}
       </nav>
-      <PageHeader title={`Archives of ${runid}`}>
-        <Link href={`/runs/${encodeURIComponent(runid)}/members`} className="btn-secondary">
-          Members
-        </Link>
-      </PageHeader>
+      <PageHeader title={`Archives of ${runid}`} />
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
 
       {canWrite && (

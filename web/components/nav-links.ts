@@ -1,0 +1,21 @@
+/**
+ * The app's navigation, one entry per area. A new area adds one line here (`admin: true` shows it to admins only).
+ */
+export interface NavLink {
+  href: string;
+  label: string;
+  admin?: boolean;
+}
+
+export const NAV_LINKS: NavLink[] = [
+  { href: '/runs', label: 'Runs' },
+  { href: '/folders', label: 'Folders' },
+  { href: '/queue', label: 'Queue' },
+  { href: '/history', label: 'History' },
+  { href: '/settings', label: 'Settings' },
+  { href: '/admin/users', label: 'Users', admin: true },
+];
+
+export function navLinksFor(isAdmin: boolean): NavLink[] {
+  return NAV_LINKS.filter((l) => !l.admin || isAdmin);
+}
