@@ -19,8 +19,9 @@ process.chdir(root);
 const argv = new Set(process.argv.slice(2));
 const log = (m) => console.log(`[arkive]         ${m}`);
 
+// Every entry but the API is a worker service (what `ARKIVE_PROCESSES=workers` starts on a host).
 const SERVICES = [
-  { name: 'api', entry: 'services/api/dist/index.js' },
+  { name: 'api', entry: 'services/api/dist/index.js', api: true },
   { name: 'compress', entry: 'services/compress/dist/index.js' },
   { name: 'restore', entry: 'services/restore/dist/index.js' },
   { name: 'upload-verify', entry: 'services/upload-verify/dist/index.js' },
@@ -55,10 +56,23 @@ function warnMissingTools() {
     );
 }
 
+/**
+ * ARKIVE_PROCESSES: `all` (default) runs the whole system; `workers` runs only this host's worker
+ * services (HOST_ID, RUNS_ROOT), joining the Redis and PostgreSQL another `npm start` set up: no
+ * API, no web, no private databases, no migrations, no admin creation.
+ */
+function processesMode() {
+  const mode = (process.env.ARKIVE_PROCESSES || 'all').trim();
+  if (mode !== 'all' && mode !== 'workers')
+    throw new MissingDependencyError(`ARKIVE_PROCESSES must be "all" or "workers", not "${mode}"`);
+  return mode;
+}
+
 async function main() {
   const node = checkNode();
   if (node.problem) throw new MissingDependencyError(node.problem);
   loadDotEnv();
+  const workersOnly = processesMode() === 'workers';
   process.env.DATA_DIR = path.resolve(process.env.DATA_DIR || '.arkive');
   fs.mkdirSync(process.env.DATA_DIR, { recursive: true });
   const stops = [];
@@ -70,6 +84,7 @@ async function main() {
   warnMissingTools();
 
   const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+  if (workersOnly) return startWorkersOnly(redisUrl);
   if (await redisAnswers(redisUrl)) {
     log(`Redis answers at ${redisUrl}`);
     process.env.REDIS_URL = redisUrl;
@@ -118,23 +133,11 @@ async function main() {
   for (const s of SERVICES) sup.add(s.name, process.execPath, [path.join(root, s.entry)]);
   const web = webCommand();
   if (web) sup.add('web', web[0], web[1], { cwd: path.join(root, 'web') });
-
-  let stopping = false;
-  const shutdown = async (signal) => {
-    if (stopping) return;
-    stopping = true;
-    log(`${signal}: stopping every process…`);
-    await sup.stopAll();
-    for (const stop of stops.reverse()) await stop();
-    log('stopped');
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  const stopping = stopOnSignals(sup, stops);
 
   const apiPort = process.env.API_PORT || 4000;
   const webPort = process.env.WEB_PORT || 3000;
-  for (let i = 0; i < 120 && !stopping; i++) {
+  for (let i = 0; i < 120 && !stopping(); i++) {
     try {
       const res = await fetch(`http://127.0.0.1:${apiPort}/api/health`);
       if (res.ok) {
@@ -148,7 +151,48 @@ async function main() {
     }
     await new Promise((r) => setTimeout(r, 500));
   }
-  if (!stopping) log('the API has not reported healthy after 60 s; see its log lines above');
+  if (!stopping()) log('the API has not reported healthy after 60 s; see its log lines above');
+}
+
+/** Ctrl-C / SIGTERM stop every supervised process, then what `stops` holds; returns "stopping?". */
+function stopOnSignals(sup, stops) {
+  let stopping = false;
+  const shutdown = async (signal) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping every process…`);
+    await sup.stopAll();
+    for (const stop of stops.reverse()) await stop();
+    log('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  return () => stopping;
+}
+
+/** `ARKIVE_PROCESSES=workers`: this host's workers only, on the system's existing Redis and PostgreSQL. */
+async function startWorkersOnly(redisUrl) {
+  const databaseUrl = process.env.DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/arkive';
+  if (!(await redisAnswers(redisUrl)))
+    throw new MissingDependencyError(
+      `ARKIVE_PROCESSES=workers joins an existing system, but no Redis answers at ${redisUrl}: start the system first (npm start) and pass its REDIS_URL`,
+    );
+  const pg = await postgresAnswers(databaseUrl);
+  if (!pg.ok)
+    throw new MissingDependencyError(
+      `ARKIVE_PROCESSES=workers joins an existing system, but PostgreSQL at ${new URL(databaseUrl).host} does not answer (${pg.error}): pass the system's DATABASE_URL`,
+    );
+  process.env.REDIS_URL = redisUrl;
+  process.env.DATABASE_URL = databaseUrl;
+  const host = process.env.HOST_ID || 'local';
+  const sup = new Supervisor({ env: process.env });
+  for (const s of SERVICES.filter((x) => !x.api))
+    sup.add(s.name, process.execPath, [path.join(root, s.entry)]);
+  stopOnSignals(sup, []);
+  log(
+    `workers of host ${host} started (RUNS_ROOT ${process.env.RUNS_ROOT || '(default)'}); they take this host's queued work first. Ctrl-C stops them.`,
+  );
 }
 
 main().catch((err) => {

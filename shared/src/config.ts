@@ -78,7 +78,13 @@ const envSchema = z.object({
   SMTP_URL: optionalString,
   MAIL_FROM: z.string().default('Arkive <arkive@localhost>'),
   RESEND_API_KEY: optionalString,
-  HOST_ID: optionalString,
+  HOST_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, "letters, digits, _ and - (it names the host's queues)")
+    .optional(),
+  HOST_REGION: z.string().min(1).default('local'),
+  HOST_HEARTBEAT_SECONDS: z.coerce.number().positive().default(15),
+  HOST_OFFLINE_SECONDS: z.coerce.number().positive().default(60),
   OPERATION_HEARTBEAT_SECONDS: z.coerce.number().positive().default(10),
   OPERATION_STALE_SECONDS: z.coerce.number().positive().default(120),
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().nonnegative().default(25),
@@ -136,6 +142,11 @@ export interface Config {
   mailFrom: string;
   resendApiKey?: string;
   hostId: string;
+  /** The backup region of this host (its buckets). */
+  hostRegion: string;
+  hostHeartbeatSeconds: number;
+  /** A host whose last heartbeat is older than this is reported offline. */
+  hostOfflineSeconds: number;
   heartbeatSeconds: number;
   staleSeconds: number;
   shutdownGraceSeconds: number;
@@ -232,6 +243,9 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     mailFrom: e.MAIL_FROM,
     resendApiKey: e.RESEND_API_KEY,
     hostId: e.HOST_ID ?? 'local',
+    hostRegion: e.HOST_REGION,
+    hostHeartbeatSeconds: e.HOST_HEARTBEAT_SECONDS,
+    hostOfflineSeconds: e.HOST_OFFLINE_SECONDS,
     heartbeatSeconds: e.OPERATION_HEARTBEAT_SECONDS,
     staleSeconds: e.OPERATION_STALE_SECONDS,
     shutdownGraceSeconds: e.WORKER_SHUTDOWN_GRACE_SECONDS,

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, type Config } from './config';
 import { createPrisma } from './db';
+import { startHostHeartbeat } from './hosts';
 import { createLogger } from './logger';
 import { jobKinds } from './queues';
 import type { JobKind } from './queues/define';
@@ -14,7 +15,8 @@ export interface ServiceQueue {
 
 /**
  * Boots a worker service: config once, one Redis connection (worker profile), one Prisma
- * client, a BaseWorker per queue. Refuses to start when a kind of a queue it serves has no
+ * client, a BaseWorker per queue (listening on this host's queues, see operations/placement.ts),
+ * the host's heartbeat. Refuses to start when a kind of a queue it serves has no
  * processor (or two). Stops gracefully on SIGTERM/SIGINT.
  */
 export async function startService(
@@ -48,12 +50,15 @@ export async function startService(
     w.assertCovers(Object.values(jobKinds) as JobKind<unknown, unknown>[]);
     workers.push(w);
   }
+  // The host is known (and online) before its workers take the work queued for it.
+  const stopHeartbeat = await startHostHeartbeat(prisma, config, logger);
   for (const w of workers) w.start();
   await Promise.all(workers.map((w) => w.waitUntilReady()));
-  logger.info({ queues: workers.map((w) => w.worker.name) }, `${name} ready`);
+  logger.info({ queues: workers.flatMap((w) => w.queueNames) }, `${name} ready`);
   runUntilSignalled(
     workers,
     async () => {
+      stopHeartbeat();
       await prisma.$disconnect();
       redis.disconnect();
     },

@@ -7,6 +7,7 @@ import { EventPublisher, replayEvents, TERMINAL_EVENT_TYPES } from './events';
 import {
   createQueueProvider,
   enqueueOperation,
+  queueOf,
   reapStaleOperations,
   repairLostJobs,
   requestCancel,
@@ -94,7 +95,7 @@ describe('operation lifecycle outside the processors', () => {
       steps: 1,
       stepMs: 5,
     });
-    await (await queues.get('lost-q').getJob(operationId))?.remove();
+    await (await queueOf(queues, operation).getJob(operationId))?.remove();
     expect(await repairLostJobs(deps(), 60_000)).toEqual([]); // still within the grace period
     expect(await repairLostJobs(deps(), 0)).toEqual([operationId]);
     const op = await row(operationId);
@@ -190,7 +191,7 @@ describe('operation lifecycle outside the processors', () => {
       await startAll();
       const scope = `par-${++n}`;
       const { operationId } = await enqueueOperation(deps(), parentKind, { scope, children: 3, stepMs: 150 });
-      const job = await queues.get('parent-q').getJob(operationId);
+      const job = await queueOf(queues, await row(operationId)).getJob(operationId);
       await waitFor(async () => (await job?.getState()) === 'waiting-children', 20000, 20);
       const waiting = await row(operationId);
       expect(waiting.status).toBe('running');

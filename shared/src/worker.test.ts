@@ -3,7 +3,13 @@ import path from 'node:path';
 import { ConflictError } from './errors';
 import { createSubscriberRedis } from './redis';
 import { EventPublisher, replayEvents, subscribeEvents, type ArkiveEvent } from './events';
-import { createQueueProvider, enqueueOperation, requestCancel, type QueueProvider } from './operations';
+import {
+  createQueueProvider,
+  enqueueOperation,
+  queueOf,
+  requestCancel,
+  type QueueProvider,
+} from './operations';
 import { BaseWorker } from './worker';
 import { createTestWorld, waitFor, type TestWorld } from './test-support/harness';
 import { testStepsKind, testStepsProcessor, type TestStepsPayload } from './test-support/test-kind';
@@ -173,7 +179,7 @@ test('a queued job nobody has started is cancelled at once', async () => {
     operationId,
   );
   expect(op.status).toBe('cancelled');
-  expect(await queues.get(queue).getJob(operationId)).toBeUndefined();
+  expect(await queueOf(queues, op).getJob(operationId)).toBeUndefined();
 });
 
 test('a transient error is retried with backoff and then succeeds', async () => {

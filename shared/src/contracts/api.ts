@@ -24,6 +24,8 @@ export const runSchema = z.object({
   lock: runLockSchema.nullable(),
   /** The run's live channel for snapshots and restores (join it for events of every operation on the run). */
   channel: z.string(),
+  /** The host whose RUNS_ROOT holds the run (its work runs on that host's workers). */
+  host_id: z.string(),
 });
 export type RunView = z.infer<typeof runSchema>;
 

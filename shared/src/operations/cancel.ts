@@ -4,7 +4,7 @@ import { ConflictError } from '../errors';
 import { findJobKind } from '../queues';
 import { endWithoutWorker } from './end';
 import { publishOperationEvent, type OperationDeps } from './publish';
-import { removeIdleJob, type QueueProvider } from './queues';
+import { queueOf, removeIdleJob, type QueueProvider } from './queues';
 import { ACTIVE_STATUSES, getOperation, isTerminal } from './records';
 import { contractState, stageOf } from './stages';
 
@@ -44,7 +44,7 @@ export async function requestCancel(deps: LifecycleDeps, id: string): Promise<Op
     select: { id: true },
   });
   for (const child of children) await requestCancel(deps, child.id).catch(() => undefined);
-  if (op.status === 'queued' && (await removeIdleJob(deps.queues.get(op.queue), id))) {
+  if (op.status === 'queued' && (await removeIdleJob(queueOf(deps.queues, op), id))) {
     const done = await endWithoutWorker(deps, marked, 'cancelled', {
       message: 'Cancelled before it started',
       code: 'CANCELLED',

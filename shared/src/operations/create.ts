@@ -6,6 +6,7 @@ import { AppError, ConflictError } from '../errors';
 import { Prisma } from '../generated/prisma/client';
 import type { JobKind } from '../queues/define';
 import { publishOperationEvent, type OperationDeps } from './publish';
+import { stageHost } from './placement';
 import { addStageJob, type QueueProvider } from './queues';
 import { ACTIVE_STATUSES, isUniqueViolation } from './records';
 
@@ -26,7 +27,7 @@ export async function createOperation<P>(
   prisma: PrismaClient,
   def: JobKind<P, unknown>,
   payload: P,
-  opts: CreateOperationOptions = {},
+  opts: CreateOperationOptions & { hostId?: string | null } = {},
 ): Promise<Operation> {
   const key = def.exclusiveKey?.(payload);
   const exclusiveKey = key && key === opts.heldKey ? undefined : key;
@@ -38,6 +39,7 @@ export async function createOperation<P>(
         id,
         kind: def.kind,
         queue: first.queue,
+        hostId: opts.hostId ?? null,
         stage: first.name,
         scopeType: def.scopeType,
         scopeId: def.scopeId(payload),
@@ -85,7 +87,8 @@ export async function enqueueOperation<P>(
   opts: CreateOperationOptions & { jobOptions?: Omit<JobsOptions, 'jobId'>; enqueuedMessage?: string } = {},
 ): Promise<EnqueueResult> {
   const payload = def.payload.parse(rawPayload);
-  const operation = await createOperation(deps.prisma, def, payload, opts);
+  const hostId = await stageHost(def, payload, def.spec.stages[0], deps);
+  const operation = await createOperation(deps.prisma, def, payload, { ...opts, hostId });
   const generic = def as JobKind<unknown, unknown>;
   try {
     await addStageJob(deps.queues, deps.config, generic, operation, def.spec.stages[0], opts.jobOptions);

@@ -8,3 +8,4 @@ export * from './rollup';
 export * from './cancel';
 export * from './retry';
 export * from './repair';
+export * from './placement';

@@ -5,6 +5,7 @@ import type { StageSpec } from '../contracts/kinds';
 import { ConflictError } from '../errors';
 import type { Operation } from '../db';
 import { stageJobOptions, type JobKind } from '../queues/define';
+import { placedQueue } from './placement';
 
 export interface QueueProvider {
   get(name: string): Queue;
@@ -34,20 +35,26 @@ export function createQueueProvider(connection: Redis, prefix: string): QueuePro
   };
 }
 
+/** The BullMQ queue holding the job of the operation's current stage. */
+export function queueOf(queues: QueueProvider, op: Pick<Operation, 'queue' | 'hostId'>): Queue {
+  return queues.get(placedQueue(op.queue, op.hostId));
+}
+
 /**
  * Adds the BullMQ job that runs `stage` (and the rest of its queue segment) of an operation:
- * job name = kind, jobId = operation id on every queue, data = the operation's validated input.
+ * job name = kind, jobId = operation id on every queue, data = the operation's validated input,
+ * on the queue of the operation's host (`<queue>@<hostId>`, placement.ts).
  * A finished job of the same id left on that queue (an earlier run) is removed first.
  */
 export async function addStageJob(
   queues: QueueProvider,
   config: Config,
   def: JobKind<unknown, unknown>,
-  op: Pick<Operation, 'id' | 'input'>,
+  op: Pick<Operation, 'id' | 'input' | 'hostId'>,
   stage: StageSpec,
   extra: Omit<JobsOptions, 'jobId'> = {},
 ): Promise<Job> {
-  const queue = queues.get(stage.queue);
+  const queue = queues.get(placedQueue(stage.queue, op.hostId));
   await clearJob(queue, op.id);
   const startedAt = Date.now();
   const job = await queue.add(def.kind, op.input, {

@@ -2,7 +2,7 @@ import { ACTIVE_STATUSES } from '../contracts/operations';
 import { findJobKind } from '../queues';
 import type { LifecycleDeps } from './cancel';
 import { endWithoutWorker } from './end';
-import { removeIdleJob } from './queues';
+import { queueOf, removeIdleJob } from './queues';
 import { stageOf } from './stages';
 
 /** Operations whose worker stopped sending heartbeats (and that wait for no child): failed, retryable. */
@@ -44,7 +44,7 @@ export async function repairLostJobs(deps: LifecycleDeps, graceMs = LOST_JOB_GRA
   });
   const repaired: string[] = [];
   for (const op of queued) {
-    const job = await deps.queues.get(op.queue).getJob(op.id);
+    const job = await queueOf(deps.queues, op).getJob(op.id);
     const state = job ? await job.getState() : 'missing';
     if (ALIVE_STATES.has(state)) continue;
     const reason =
@@ -68,7 +68,7 @@ export async function expireOperations(deps: LifecycleDeps): Promise<string[]> {
   });
   const expired: string[] = [];
   for (const op of due) {
-    if (!(await removeIdleJob(deps.queues.get(op.queue), op.id))) continue;
+    if (!(await removeIdleJob(queueOf(deps.queues, op), op.id))) continue;
     const done = await endWithoutWorker(deps, op, 'expired', {
       message: 'Expired before a worker started it',
       code: 'EXPIRED',

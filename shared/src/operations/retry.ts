@@ -6,6 +6,7 @@ import { Prisma } from '../generated/prisma/client';
 import { findJobKind } from '../queues';
 import type { LifecycleDeps } from './cancel';
 import { publishOperationEvent } from './publish';
+import { placedQueue, stageHost } from './placement';
 import { addStageJob, clearJob } from './queues';
 import { appendLog, getOperation, isUniqueViolation } from './records';
 import { contractState, resumeStage } from './stages';
@@ -50,7 +51,10 @@ export async function retryOperation(
   const kept = first ? {} : ((op.checkpoint as Record<string, unknown> | null) ?? {});
   const checkpoint = { ...kept, _arkive: contract } as Prisma.InputJsonValue;
   // Old jobs first (see clearJob), so that nothing of the last run can act on the retried row.
-  for (const q of new Set(def.spec.stages.map((s) => s.queue))) await clearJob(deps.queues.get(q), id);
+  const hostId = await stageHost(def, op.input, stage, deps);
+  const physical = new Set(def.spec.stages.map((s) => placedQueue(s.queue, op.hostId)));
+  physical.add(placedQueue(stage.queue, hostId));
+  for (const q of physical) await clearJob(deps.queues.get(q), id);
   let updated: Operation;
   try {
     updated = await deps.prisma.operation.update({
@@ -58,6 +62,7 @@ export async function retryOperation(
       data: {
         status: 'queued',
         queue: stage.queue,
+        hostId,
         stage: stage.name,
         attempt: 0,
         error: null,

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Config } from '../config';
 import type { KindSpec, ScopeTypeName, StageSpec } from '../contracts/kinds';
 import type { EventType } from '../contracts/events';
-import type { Operation } from '../db';
+import type { Operation, PrismaClient } from '../db';
 
 export type { ScopeTypeName, StageSpec, KindSpec };
 
@@ -41,6 +41,14 @@ export interface JobKind<P = unknown, R = unknown> {
   exclusiveKey?(payload: P): string | undefined;
   /** BullMQ attempts/backoff of a stage's job; defaults to `attempts` and exponential `backoffMs`. */
   jobOptions?(config: Config, stage: StageSpec): StageJobOptions;
+  /**
+   * The host whose workers run `stage` (null: any host). Default: a run's host for run work, the
+   * enqueuing host for folder work, any host otherwise (see operations/placement.ts).
+   */
+  placement?(
+    payload: P,
+    env: { prisma: PrismaClient; config: Config; stage: StageSpec },
+  ): Promise<string | null>;
   /** Whether a retry can start at this retryFrom stage now (e.g. the file it needs still exists). Default: yes. */
   canResumeAt?(stage: StageSpec, env: StageEnv): Promise<boolean>;
   /**

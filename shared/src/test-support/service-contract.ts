@@ -9,6 +9,7 @@ import {
   createOperation,
   createQueueProvider,
   enqueueOperation,
+  queueOf,
   requestCancel,
   retryOperation,
   type QueueProvider,
@@ -257,8 +258,8 @@ export function describeServiceContract<P, R>(opts: ServiceContractOptions<P, R>
         // The row is the truth and is written first; BullMQ marks the job failed right after.
         const job = await waitFor(async () => {
           // The state first, then the job's fields (read together they could straddle the move).
-          if ((await queues.get(stage.queue).getJobState(operationId)) !== 'failed') return null;
-          return queues.get(stage.queue).getJob(operationId);
+          if ((await queueOf(queues, op).getJobState(operationId)) !== 'failed') return null;
+          return queueOf(queues, op).getJob(operationId);
         });
         expect(job.failedReason).toMatch(/Cancel/);
       });
@@ -290,7 +291,7 @@ export function describeServiceContract<P, R>(opts: ServiceContractOptions<P, R>
         }, 60000);
         const done = await requestCancel(deps(), operationId);
         expect(done.status).toBe('cancelled');
-        expect(await queues.get(waiting.queue).getJob(operationId)).toBeUndefined();
+        expect(await queueOf(queues, waiting).getJob(operationId)).toBeUndefined();
         expect(terminals(await eventsOf(done))).toEqual(['CANCELLED']);
         expect(await opts.capture(world, payload)).toEqual(before);
       });

@@ -6,6 +6,7 @@ import { errorCode, errorMessage, ShutdownError } from '../errors';
 import { EventPublisher } from '../events';
 import { createLogger, type Logger } from '../logger';
 import { endWithoutWorker } from '../operations/end';
+import { hostQueues } from '../operations/placement';
 import { bullPrefix, createQueueProvider } from '../operations/queues';
 import { isTerminal } from '../operations/records';
 import type { JobKind } from '../queues/define';
@@ -34,7 +35,8 @@ export interface BaseWorkerOptions {
  * operation `failed`; a job BullMQ fails by itself (stalled too often) does too.
  */
 export class BaseWorker {
-  readonly worker: Worker;
+  /** One BullMQ worker per physical queue: this host's `<queue>@<hostId>` and the shared `<queue>`. */
+  readonly workers: Worker[];
   private readonly env: WorkerEnv;
   private closing = false;
 
@@ -67,20 +69,28 @@ export class BaseWorker {
       cancelPollMs: opts.cancelPollMs ?? 500,
       faults: opts.faults,
     };
-    this.worker = new Worker(opts.queue, (job, token) => runJob(this.env, job, token), {
-      connection: opts.connection,
-      prefix: bullPrefix(opts.config.redisPrefix),
-      concurrency: opts.concurrency ?? declared ?? 1,
-      lockDuration: opts.lockDurationMs ?? 30000,
-      stalledInterval: opts.stalledIntervalMs ?? 30000,
-      maxStalledCount: 2,
-      autorun: false,
+    this.workers = hostQueues(opts.queue, opts.config.hostId).map((name) => {
+      const worker = new Worker(name, (job, token) => runJob(this.env, job, token), {
+        connection: opts.connection,
+        prefix: bullPrefix(opts.config.redisPrefix),
+        concurrency: opts.concurrency ?? declared ?? 1,
+        lockDuration: opts.lockDurationMs ?? 30000,
+        stalledInterval: opts.stalledIntervalMs ?? 30000,
+        maxStalledCount: 2,
+        autorun: false,
+      });
+      worker.on('error', (err) => logger.error({ err }, 'worker error'));
+      worker.on('failed', (job, err) => {
+        if (job)
+          void this.settleFailedJob(job, err).catch((e: unknown) => logger.warn({ err: e }, 'settle failed'));
+      });
+      return worker;
     });
-    this.worker.on('error', (err) => logger.error({ err }, 'worker error'));
-    this.worker.on('failed', (job, err) => {
-      if (job)
-        void this.settleFailedJob(job, err).catch((e: unknown) => logger.warn({ err: e }, 'settle failed'));
-    });
+  }
+
+  /** The physical queues this worker takes jobs from. */
+  get queueNames(): string[] {
+    return this.workers.map((w) => w.name);
   }
 
   /** Fails when a kind with a segment on this queue has no processor for it. */
@@ -94,11 +104,12 @@ export class BaseWorker {
   }
 
   start(): void {
-    void this.worker.run().catch((err: unknown) => this.env.logger.error({ err }, 'worker stopped'));
+    for (const w of this.workers)
+      void w.run().catch((err: unknown) => this.env.logger.error({ err }, 'worker stopped'));
   }
 
   async waitUntilReady(): Promise<void> {
-    await this.worker.waitUntilReady();
+    await Promise.all(this.workers.map((w) => w.waitUntilReady()));
   }
 
   /**
@@ -108,7 +119,7 @@ export class BaseWorker {
   async close(graceMs = this.opts.config.shutdownGraceSeconds * 1000): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    const closing = this.worker.close();
+    const closing = Promise.all(this.workers.map((w) => w.close()));
     const timer = setTimeout(() => {
       for (const ctrl of this.env.active.values()) ctrl.abort(new ShutdownError());
     }, graceMs);
@@ -126,7 +137,7 @@ export class BaseWorker {
    */
   private async settleFailedJob(job: Job, err: Error): Promise<void> {
     // Read the job back: a user retry right after the failure replaces it (same id, new job).
-    const current = await this.env.queues.get(this.opts.queue).getJob(String(job.id));
+    const current = await this.env.queues.get(job.queueName).getJob(String(job.id));
     if (!current || current.timestamp !== job.timestamp || (await current.getState()) !== 'failed') return;
     const op = await this.env.prisma.operation.findUnique({ where: { id: String(job.id) } });
     if (!op || isTerminal(op.status)) return;

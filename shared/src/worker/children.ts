@@ -2,7 +2,8 @@ import { WaitingChildrenError } from 'bullmq';
 import type { Operation } from '../db';
 import { createOperation } from '../operations/create';
 import { publishOperationEvent } from '../operations/publish';
-import { addStageJob } from '../operations/queues';
+import { stageHost } from '../operations/placement';
+import { addStageJob, queueOf } from '../operations/queues';
 import { isTerminal } from '../operations/records';
 import { retryOperation } from '../operations/retry';
 import { contractState } from '../operations/stages';
@@ -57,7 +58,9 @@ export async function runChildren<C>(
     const req = requests[i];
     const child = byKey.get(childKey(parent.id, key, i));
     if (!child) {
-      const created = await createOperation(env.prisma, req.def, req.def.payload.parse(req.payload), {
+      const payload = req.def.payload.parse(req.payload);
+      const created = await createOperation(env.prisma, req.def, payload, {
+        hostId: await stageHost(req.def, payload, req.def.spec.stages[0], env),
         parentId: parent.id,
         createdBy: parent.createdBy ?? undefined,
         dedupeKey: childKey(parent.id, key, i),
@@ -67,7 +70,7 @@ export async function runChildren<C>(
       await publishOperationEvent(env, created, 'ENQUEUED', `Queued ${req.def.kind} for ${parent.kind}`);
       linked++;
     } else if (!isTerminal(child.status)) {
-      const j = await env.queues.get(child.queue).getJob(child.id);
+      const j = await queueOf(env.queues, child).getJob(child.id);
       if (!j) {
         await addStageJob(env.queues, env.config, req.def as never, child, req.def.spec.stages[0], linkOpts);
         linked++;

@@ -3,6 +3,7 @@ import { overallPercent, type StageSpec } from '../contracts/kinds';
 import { errorMessage } from '../errors';
 import { endWithoutWorker } from '../operations/end';
 import { publishOperationEvent } from '../operations/publish';
+import { stageHost } from '../operations/placement';
 import { addStageJob } from '../operations/queues';
 import { appendLog } from '../operations/records';
 import { lifecycleDeps, type WorkerEnv } from './env';
@@ -31,11 +32,13 @@ export async function handOff(
     throw new UnrecoverableError('Cancelled by request');
   }
   const message = `Waiting for: ${next.label}`;
+  const hostId = await stageHost(ctx.def, row.input, next, env);
   const { count } = await env.prisma.operation.updateMany({
     where: { id, status: 'running', queue: env.queue },
     data: {
       status: 'queued',
       queue: next.queue,
+      hostId,
       stage: next.name,
       progressPercent: Math.max(ctx.report.currentPercent, overallPercent(ctx.def.spec, next.name, 0) ?? 0),
       currentOperation: message,
@@ -44,7 +47,7 @@ export async function handOff(
   if (count === 0) return { handedOff: next.name };
   for (let tries = 1; ; tries++) {
     try {
-      await addStageJob(env.queues, env.config, ctx.def as never, row, next);
+      await addStageJob(env.queues, env.config, ctx.def as never, { ...row, hostId }, next);
       break;
     } catch (err) {
       if (tries < 3) {

@@ -2,6 +2,7 @@ import { DelayedError, UnrecoverableError, WaitingChildrenError, type Job } from
 import { segmentOf, stageIndex, type StageSpec } from '../contracts/kinds';
 import type { Operation } from '../db';
 import { CancelledError, ShutdownError } from '../errors';
+import { placedQueue } from '../operations/placement';
 import { endWithoutWorker } from '../operations/end';
 import { appendLog, finishOperation, isTerminal, saveCheckpoint } from '../operations/records';
 import { publishOperationEvent } from '../operations/publish';
@@ -39,6 +40,11 @@ export async function runJob(env: WorkerEnv, job: Job, token: string | undefined
     // A stale re-run (e.g. a stalled job after the reaper ended it): never a second terminal event.
     if (op.status === 'succeeded') return op.result;
     throw new UnrecoverableError(`Operation already ${op.status}`);
+  }
+  if (op.queue === env.queue && job.queueName !== placedQueue(op.queue, op.hostId)) {
+    // A job left on another host's queue (the operation was placed elsewhere since): not ours to run.
+    env.logger.warn({ operationId: id, queue: job.queueName, hostId: op.hostId }, 'misplaced job skipped');
+    return { misplaced: job.queueName };
   }
   const reg = env.processors.get(job.name);
   if (!reg)

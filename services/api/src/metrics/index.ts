@@ -1,6 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { QUEUE_NAMES, TERMINAL_STATUSES } from '@arkive/shared';
+import { physicalQueues, QUEUE_NAMES, TERMINAL_STATUSES } from '@arkive/shared';
 import type { AppDeps } from '../deps';
 import { MAINTENANCE_QUEUE } from '../maintenance';
 import { requireAdmin } from '../auth/authenticate';
@@ -41,7 +41,10 @@ export function createMetrics(deps: AppDeps): ApiMetrics {
     labelNames: ['queue', 'state'],
     registers: [registry],
     async collect() {
-      for (const name of [...QUEUE_NAMES, MAINTENANCE_QUEUE]) {
+      // Every host's queues (`<queue>@<hostId>`) and the shared ones.
+      const hosts = await deps.prisma.host.findMany({ select: { id: true } });
+      const ids = [deps.config.hostId, ...hosts.map((h) => h.id)];
+      for (const name of [...physicalQueues(QUEUE_NAMES, ids), MAINTENANCE_QUEUE]) {
         const counts = await deps.queues.get(name).getJobCounts(...JOB_STATES);
         for (const state of JOB_STATES) this.set({ queue: name, state }, counts[state] ?? 0);
       }

@@ -11,6 +11,7 @@ import { authRoutes } from './auth';
 import { userRoutes } from './users';
 import { runRoutes } from './runs';
 import { cronRoutes } from './cron';
+import { listHosts } from './hosts/list';
 
 /** The whole public route table. Each area adds its routes here (one file per route). */
 export const routes: RouteDef[] = [
@@ -26,4 +27,6 @@ export const routes: RouteDef[] = [
   ...userRoutes,
   ...runRoutes,
   ...cronRoutes,
+  // Hosts (issue 14)
+  listHosts,
 ];

@@ -24,6 +24,8 @@ export const createRun = defineRoute({
         data: {
           id: body.runid,
           createdBy: user!.username,
+          // Created in this API host's RUNS_ROOT, so placed on this host.
+          hostId: deps.config.hostId,
           members: { create: { userId: user!.id, role: 'owner' } },
         },
       });

@@ -37,5 +37,6 @@ export async function presentRun(
     exists,
     lock,
     channel: channels.runArchive(run.id),
+    host_id: run.hostId,
   };
 }

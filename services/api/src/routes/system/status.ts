@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { diskSpace, folderArchiveSpec } from '@arkive/shared';
+import { diskSpace, folderArchiveSpec, placedQueue } from '@arkive/shared';
 import { FOLDER_JOB_KIND } from '../jobs/folder-jobs';
 
 const COPY_QUEUE = folderArchiveSpec.stages[0].queue;
@@ -107,11 +107,15 @@ export const systemStatus = defineRoute({
 });
 
 async function workersOnline(
-  deps: { queues: { get(name: string): { getWorkersCount(): Promise<number> } } },
+  deps: {
+    config: { hostId: string };
+    queues: { get(name: string): { getWorkersCount(): Promise<number> } };
+  },
   queue: string,
 ): Promise<boolean | null> {
   try {
-    return (await deps.queues.get(queue).getWorkersCount()) > 0;
+    // This host's workers listen on its own queue (and on the shared one).
+    return (await deps.queues.get(placedQueue(queue, deps.config.hostId)).getWorkersCount()) > 0;
   } catch {
     return null;
   }

@@ -192,7 +192,8 @@ test('POST archives queues a snapshot (202), shows it as the active operation an
   });
   const events = await replayEvents(api.world.redis, api.world.prefix, `${runid}:archive`);
   expect(events.map((e) => e.type)).toEqual(['ENQUEUED']);
-  const job = await api.deps.queues.get('compress').getJob(res.body.operationId);
+  // Run work waits on its host's queue (placement.ts): compress@<the run's host>.
+  const job = await api.deps.queues.get(`compress@${api.world.config.hostId}`).getJob(res.body.operationId);
   expect(job?.name).toBe('run-snapshot');
 
   const list = await as(request(app).get(`/api/runs/${runid}/archives`)).expect(200);

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { effectiveHostStatus, HOST_STATUSES } from '@arkive/shared';
+import { defineRoute } from '../../http/route';
+
+export const hostSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  region: z.string(),
+  status: z.enum(HOST_STATUSES),
+  /** The host's RUNS_ROOT (administrators only; null for others). */
+  runs_root: z.string().nullable(),
+  free_bytes: z.number().nullable(),
+  total_bytes: z.number().nullable(),
+  version: z.string().nullable(),
+  last_heartbeat_at: z.string(),
+  started_at: z.string(),
+  /** Runs placed on the host. */
+  runs: z.number().int(),
+});
+
+/** Every host that ever ran workers, with its live status (online while it heartbeats). */
+export const listHosts = defineRoute({
+  method: 'get',
+  path: '/api/hosts',
+  summary: 'Hosts: status (online / offline / draining / off), region, free space, runs placed on each',
+  tags: ['hosts'],
+  access: { kind: 'user' },
+  response: z.object({ items: z.array(hostSchema) }),
+  async handler({ deps, user }) {
+    const [hosts, counts] = await Promise.all([
+      deps.prisma.host.findMany({ orderBy: { id: 'asc' } }),
+      deps.prisma.run.groupBy({ by: ['hostId'], _count: { _all: true } }),
+    ]);
+    const runs = new Map(counts.map((c) => [c.hostId, c._count._all]));
+    const now = Date.now();
+    return {
+      items: hosts.map((h) => ({
+        id: h.id,
+        name: h.name,
+        region: h.region,
+        status: effectiveHostStatus(h, deps.config, now),
+        runs_root: user!.isAdmin ? h.runsRoot : null,
+        free_bytes: h.freeBytes === null ? null : Number(h.freeBytes),
+        total_bytes: h.totalBytes === null ? null : Number(h.totalBytes),
+        version: h.version,
+        last_heartbeat_at: h.lastHeartbeatAt.toISOString(),
+        started_at: h.startedAt.toISOString(),
+        runs: runs.get(h.id) ?? 0,
+      })),
+    };
+  },
+});
