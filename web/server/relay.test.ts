@@ -262,3 +262,54 @@ test('an access change published by the API takes effect on open sockets at once
   expect(onRun.map((e) => e.message)).toEqual(['event 1']);
   expect(onOps.map((e) => e.message)).not.toContain('r4-removed');
 });
+
+/**
+ * Several web replicas behind one address: each relays from Redis by itself (its own subscriber
+ * per channel), so a client on either replica gets every event once, and an access change
+ * published once acts on both. (Why no socket.io Redis adapter: README, Live events.)
+ */
+test('two web replicas relay the same channel to their own clients, once each, and both act on an access change', async () => {
+  const second = await createWebServer({
+    config: world.config,
+    port: 0,
+    verifySession: async (token) => USERS[token],
+    access,
+  });
+  await second.listen();
+  try {
+    members.set(1, new Set(['run1', 'run5']));
+    const onFirst = client('alice');
+    const onSecond: Client = connect(`http://127.0.0.1:${second.port}`, {
+      transports: ['websocket'],
+      forceNew: true,
+      reconnection: false,
+      extraHeaders: { cookie: 'arkive_session=alice' },
+    });
+    clients.push(onSecond);
+    await Promise.all([connected(onFirst), connected(onSecond)]);
+    const got1 = collect(onFirst, 'run5:archive');
+    const got2 = collect(onSecond, 'run5:archive');
+    expect(await join(onFirst, 'run5:archive')).toMatchObject({ ok: true });
+    expect(await join(onSecond, 'run5:archive')).toMatchObject({ ok: true });
+    for (let i = 1; i <= 20; i++) await publish('run5:archive', i);
+    await until(() => got1.length === 20 && got2.length === 20);
+    await new Promise((r) => setTimeout(r, 150)); // nothing arrives twice
+    const expected = Array.from({ length: 20 }, (_, i) => `event ${i + 1}`);
+    expect(got1.map((e) => e.message)).toEqual(expected);
+    expect(got2.map((e) => e.message)).toEqual(expected);
+
+    const revoked = Promise.all(
+      [onFirst, onSecond].map(
+        (c) => new Promise<{ channel: string }>((resolve) => c.once('revoked', resolve)),
+      ),
+    );
+    members.set(1, new Set(['run1']));
+    await publishAccessChange(world.redis, world.prefix, { userId: 1, kind: 'membership', runId: 'run5' });
+    expect((await revoked).map((r) => r.channel)).toEqual(['run5:archive', 'run5:archive']);
+    await publish('run5:archive', 21);
+    await new Promise((r) => setTimeout(r, 200));
+    expect([got1.length, got2.length]).toEqual([20, 20]);
+  } finally {
+    await second.close();
+  }
+});
