@@ -11,6 +11,31 @@ export const runLockSchema = z.object({
   redisLocks: z.array(z.string()),
 });
 
+/** A run's health, computed from the disk, Redis and the archive records on every read. */
+export const runHealthSchema = z.object({
+  /** The run's directory does not exist under RUNS_ROOT: snapshots and restores are refused. */
+  missing: z.boolean(),
+  /** Bytes and files of the run, archives/ excluded (null when the directory is missing). */
+  sizeBytes: z.number().nullable(),
+  fileCount: z.number().nullable(),
+  /** Lock files (`*.nodb.lock`, path relative to the run) with the time each was written. */
+  lockFiles: z.array(z.object({ path: z.string(), since: z.string().nullable() })),
+  /** Set fields of the run's Redis lock hash `<runid>:locks` and their values. */
+  redisLocks: z.array(z.object({ field: z.string(), value: z.string() })),
+  /** The newest snapshot (kind `snapshot`) of the run. */
+  lastSnapshot: z.object({ name: z.string(), createdAt: z.string() }).nullable(),
+  /** ZIP archives under archives/ and their total size. */
+  archiveCount: z.number(),
+  archiveBytes: z.number(),
+  /** Everything under archives/ on disk (partial files included). */
+  archivesDiskBytes: z.number(),
+  /** Free space on the filesystem holding RUNS_ROOT. */
+  diskFreeBytes: z.number().nullable(),
+  /** Why a snapshot cannot start now (directory missing, run locked); null when it can. */
+  snapshotBlockedReason: z.string().nullable(),
+});
+export type RunHealth = z.infer<typeof runHealthSchema>;
+
 export const runSchema = z.object({
   runid: z.string(),
   /** The role you act with (admins: owner). */
@@ -22,6 +47,8 @@ export const runSchema = z.object({
   exists: z.boolean(),
   /** Null only when the list was asked for `lock=false` (lock files are found by walking the run's tree). */
   lock: runLockSchema.nullable(),
+  /** Null only when the list was asked for `lock=false`. */
+  health: runHealthSchema.nullable(),
   /** The run's live channel for snapshots and restores (join it for events of every operation on the run). */
   channel: z.string(),
 });

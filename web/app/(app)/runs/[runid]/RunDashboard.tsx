@@ -8,7 +8,6 @@ import {
   type ArchiveItem,
   type ArkiveEvent,
   type RunArchives,
-  type RunView,
 } from '@arkive/shared/contracts';
 import { api, ApiError, errorMessage } from '@/lib/api';
 import { formatBytes, formatTime } from '@/lib/format';
@@ -18,6 +17,8 @@ import { stageLabel } from '@/lib/operations';
 import { EventLog, type LogLine } from '@/components/EventLog';
 import { Empty, ErrorBanner, Field, Loading, Modal, PageHeader, ProgressBar } from '@/components/ui';
 import { CopyHash } from '@/components/CopyHash';
+import { RunHealthPanel } from '@/components/RunHealth';
+import { useRun } from './run-context';
 
 export type ArchiveRow = ArchiveItem;
 type ActiveOp = Pick<ActiveOperation, 'id'> & Partial<ActiveOperation>;
@@ -31,10 +32,11 @@ function percentOf(e: ArkiveEvent): number | undefined {
 
 export function RunDashboard({ runid }: { runid: string }) {
   const me = useMe();
+  const { run, reload: reloadRun } = useRun();
   const base = `/api/runs/${encodeURIComponent(runid)}`;
   const [archives, setArchives] = useState<ArchiveRow[] | null>(null);
-  const [role, setRole] = useState<string | undefined>();
-  const [channel, setChannel] = useState<string | undefined>();
+  const role = run.role;
+  const [channel, setChannel] = useState<string | undefined>(run.channel);
   const [active, setActive] = useState<ActiveOp | null>(null);
   const [trackedOp, setTrackedOp] = useState<string | null>(null);
   const trackedRef = useRef<string | null>(null);
@@ -60,10 +62,7 @@ export function RunDashboard({ runid }: { runid: string }) {
   /** Postgres is the truth: the archive list and the active operation come from the API. */
   const load = useCallback(async () => {
     try {
-      const [list, run] = await Promise.all([
-        api<RunArchives>(`${base}/archives`),
-        api<RunView>(base).catch(() => undefined),
-      ]);
+      const [list] = await Promise.all([api<RunArchives>(`${base}/archives`), reloadRun()]);
       setArchives(list.items);
       const op = list.activeOperation;
       setActive(op);
@@ -72,13 +71,12 @@ export function RunDashboard({ runid }: { runid: string }) {
         setPercent(op.progressPercent ?? undefined);
         setFinished(null);
       }
-      setRole(run?.role);
-      setChannel(op?.channel ?? run?.channel);
+      if (op?.channel) setChannel(op.channel);
     } catch (err) {
       setError(errorMessage(err));
       setArchives((a) => a ?? []);
     }
-  }, [base, track]);
+  }, [base, track, reloadRun]);
   useEffect(() => {
     void load();
   }, [load]);
@@ -130,6 +128,8 @@ export function RunDashboard({ runid }: { runid: string }) {
 
   const canWrite = me.isAdmin || (role !== undefined && WRITE_ROLES.has(role));
   const busy = active !== null || submitting;
+  const health = run.health;
+  const blocked = health?.snapshotBlockedReason ?? (run.exists ? null : 'The run directory is missing.');
 
   const createArchive = async (e: React.FormEvent) => {
     e.preventDefault();
@@ -194,6 +194,7 @@ export function RunDashboard({ runid }: { runid: string }) {
       </nav>
       <PageHeader title={`Archives of ${runid}`} />
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      {health && <RunHealthPanel runid={runid} health={health} />}
 
       {canWrite && (
         <form
@@ -213,9 +214,19 @@ export function RunDashboard({ runid }: { runid: string }) {
               />
             </Field>
           </div>
-          <button type="submit" className="btn-primary" disabled={busy}>
+          <button
+            type="submit"
+            className="btn-primary"
+            disabled={busy || blocked !== null}
+            aria-describedby={blocked ? 'snapshot-blocked' : undefined}
+          >
             Create archive
           </button>
+          {blocked && (
+            <p id="snapshot-blocked" className="w-full text-sm text-red-800">
+              Snapshot unavailable: {blocked}
+            </p>
+          )}
         </form>
       )}
 
