@@ -127,3 +127,49 @@ export const jobSchema = z.object({
   channel: z.string(),
 });
 export type JobView = z.infer<typeof jobSchema>;
+
+/** A run's archive retention (GET/PUT /api/runs/:runid/retention). */
+export const retentionPolicySchema = z.object({
+  /** Keep the newest N snapshots (0 = no count limit). */
+  keepLast: z.number().int().min(0),
+  /** Keep snapshots newer than D days (0 = no age limit; with keepLast 0 too, every snapshot stays). */
+  keepDays: z.number().int().min(0),
+  /** Pre-restore snapshots are deleted after D days (0 = kept for ever). */
+  preRestoreDays: z.number().int().min(0),
+});
+export type RetentionPolicy = z.infer<typeof retentionPolicySchema>;
+
+export const archiveDeletionSchema = z.object({
+  name: z.string(),
+  kind: z.string(),
+  size: z.number(),
+  /** `user` or `retention`. */
+  reason: z.string(),
+  /** The username, or the rule that let it go. */
+  detail: z.string(),
+  deletedAt: z.string(),
+});
+export type ArchiveDeletionView = z.infer<typeof archiveDeletionSchema>;
+
+export const runRetentionSchema = z.object({
+  /** What the run follows now. */
+  policy: retentionPolicySchema,
+  /** The run's own values (null: the default applies). */
+  overrides: z.object({
+    keepLast: z.number().int().nullable(),
+    keepDays: z.number().int().nullable(),
+    preRestoreDays: z.number().int().nullable(),
+  }),
+  /** The deployment defaults (RETENTION_KEEP_LAST, RETENTION_KEEP_DAYS, RETENTION_PRE_RESTORE_DAYS). */
+  defaults: retentionPolicySchema,
+  /** The policy in words. */
+  description: z.string(),
+  /** The newest deletions of the run's archives, by people and by retention. */
+  recentDeletions: z.array(archiveDeletionSchema),
+});
+export type RunRetentionView = z.infer<typeof runRetentionSchema>;
+
+export const retentionRunSchema = z.object({
+  deleted: z.array(z.object({ name: z.string(), kind: z.string(), size: z.number(), rule: z.string() })),
+  skipped: z.string().nullable(),
+});
