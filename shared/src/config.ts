@@ -107,6 +107,10 @@ const envSchema = z.object({
   COMPRESSION_SIZE_ESTIMATE_RATIO: z.coerce.number().nonnegative().default(0.7),
   DISK_CHECK_INTERVAL_SECONDS: z.coerce.number().positive().default(60),
   FOLDER_SCAN_CACHE_SECONDS: z.coerce.number().nonnegative().default(300),
+  // --- runux: archive retention (defaults of every run without its own policy) ---
+  RETENTION_KEEP_LAST: z.coerce.number().int().min(0).default(0),
+  RETENTION_KEEP_DAYS: z.coerce.number().int().min(0).default(0),
+  RETENTION_PRE_RESTORE_DAYS: z.coerce.number().int().min(0).default(30),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -178,6 +182,12 @@ export interface Config {
     diskCheckIntervalSeconds: number;
     scanCacheSeconds: number;
   };
+  /**
+   * Archive retention defaults (a run's own policy overrides each): keep the newest `keepLast`
+   * snapshots and/or those newer than `keepDays` days (0 = no such limit; both 0 = keep every
+   * snapshot); pre-restore snapshots older than `preRestoreDays` days go (0 = kept for ever).
+   */
+  retention: { keepLast: number; keepDays: number; preRestoreDays: number };
 }
 
 export class ConfigError extends Error {
@@ -269,6 +279,11 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       compressionSizeEstimateRatio: e.COMPRESSION_SIZE_ESTIMATE_RATIO,
       diskCheckIntervalSeconds: e.DISK_CHECK_INTERVAL_SECONDS,
       scanCacheSeconds: e.FOLDER_SCAN_CACHE_SECONDS,
+    },
+    retention: {
+      keepLast: e.RETENTION_KEEP_LAST,
+      keepDays: e.RETENTION_KEEP_DAYS,
+      preRestoreDays: e.RETENTION_PRE_RESTORE_DAYS,
     },
   };
 }

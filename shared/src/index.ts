@@ -22,3 +22,4 @@ export * from './tools';
 export * from './hash';
 export * from './archive-records';
 export * from './hosts';
+export * from './run-health';

@@ -197,11 +197,59 @@ export function Field({
   );
 }
 
+/** Sets the browser tab's title to "<page> · Arkive" while the page is shown. */
+export function usePageTitle(title: string): void {
+  useEffect(() => {
+    document.title = title ? `${title} · Arkive` : 'Arkive';
+  }, [title]);
+}
+
 export function PageHeader({ title, children }: { title: string; children?: React.ReactNode }) {
+  usePageTitle(title);
   return (
     <div className="mb-6 flex flex-wrap items-center justify-between gap-3">
-      <h1 className="text-2xl font-semibold">{title}</h1>
+      <h1 className="text-2xl font-semibold" tabIndex={-1}>
+        {title}
+      </h1>
       <div className="flex flex-wrap gap-2">{children}</div>
     </div>
+  );
+}
+
+/**
+ * The one confirmation of the app for destructive actions: a modal naming what will happen, a
+ * red button that says what it does, and Cancel (the same secondary button everywhere).
+ */
+export function ConfirmDialog({
+  title,
+  children,
+  confirmLabel,
+  cancelLabel = 'Cancel',
+  onConfirm,
+  onCancel,
+  disabled = false,
+}: {
+  title: string;
+  children: React.ReactNode;
+  confirmLabel: string;
+  cancelLabel?: string;
+  onConfirm: () => void;
+  onCancel: () => void;
+  disabled?: boolean;
+}) {
+  return (
+    <Modal title={title} onClose={onCancel} describedBy="confirm-desc">
+      <div id="confirm-desc" className="space-y-2 text-sm text-slate-700">
+        {children}
+      </div>
+      <div className="mt-6 flex flex-wrap justify-end gap-2">
+        <button type="button" className="btn-secondary" onClick={onCancel}>
+          {cancelLabel}
+        </button>
+        <button type="button" className="btn-danger" disabled={disabled} onClick={onConfirm}>
+          {confirmLabel}
+        </button>
+      </div>
+    </Modal>
   );
 }

@@ -29,3 +29,35 @@ export function formatDuration(startIso?: string | null, endIso?: string | null)
   s -= m * 60;
   return h ? `${h}h ${m}m ${s}s` : m ? `${m}m ${s}s` : `${s}s`;
 }
+
+/** "5 min ago", "3 h ago", "2 days ago" for a past time (relative to `now`). */
+export function formatAge(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) return '—';
+  const t = new Date(iso).getTime();
+  if (Number.isNaN(t)) return '—';
+  const s = Math.max(0, Math.round((now - t) / 1000));
+  if (s < 60) return 'just now';
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  const d = Math.floor(s / 86400);
+  return d === 1 ? '1 day ago' : `${d} days ago`;
+}
+
+/** Exact bytes with thousands separators, for a hover title next to a human size. */
+export function exactBytes(n: number | null | undefined): string | undefined {
+  return n === null || n === undefined || !Number.isFinite(n)
+    ? undefined
+    : `${n.toLocaleString('en-US')} bytes`;
+}
+
+/** "1m 05s", "2h 03m" for a number of seconds. */
+export function formatSeconds(total: number | null | undefined): string {
+  if (total === null || total === undefined || !Number.isFinite(total)) return '—';
+  let s = Math.max(0, Math.round(total));
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  const pad = (v: number) => String(v).padStart(2, '0');
+  return h ? `${h}h ${pad(m)}m` : m ? `${m}m ${pad(s)}s` : `${s}s`;
+}

@@ -9,6 +9,7 @@ import {
   repairLostJobs,
 } from '@arkive/shared';
 import type { AppDeps } from './deps';
+import { applyRetentionEverywhere } from './retention/apply';
 
 /**
  * Periodic duties ("cron"): run every minute inside the system by a BullMQ repeatable job on the
@@ -60,6 +61,7 @@ registerMaintenanceDuty('repair-lost-jobs', async (deps) => ({ repaired: await r
 registerMaintenanceDuty('mark-offline-hosts', async (deps) => ({
   offline: await markOfflineHosts(deps.prisma, deps.config),
 }));
+registerMaintenanceDuty('apply-retention', (deps) => applyRetentionEverywhere(deps));
 // Revoked session ids and login-failure counters live in Redis with a TTL equal to their
 // lifetime, and signed links are stateless: nothing of theirs needs purging here.
 

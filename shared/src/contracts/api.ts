@@ -11,6 +11,31 @@ export const runLockSchema = z.object({
   redisLocks: z.array(z.string()),
 });
 
+/** A run's health, computed from the disk, Redis and the archive records on every read. */
+export const runHealthSchema = z.object({
+  /** The run's directory does not exist under RUNS_ROOT: snapshots and restores are refused. */
+  missing: z.boolean(),
+  /** Bytes and files of the run, archives/ excluded (null when the directory is missing). */
+  sizeBytes: z.number().nullable(),
+  fileCount: z.number().nullable(),
+  /** Lock files (`*.nodb.lock`, path relative to the run) with the time each was written. */
+  lockFiles: z.array(z.object({ path: z.string(), since: z.string().nullable() })),
+  /** Set fields of the run's Redis lock hash `<runid>:locks` and their values. */
+  redisLocks: z.array(z.object({ field: z.string(), value: z.string() })),
+  /** The newest snapshot (kind `snapshot`) of the run. */
+  lastSnapshot: z.object({ name: z.string(), createdAt: z.string() }).nullable(),
+  /** ZIP archives under archives/ and their total size. */
+  archiveCount: z.number(),
+  archiveBytes: z.number(),
+  /** Everything under archives/ on disk (partial files included). */
+  archivesDiskBytes: z.number(),
+  /** Free space on the filesystem holding RUNS_ROOT. */
+  diskFreeBytes: z.number().nullable(),
+  /** Why a snapshot cannot start now (directory missing, run locked); null when it can. */
+  snapshotBlockedReason: z.string().nullable(),
+});
+export type RunHealth = z.infer<typeof runHealthSchema>;
+
 export const runSchema = z.object({
   runid: z.string(),
   /** The role you act with (admins: owner). */
@@ -22,6 +47,8 @@ export const runSchema = z.object({
   exists: z.boolean(),
   /** Null only when the list was asked for `lock=false` (lock files are found by walking the run's tree). */
   lock: runLockSchema.nullable(),
+  /** Null only when the list was asked for `lock=false`. */
+  health: runHealthSchema.nullable(),
   /** The run's live channel for snapshots and restores (join it for events of every operation on the run). */
   channel: z.string(),
   /** The host whose RUNS_ROOT holds the run (its work runs on that host's workers). */
@@ -102,3 +129,49 @@ export const jobSchema = z.object({
   channel: z.string(),
 });
 export type JobView = z.infer<typeof jobSchema>;
+
+/** A run's archive retention (GET/PUT /api/runs/:runid/retention). */
+export const retentionPolicySchema = z.object({
+  /** Keep the newest N snapshots (0 = no count limit). */
+  keepLast: z.number().int().min(0),
+  /** Keep snapshots newer than D days (0 = no age limit; with keepLast 0 too, every snapshot stays). */
+  keepDays: z.number().int().min(0),
+  /** Pre-restore snapshots are deleted after D days (0 = kept for ever). */
+  preRestoreDays: z.number().int().min(0),
+});
+export type RetentionPolicy = z.infer<typeof retentionPolicySchema>;
+
+export const archiveDeletionSchema = z.object({
+  name: z.string(),
+  kind: z.string(),
+  size: z.number(),
+  /** `user` or `retention`. */
+  reason: z.string(),
+  /** The username, or the rule that let it go. */
+  detail: z.string(),
+  deletedAt: z.string(),
+});
+export type ArchiveDeletionView = z.infer<typeof archiveDeletionSchema>;
+
+export const runRetentionSchema = z.object({
+  /** What the run follows now. */
+  policy: retentionPolicySchema,
+  /** The run's own values (null: the default applies). */
+  overrides: z.object({
+    keepLast: z.number().int().nullable(),
+    keepDays: z.number().int().nullable(),
+    preRestoreDays: z.number().int().nullable(),
+  }),
+  /** The deployment defaults (RETENTION_KEEP_LAST, RETENTION_KEEP_DAYS, RETENTION_PRE_RESTORE_DAYS). */
+  defaults: retentionPolicySchema,
+  /** The policy in words. */
+  description: z.string(),
+  /** The newest deletions of the run's archives, by people and by retention. */
+  recentDeletions: z.array(archiveDeletionSchema),
+});
+export type RunRetentionView = z.infer<typeof runRetentionSchema>;
+
+export const retentionRunSchema = z.object({
+  deleted: z.array(z.object({ name: z.string(), kind: z.string(), size: z.number(), rule: z.string() })),
+  skipped: z.string().nullable(),
+});

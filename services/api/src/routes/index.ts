@@ -12,6 +12,8 @@ import { userRoutes } from './users';
 import { runRoutes } from './runs';
 import { cronRoutes } from './cron';
 import { listHosts } from './hosts/list';
+// --- runux: archive retention ---
+import { runRetentionRoutes } from './runs/retention';
 
 /** The whole public route table. Each area adds its routes here (one file per route). */
 export const routes: RouteDef[] = [
@@ -29,4 +31,6 @@ export const routes: RouteDef[] = [
   ...cronRoutes,
   // Hosts (issue 14)
   listHosts,
+  // --- runux: archive retention ---
+  ...runRetentionRoutes,
 ];

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { channels, isValidRunId, runExists, runLockStatus, runPath, type Run } from '@arkive/shared';
 import { runRoleSchema } from '@arkive/shared/contracts';
 import type { AppDeps } from '../../deps';
+import { runHealth } from './health';
 
 export const runIdSchema = z
   .string()
@@ -28,6 +29,7 @@ export async function presentRun(
           run.id,
         )
       : { locked: false, lockFiles: [], redisLocks: [] };
+  const health = withLock ? await runHealth(deps, run.id, exists) : null;
   return {
     runid: run.id,
     role: isAdmin ? ('owner' as const) : memberRole!,
@@ -36,6 +38,7 @@ export async function presentRun(
     createdBy: run.createdBy,
     exists,
     lock,
+    health,
     channel: channels.runArchive(run.id),
     host_id: run.hostId,
   };

@@ -8,16 +8,19 @@ import {
   type ArchiveItem,
   type ArkiveEvent,
   type RunArchives,
-  type RunView,
 } from '@arkive/shared/contracts';
 import { api, ApiError, errorMessage } from '@/lib/api';
-import { formatBytes, formatTime } from '@/lib/format';
+import { formatTime } from '@/lib/format';
 import { useMe } from '@/lib/session';
 import { useChannel } from '@/lib/socket';
 import { stageLabel } from '@/lib/operations';
 import { EventLog, type LogLine } from '@/components/EventLog';
-import { Empty, ErrorBanner, Field, Loading, Modal, PageHeader, ProgressBar } from '@/components/ui';
+import { ConfirmDialog, Empty, ErrorBanner, Field, Loading, PageHeader, ProgressBar } from '@/components/ui';
+import { Bytes } from '@/components/Bytes';
+import { RetentionPanel } from './RetentionPanel';
 import { CopyHash } from '@/components/CopyHash';
+import { RunHealthPanel } from '@/components/RunHealth';
+import { useRun } from './run-context';
 
 export type ArchiveRow = ArchiveItem;
 type ActiveOp = Pick<ActiveOperation, 'id'> & Partial<ActiveOperation>;
@@ -31,10 +34,11 @@ function percentOf(e: ArkiveEvent): number | undefined {
 
 export function RunDashboard({ runid }: { runid: string }) {
   const me = useMe();
+  const { run, reload: reloadRun } = useRun();
   const base = `/api/runs/${encodeURIComponent(runid)}`;
   const [archives, setArchives] = useState<ArchiveRow[] | null>(null);
-  const [role, setRole] = useState<string | undefined>();
-  const [channel, setChannel] = useState<string | undefined>();
+  const role = run.role;
+  const [channel, setChannel] = useState<string | undefined>(run.channel);
   const [active, setActive] = useState<ActiveOp | null>(null);
   const [trackedOp, setTrackedOp] = useState<string | null>(null);
   const trackedRef = useRef<string | null>(null);
@@ -56,14 +60,18 @@ export function RunDashboard({ runid }: { runid: string }) {
     setConfirming({ archive, empty });
   };
   const [submitting, setSubmitting] = useState(false);
+  const [deleting, setDeleting] = useState<ArchiveRow | null>(null);
+  const [listVersion, setListVersion] = useState(0);
+  const [preRestoreDays, setPreRestoreDays] = useState<number | null>(null);
+  const expiry = (a: ArchiveRow) =>
+    preRestoreDays
+      ? formatTime(new Date(new Date(a.createdAt).getTime() + preRestoreDays * 86_400_000).toISOString())
+      : null;
 
   /** Postgres is the truth: the archive list and the active operation come from the API. */
   const load = useCallback(async () => {
     try {
-      const [list, run] = await Promise.all([
-        api<RunArchives>(`${base}/archives`),
-        api<RunView>(base).catch(() => undefined),
-      ]);
+      const [list] = await Promise.all([api<RunArchives>(`${base}/archives`), reloadRun()]);
       setArchives(list.items);
       const op = list.activeOperation;
       setActive(op);
@@ -72,13 +80,12 @@ export function RunDashboard({ runid }: { runid: string }) {
         setPercent(op.progressPercent ?? undefined);
         setFinished(null);
       }
-      setRole(run?.role);
-      setChannel(op?.channel ?? run?.channel);
+      if (op?.channel) setChannel(op.channel);
     } catch (err) {
       setError(errorMessage(err));
       setArchives((a) => a ?? []);
     }
-  }, [base, track]);
+  }, [base, track, reloadRun]);
   useEffect(() => {
     void load();
   }, [load]);
@@ -130,6 +137,8 @@ export function RunDashboard({ runid }: { runid: string }) {
 
   const canWrite = me.isAdmin || (role !== undefined && WRITE_ROLES.has(role));
   const busy = active !== null || submitting;
+  const health = run.health;
+  const blocked = health?.snapshotBlockedReason ?? (run.exists ? null : 'The run directory is missing.');
 
   const createArchive = async (e: React.FormEvent) => {
     e.preventDefault();
@@ -184,6 +193,55 @@ export function RunDashboard({ runid }: { runid: string }) {
     }
   };
 
+  const isOwner = me.isAdmin || role === 'owner';
+  const deleteArchive = async (a: ArchiveRow) => {
+    setDeleting(null);
+    setError(null);
+    try {
+      await api(`${base}/archives/${encodeURIComponent(a.name)}`, { method: 'DELETE' });
+      await load();
+      setListVersion((v) => v + 1);
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      // The row and its buttons are gone: focus the list's heading, not the page's start.
+      document.getElementById('archives-title')?.focus();
+    }
+  };
+  const actions = (a: ArchiveRow) => (
+    <div className="flex flex-wrap justify-end gap-2">
+      <a
+        className="btn-secondary"
+        href={a.downloadUrl ?? `${base}/archives/${encodeURIComponent(a.name)}/download`}
+        download
+      >
+        Download<span className="sr-only"> {a.name}</span>
+      </a>
+      {canWrite && (
+        <button
+          type="button"
+          className="btn-danger"
+          disabled={busy || !run.exists}
+          onClick={() => confirm(a, a.fileCount === 0)}
+        >
+          Restore<span className="sr-only"> {a.name}</span>
+        </button>
+      )}
+      {isOwner && a.downloadable && (
+        <button
+          type="button"
+          className="btn-secondary text-red-700"
+          disabled={busy}
+          onClick={() => setDeleting(a)}
+        >
+          Delete<span className="sr-only"> {a.name}</span>
+        </button>
+      )}
+    </div>
+  );
+  /** The API's words for an archive's kind: snapshot, pre-restore, pre-migration. */
+  const kindLabel = (k: string) => k;
+
   return (
     <>
       <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500">
@@ -194,6 +252,7 @@ export function RunDashboard({ runid }: { runid: string }) {
       </nav>
       <PageHeader title={`Archives of ${runid}`} />
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      {health && <RunHealthPanel runid={runid} health={health} />}
 
       {canWrite && (
         <form
@@ -213,9 +272,19 @@ export function RunDashboard({ runid }: { runid: string }) {
               />
             </Field>
           </div>
-          <button type="submit" className="btn-primary" disabled={busy}>
+          <button
+            type="submit"
+            className="btn-primary"
+            disabled={busy || blocked !== null}
+            aria-describedby={blocked ? 'snapshot-blocked' : undefined}
+          >
             Create archive
           </button>
+          {blocked && (
+            <p id="snapshot-blocked" className="w-full text-sm text-red-800">
+              Snapshot unavailable: {blocked}
+            </p>
+          )}
         </form>
       )}
 
@@ -292,121 +361,134 @@ export function RunDashboard({ runid }: { runid: string }) {
               : 'A collaborator or owner can create one.'}
           </Empty>
         ) : (
-          <div className="card overflow-x-auto p-0">
-            <table className="data-table">
-              <caption className="sr-only">Archives of run {runid}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Archive</th>
-                  <th scope="col">Size</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">SHA-256</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {archives.map((a) => (
-                  <tr key={a.name}>
-                    <td>
-                      <div className="font-medium break-all">{a.name}</div>
-                      {(a.label || a.kind === 'pre-restore') && (
-                        <div className="text-xs text-slate-500">
-                          {a.label}
-                          {a.kind === 'pre-restore' && (
-                            <span className="ml-1 rounded bg-slate-100 px-1">pre-restore</span>
-                          )}
-                        </div>
-                      )}
-                    </td>
-                    <td className="whitespace-nowrap">{formatBytes(a.size)}</td>
-                    <td className="whitespace-nowrap">{formatTime(a.createdAt)}</td>
-                    <td>
-                      {/* an archive file without a database row (copied in, made by the CLI) has no recorded hash */}
-                      {a.sha256 ? (
-                        <CopyHash hash={a.sha256} />
-                      ) : (
-                        <span className="text-xs text-slate-500">not recorded</span>
-                      )}
-                    </td>
-                    <td className="whitespace-nowrap text-right">
-                      <a
-                        className="btn-secondary mr-2"
-                        href={a.downloadUrl ?? `${base}/archives/${encodeURIComponent(a.name)}/download`}
-                        download
-                      >
-                        Download<span className="sr-only"> {a.name}</span>
-                      </a>
-                      {canWrite && (
-                        <button
-                          type="button"
-                          className="btn-danger"
-                          disabled={busy}
-                          onClick={() => confirm(a, a.fileCount === 0)}
-                        >
-                          Restore<span className="sr-only"> {a.name}</span>
-                        </button>
-                      )}
-                    </td>
+          <>
+            <div className="card hidden overflow-x-auto p-0 sm:block">
+              <table className="data-table">
+                <caption className="sr-only">Archives of run {runid}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Archive</th>
+                    <th scope="col">Kind</th>
+                    <th scope="col">Files</th>
+                    <th scope="col">Size</th>
+                    <th scope="col">Created</th>
+                    <th scope="col">SHA-256</th>
+                    <th scope="col">
+                      <span className="sr-only">Actions</span>
+                    </th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+                </thead>
+                <tbody>
+                  {archives.map((a) => (
+                    <tr key={a.name} data-archive={a.name}>
+                      <td>
+                        <div className="font-medium break-all">{a.name}</div>
+                        {a.label && <div className="text-xs text-slate-500">{a.label}</div>}
+                      </td>
+                      <td className="whitespace-nowrap">
+                        <span className="rounded bg-slate-100 px-1 text-xs">{kindLabel(a.kind)}</span>
+                        {a.kind === 'pre-restore' && expiry(a) && (
+                          <div className="text-xs text-slate-500">expires {expiry(a)}</div>
+                        )}
+                      </td>
+                      <td>{a.fileCount?.toLocaleString('en-US') ?? '—'}</td>
+                      <td className="whitespace-nowrap">
+                        <Bytes value={a.size} />
+                      </td>
+                      <td className="whitespace-nowrap">{formatTime(a.createdAt)}</td>
+                      <td>
+                        {/* an archive file without a database row (copied in, made by the CLI) has no recorded hash */}
+                        {a.sha256 ? (
+                          <CopyHash hash={a.sha256} />
+                        ) : (
+                          <span className="text-xs text-slate-500">not recorded</span>
+                        )}
+                      </td>
+                      <td className="whitespace-nowrap text-right">{actions(a)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <ul className="space-y-3 sm:hidden" aria-label={`Archives of run ${runid}`}>
+              {archives.map((a) => (
+                <li key={a.name} className="card space-y-2 text-sm" data-archive={a.name}>
+                  <div className="font-medium break-all">{a.name}</div>
+                  {a.label && <div className="text-xs text-slate-500">{a.label}</div>}
+                  <div className="text-slate-600">
+                    {kindLabel(a.kind)} · {a.fileCount?.toLocaleString('en-US') ?? '—'} files ·{' '}
+                    <Bytes value={a.size} /> · {formatTime(a.createdAt)}
+                    {a.kind === 'pre-restore' && expiry(a) && ` · expires ${expiry(a)}`}
+                  </div>
+                  {actions(a)}
+                </li>
+              ))}
+            </ul>
+          </>
         )}
+        <RetentionPanel
+          runid={runid}
+          isOwner={isOwner}
+          refreshKey={listVersion}
+          onApplied={() => void load()}
+          onPolicy={setPreRestoreDays}
+        />
       </section>
 
-      {confirming && (
-        <Modal
-          title={`Restore ${confirming.archive.name}?`}
-          onClose={() => setConfirming(null)}
-          describedBy="restore-desc"
+      {deleting && (
+        <ConfirmDialog
+          title={`Delete ${deleting.name}?`}
+          confirmLabel="Delete archive"
+          onCancel={() => setDeleting(null)}
+          onConfirm={() => void deleteArchive(deleting)}
         >
-          <div id="restore-desc" className="space-y-2 text-sm text-slate-700">
-            {confirming.empty && (
-              <div role="alert" className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-red-800">
-                <p className="font-semibold">This archive holds no files.</p>
-                <p>
-                  Restoring it removes every file of run <strong>{runid}</strong> (everything except the{' '}
-                  <code>archives/</code> folder) and leaves the run empty.
-                </p>
-              </div>
-            )}
-            <p>
-              Everything in run <strong>{runid}</strong> except the <code>archives/</code> folder will be
-              replaced by the contents of this archive.
-            </p>
-            <p>
-              The current content is kept first as a pre-restore snapshot under <code>archives/</code>, so you
-              can go back to it.
-            </p>
-            {confirming.empty && (
-              <label className="flex items-start gap-2 pt-1 font-medium text-red-800">
-                <input
-                  type="checkbox"
-                  className="mt-1"
-                  checked={emptyConfirmed}
-                  onChange={(e) => setEmptyConfirmed(e.target.checked)}
-                />
-                <span>I understand that run {runid} will have no files after this restore</span>
-              </label>
-            )}
-          </div>
-          <div className="mt-6 flex justify-end gap-2">
-            <button type="button" className="btn-secondary" onClick={() => setConfirming(null)}>
-              Keep current content
-            </button>
-            <button
-              type="button"
-              className="btn-danger"
-              disabled={confirming.empty && !emptyConfirmed}
-              onClick={() => void restore(confirming.archive, confirming.empty && emptyConfirmed)}
-            >
-              {confirming.empty ? 'Empty the run and restore' : 'Replace and restore'}
-            </button>
-          </div>
-        </Modal>
+          <p>
+            The {kindLabel(deleting.kind)} archive <strong className="break-all">{deleting.name}</strong> (
+            <Bytes value={deleting.size} />,{' '}
+            {deleting.fileCount?.toLocaleString('en-US') ?? 'unknown number of'} files) is removed from{' '}
+            <code>archives/</code> of run <strong>{runid}</strong>.
+          </p>
+          <p>This cannot be undone. The deletion is recorded in the run&apos;s deletion log.</p>
+        </ConfirmDialog>
+      )}
+      {confirming && (
+        <ConfirmDialog
+          title={`Restore ${confirming.archive.name}?`}
+          onCancel={() => setConfirming(null)}
+          cancelLabel="Keep current content"
+          confirmLabel={confirming.empty ? 'Empty the run and restore' : 'Replace and restore'}
+          disabled={confirming.empty && !emptyConfirmed}
+          onConfirm={() => void restore(confirming.archive, confirming.empty && emptyConfirmed)}
+        >
+          {confirming.empty && (
+            <div role="alert" className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-red-800">
+              <p className="font-semibold">This archive holds no files.</p>
+              <p>
+                Restoring it removes every file of run <strong>{runid}</strong> (everything except the{' '}
+                <code>archives/</code> folder) and leaves the run empty.
+              </p>
+            </div>
+          )}
+          <p>
+            Everything in run <strong>{runid}</strong> except the <code>archives/</code> folder will be
+            replaced by the contents of this archive.
+          </p>
+          <p>
+            The current content is kept first as a pre-restore snapshot under <code>archives/</code>, so you
+            can go back to it.
+          </p>
+          {confirming.empty && (
+            <label className="flex items-start gap-2 pt-1 font-medium text-red-800">
+              <input
+                type="checkbox"
+                className="mt-1"
+                checked={emptyConfirmed}
+                onChange={(e) => setEmptyConfirmed(e.target.checked)}
+              />
+              <span>I understand that run {runid} will have no files after this restore</span>
+            </label>
+          )}
+        </ConfirmDialog>
       )}
     </>
   );

@@ -20,6 +20,7 @@ let app: Express;
 let carol: TestUser; // collaborator of every test run
 let vera: TestUser; // viewer of every test run
 let sam: TestUser; // stranger
+let olga: TestUser; // owner of every test run (deleting an archive needs the owner role)
 let n = 0;
 
 beforeAll(async () => {
@@ -28,6 +29,7 @@ beforeAll(async () => {
   carol = await makeUser(api, 'carol');
   vera = await makeUser(api, 'vera');
   sam = await makeUser(api, 'sam');
+  olga = await makeUser(api, 'olga');
 });
 afterAll(() => api.close());
 
@@ -54,6 +56,7 @@ async function makeRun(): Promise<{ runid: string; runDir: string }> {
         create: [
           { userId: carol.id, role: 'collaborator' },
           { userId: vera.id, role: 'viewer' },
+          { userId: olga.id, role: 'owner' },
         ],
       },
     },
@@ -79,7 +82,7 @@ async function snapshotOf(runid: string, runDir: string, label?: string) {
   return snap;
 }
 
-test('viewers may list and download; archive, restore and delete need a collaborator; strangers see no run', async () => {
+test('viewers may list and download; archive and restore need a collaborator, delete an owner; strangers see no run', async () => {
   const { runid, runDir } = await makeRun();
   const snap = await snapshotOf(runid, runDir);
   await as(request(app).get(`/api/runs/${runid}/archives`), vera).expect(200);
@@ -138,7 +141,7 @@ async function expectRunNotFound(runid: string) {
     as(request(app).post(`/api/runs/${runid}/archives`)).send({}),
     as(request(app).post(`/api/runs/${runid}/restore`)).send({ archiveName: 'a.zip' }),
     as(request(app).get(`/api/runs/${runid}/archives/a.zip/download`)),
-    as(request(app).delete(`/api/runs/${runid}/archives/a.zip`)),
+    as(request(app).delete(`/api/runs/${runid}/archives/a.zip`), olga),
   ]);
   for (const res of codes) {
     expect(res.status).toBe(404);
@@ -215,7 +218,7 @@ test('POST archives queues a snapshot (202), shows it as the active operation an
     .send({ archiveName: snap.name })
     .expect(409);
   expect(restore.body.error.code).toBe('OPERATION_ACTIVE');
-  const del = await as(request(app).delete(`/api/runs/${runid}/archives/${snap.name}`)).expect(409);
+  const del = await as(request(app).delete(`/api/runs/${runid}/archives/${snap.name}`), olga).expect(409);
   expect(del.body.error.code).toBe('OPERATION_ACTIVE');
 });
 
@@ -368,12 +371,13 @@ test('download streams the archive with Content-Length, Content-Disposition and 
 test('DELETE removes the archive file and its row (204), then 404', async () => {
   const { runid, runDir } = await makeRun();
   const snap = await snapshotOf(runid, runDir);
-  await as(request(app).delete(`/api/runs/${runid}/archives/${snap.name}`)).expect(204);
+  await as(request(app).delete(`/api/runs/${runid}/archives/${snap.name}`)).expect(403);
+  await as(request(app).delete(`/api/runs/${runid}/archives/${snap.name}`), olga).expect(204);
   await expect(fs.stat(snap.path)).rejects.toThrow();
   expect(await api.world.prisma.archive.count({ where: { runId: runid } })).toBe(0);
-  const again = await as(request(app).delete(`/api/runs/${runid}/archives/${snap.name}`)).expect(404);
+  const again = await as(request(app).delete(`/api/runs/${runid}/archives/${snap.name}`), olga).expect(404);
   expect(again.body.error.code).toBe('ARCHIVE_NOT_FOUND');
-  const bad = await as(request(app).delete(`/api/runs/${runid}/archives/..%2Frun.zip`)).expect(400);
+  const bad = await as(request(app).delete(`/api/runs/${runid}/archives/..%2Frun.zip`), olga).expect(400);
   expect(bad.body.error.code).toBe('INVALID_ARCHIVE_NAME');
   const list = await as(request(app).get(`/api/runs/${runid}/archives`)).expect(200);
   expect(list.body.items).toEqual([]);
