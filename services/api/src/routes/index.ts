@@ -11,6 +11,8 @@ import { authRoutes } from './auth';
 import { userRoutes } from './users';
 import { runRoutes } from './runs';
 import { cronRoutes } from './cron';
+// --- backups (issue 13) ---
+import { runBackupRoutes } from './runs/backups';
 
 /** The whole public route table. Each area adds its routes here (one file per route). */
 export const routes: RouteDef[] = [
@@ -26,4 +28,6 @@ export const routes: RouteDef[] = [
   ...userRoutes,
   ...runRoutes,
   ...cronRoutes,
+  // --- backups (issue 13) ---
+  ...runBackupRoutes,
 ];
