@@ -25,6 +25,7 @@ const SERVICES = [
   { name: 'compress', entry: 'services/compress/dist/index.js' },
   { name: 'restore', entry: 'services/restore/dist/index.js' },
   { name: 'upload-verify', entry: 'services/upload-verify/dist/index.js' },
+  { name: 'backup', entry: 'services/backup/dist/index.js' },
 ];
 
 function run(cmd, args, what) {

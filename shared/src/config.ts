@@ -111,6 +111,14 @@ const envSchema = z.object({
   RETENTION_KEEP_LAST: z.coerce.number().int().min(0).default(0),
   RETENTION_KEEP_DAYS: z.coerce.number().int().min(0).default(0),
   RETENTION_PRE_RESTORE_DAYS: z.coerce.number().int().min(0).default(30),
+  // --- backups (issue 13) ---
+  BACKUP_REGIONS: z.string().default('local'),
+  BACKUP_DEFAULT_REGION: optionalString,
+  BACKUP_PASSWORD: optionalString,
+  BACKUP_CACERT: optionalString,
+  BACKUP_DAILY: bool(true),
+  BACKUP_SCRUB_PERIOD_DAYS: z.coerce.number().int().positive().default(30),
+  BACKUP_ZIP_TTL_HOURS: z.coerce.number().positive().default(24),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -188,6 +196,71 @@ export interface Config {
    * snapshot); pre-restore snapshots older than `preRestoreDays` days go (0 = kept for ever).
    */
   retention: { keepLast: number; keepDays: number; preRestoreDays: number };
+  backup: BackupConfig;
+}
+
+/** One backup region: its name and where its restic repository lives. */
+export interface BackupRegionConfig {
+  region: string;
+  /** restic repository: an absolute local path or `s3:<endpoint>/<bucket>[/<prefix>]` */
+  location: string;
+  bucket?: string;
+  endpoint?: string;
+  prefix?: string;
+}
+
+export interface BackupConfig {
+  regions: BackupRegionConfig[];
+  /** The region of this host: new runs get its repository. */
+  defaultRegion: string;
+  /** Repository password; unset = generated once into DATA_DIR/secrets/backup.key. */
+  password?: string;
+  /** CA certificate restic trusts for an S3 endpoint with a private certificate (restic --cacert). */
+  caCert?: string;
+  /** Daily backups of runs edited since their last backup. */
+  daily: boolean;
+  /** Every pack of a repository is read by the scrub within this many days. */
+  scrubPeriodDays: number;
+  /** Downloadable ZIPs made from a backup are deleted after this long. */
+  zipTtlHours: number;
+}
+
+const REGION_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/**
+ * BACKUP_REGIONS: comma-separated `name` (a local repository under DATA_DIR/buckets/restic/<name>),
+ * `name=/absolute/path`, or `name=s3:<endpoint>/<bucket>[/<prefix>]`.
+ */
+export function parseBackupRegions(value: string, dataDir: string, problems: string[]): BackupRegionConfig[] {
+  const out: BackupRegionConfig[] = [];
+  for (const raw of value
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    const eq = raw.indexOf('=');
+    const region = eq < 0 ? raw : raw.slice(0, eq).trim();
+    const where = eq < 0 ? '' : raw.slice(eq + 1).trim();
+    if (!REGION_NAME.test(region) || out.some((r) => r.region === region)) {
+      problems.push(`BACKUP_REGIONS: bad or repeated region name ${JSON.stringify(region)}`);
+      continue;
+    }
+    if (!where || where === 'local') {
+      out.push({ region, location: path.join(dataDir, 'buckets', 'restic', region) });
+    } else if (where.startsWith('s3:')) {
+      const m = /^s3:(https?:\/\/[^/]+)\/([^/]+)(?:\/(.*))?$/.exec(where);
+      if (!m) {
+        problems.push(`BACKUP_REGIONS: ${region}: expected s3:<http(s)://endpoint>/<bucket>[/<prefix>]`);
+        continue;
+      }
+      out.push({ region, location: where, endpoint: m[1], bucket: m[2], prefix: m[3] || undefined });
+    } else if (path.isAbsolute(where)) {
+      out.push({ region, location: where });
+    } else {
+      problems.push(`BACKUP_REGIONS: ${region}: a repository is local, an absolute path or s3:...`);
+    }
+  }
+  if (!out.length && !problems.length) problems.push('BACKUP_REGIONS: at least one region is needed');
+  return out;
 }
 
 export class ConfigError extends Error {
@@ -221,6 +294,10 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
   // It is a bearer secret reachable from the public origin: too short a one can be guessed.
   if (e.CRON_SECRET && e.CRON_SECRET.length < 16)
     problems.push('CRON_SECRET: must be at least 16 characters');
+  const backupRegions = parseBackupRegions(e.BACKUP_REGIONS, dataDir, problems);
+  const defaultRegion = e.BACKUP_DEFAULT_REGION ?? backupRegions[0]?.region ?? 'local';
+  if (backupRegions.length && !backupRegions.some((r) => r.region === defaultRegion))
+    problems.push(`BACKUP_DEFAULT_REGION: ${defaultRegion} is not one of BACKUP_REGIONS`);
   if (problems.length) throw new ConfigError(problems);
   return {
     nodeEnv: e.NODE_ENV,
@@ -284,6 +361,15 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       keepLast: e.RETENTION_KEEP_LAST,
       keepDays: e.RETENTION_KEEP_DAYS,
       preRestoreDays: e.RETENTION_PRE_RESTORE_DAYS,
+    },
+    backup: {
+      regions: backupRegions,
+      defaultRegion,
+      password: e.BACKUP_PASSWORD,
+      caCert: e.BACKUP_CACERT ? path.resolve(e.BACKUP_CACERT) : undefined,
+      daily: e.BACKUP_DAILY,
+      scrubPeriodDays: e.BACKUP_SCRUB_PERIOD_DAYS,
+      zipTtlHours: e.BACKUP_ZIP_TTL_HOURS,
     },
   };
 }

@@ -23,3 +23,4 @@ export * from './hash';
 export * from './archive-records';
 export * from './hosts';
 export * from './run-health';
+export * from './backup';

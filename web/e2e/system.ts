@@ -120,6 +120,7 @@ export async function startSystem(): Promise<ArkiveSystem> {
   run('compress', 'services/compress/src/index.ts');
   run('restore', 'services/restore/src/index.ts');
   run('upload-verify', 'services/upload-verify/src/index.ts');
+  run('backup', 'services/backup/src/index.ts');
   const web = run('web', path.join(WEB, 'server', 'index.ts'), [], WEB);
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const webUrl = `http://127.0.0.1:${webPort}`;

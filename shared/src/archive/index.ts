@@ -1,6 +1,15 @@
 export { createSnapshot, defaultArchiveName, sweepDeadPartials, sweepDeadSnapshotTemps } from './create';
 export { verifyArchive } from './verify';
-export { restoreArchive, recoverInterruptedRestore, recoverRestoreLeftovers } from './restore';
+export {
+  restoreArchive,
+  restoreStaged,
+  restoreMissingRun,
+  removeTree,
+  recoverInterruptedRestore,
+  recoverRestoreLeftovers,
+  type PreparedStaging,
+  type StagedRestoreOptions,
+} from './restore';
 export { countArchiveFiles, listArchives } from './list';
 export { MANIFEST_NAME } from './manifest';
 export type { ArchiveKind } from './manifest';

@@ -216,6 +216,41 @@ export async function recoverRestoreLeftovers(runsRoot: string, hostId = 'local'
  */
 export async function restoreArchive(opts: RestoreOptions): Promise<RestoreResult> {
   const runDir = path.resolve(opts.runDir);
+  const st = await fs.stat(runDir).catch(() => null);
+  if (!st?.isDirectory()) throw new PermanentError(`Run directory ${runDir} does not exist`, 'RUN_NOT_FOUND');
+  return restoreStaged({
+    ...opts,
+    prepare: (makeStaging) => prepareStaging(runDir, opts, makeStaging),
+  });
+}
+
+/** What a staged restore's `prepare` filled the staging folder with. */
+export interface PreparedStaging {
+  filesRestored: number;
+  totalBytes: number;
+  entries?: number;
+  manifest?: boolean;
+}
+
+export type StagedRestoreOptions = Omit<RestoreOptions, 'archivePath' | 'allowEmpty' | 'limits'> & {
+  /**
+   * Fills a staging folder with the run's new content (everything except archives/). Call
+   * `makeStaging()` once, after every check that needs no staging: it creates the folder beside the
+   * run (removed on failure and swept after a crash, see temp-owner.ts).
+   */
+  prepare(makeStaging: () => Promise<string>): Promise<PreparedStaging>;
+};
+
+/**
+ * The safe part of every restore, whatever fills the staging folder (an archive, a backup): the
+ * run's fingerprint first, `prepare`, the pre-restore snapshot, then the journaled swap. The run
+ * must not change from the start of the restore to the swap: its fingerprint (run-state.ts) is
+ * compared right before the swap and again once the run has been moved aside, together with
+ * `assertUnlocked`; any difference refuses the restore (RUN_CHANGED / the lock's error), rolls the
+ * run back into place untouched and deletes the pre-restore archive made for it.
+ */
+export async function restoreStaged(opts: StagedRestoreOptions): Promise<RestoreResult> {
+  const runDir = path.resolve(opts.runDir);
   const runName = path.basename(runDir);
   const signal = opts.signal;
   const hostId = opts.hostId ?? 'local';
@@ -230,12 +265,20 @@ export async function restoreArchive(opts: RestoreOptions): Promise<RestoreResul
   let swapped = false;
   try {
     // Everything that holds per-entry state (central directory, manifest, plan) lives inside
-    // prepareStaging and is garbage once it returns: the pre-restore snapshot below must not add
+    // prepare and is garbage once it returns: the pre-restore snapshot below must not add
     // its memory on top of the restore's.
-    const prepared = await prepareStaging(runDir, st.mode, opts, hostId, (dir) => (staging = dir));
+    const prepared = await opts.prepare(async () => {
+      staging = tempName(runDir, 'restore', hostId);
+      await fs.mkdir(staging, { mode: 0o700 });
+      return staging;
+    });
+    if (!staging) throw new Error('restore: prepare returned without a staging folder');
+    signal?.throwIfAborted();
+    await fs.chmod(staging, st.mode & 0o7777);
     const { filesRestored, totalBytes } = prepared;
+    const entries = prepared.entries ?? filesRestored;
     // The plan is garbage now; collect it before the pre-restore snapshot allocates (large runs).
-    if (prepared.entries >= LARGE_PLAN) collectGarbage();
+    if (entries >= LARGE_PLAN) collectGarbage();
 
     if (opts.preRestoreSnapshot !== false) {
       await opts.beforeStage?.('pre-restore-snapshot');
@@ -264,7 +307,7 @@ export async function restoreArchive(opts: RestoreOptions): Promise<RestoreResul
     });
     await swapIn(
       runDir,
-      staging!,
+      staging,
       hostId,
       async (movedAside) => {
         await opts.assertUnlocked?.(movedAside);
@@ -280,7 +323,7 @@ export async function restoreArchive(opts: RestoreOptions): Promise<RestoreResul
       filesDone: filesRestored,
       filesTotal: filesRestored,
     });
-    return { filesRestored, entries: prepared.entries, manifest: prepared.manifest, preRestoreArchive };
+    return { filesRestored, entries, manifest: prepared.manifest ?? false, preRestoreArchive };
   } catch (err) {
     // Refused or failed before the swap: the run is as it was, so the snapshot taken for this
     // restore is not needed (and must not show up as if the restore had happened).
@@ -291,14 +334,53 @@ export async function restoreArchive(opts: RestoreOptions): Promise<RestoreResul
   }
 }
 
+/**
+ * Restores a run whose directory is missing: `prepare` fills a staging folder beside where the run
+ * belongs, which is then renamed into place (nothing to swap, snapshot or keep). A run directory
+ * that appears meanwhile is never replaced (RUN_EXISTS).
+ */
+export async function restoreMissingRun(
+  opts: Pick<StagedRestoreOptions, 'runDir' | 'hostId' | 'signal' | 'prepare'>,
+): Promise<PreparedStaging> {
+  const runDir = path.resolve(opts.runDir);
+  const hostId = opts.hostId ?? 'local';
+  const exists = async () => (await fs.lstat(runDir).catch(() => null)) !== null;
+  if (await exists())
+    throw new ConflictError('RUN_EXISTS', `Run ${path.basename(runDir)} has a directory already`);
+  await fs.mkdir(path.dirname(runDir), { recursive: true });
+  await sweepStaleStaging(runDir, hostId);
+  let staging: string | null = null;
+  try {
+    const prepared = await opts.prepare(async () => {
+      staging = tempName(runDir, 'restore', hostId);
+      await fs.mkdir(staging, { mode: 0o700 });
+      return staging;
+    });
+    if (!staging) throw new Error('restore: prepare returned without a staging folder');
+    opts.signal?.throwIfAborted();
+    await fs.chmod(staging, 0o755);
+    if (await exists())
+      throw new ConflictError(
+        'RUN_EXISTS',
+        `Run ${path.basename(runDir)} got a directory while it was being restored; it was left as it is`,
+      );
+    await fs.rename(staging, runDir);
+    staging = null;
+    await syncDir(path.dirname(runDir));
+    return prepared;
+  } catch (err) {
+    throw toCancelled(err, opts.signal);
+  } finally {
+    if (staging) await removeTree(staging);
+  }
+}
+
 /** Read and check the archive, plan, and extract it into a new staging folder beside the run. */
 async function prepareStaging(
   runDir: string,
-  runMode: number,
   opts: RestoreOptions,
-  hostId: string,
-  onStaging: (dir: string) => void,
-): Promise<{ filesRestored: number; totalBytes: number; entries: number; manifest: boolean }> {
+  makeStaging: () => Promise<string>,
+): Promise<PreparedStaging> {
   const signal = opts.signal;
   const reader = await ZipReader.open(path.resolve(opts.archivePath));
   try {
@@ -311,9 +393,7 @@ async function prepareStaging(
       throw emptyArchiveError(path.basename(opts.archivePath), path.basename(runDir), plan.entries.length);
     signal?.throwIfAborted();
 
-    const staging = tempName(runDir, 'restore', hostId);
-    await fs.mkdir(staging, { mode: 0o700 });
-    onStaging(staging);
+    const staging = await makeStaging();
     const filesRestored = await extract(
       reader,
       path.resolve(opts.archivePath),
@@ -324,7 +404,6 @@ async function prepareStaging(
       opts,
     );
     signal?.throwIfAborted();
-    await fs.chmod(staging, runMode & 0o7777);
     return {
       filesRestored,
       totalBytes: plan.totalBytes,
@@ -343,7 +422,7 @@ const LARGE_PLAN = 20_000;
  * Delete a staging or replaced tree we created (best effort). `rm -rf` where available: Node's
  * recursive fs.rm holds ~400 B per entry while it works (80 MB for a 200k-file run), in our process.
  */
-async function removeTree(dir: string): Promise<void> {
+export async function removeTree(dir: string): Promise<void> {
   if (process.platform !== 'win32') {
     const ok = await new Promise<boolean>((resolve) =>
       execFile('rm', ['-rf', '--', dir], (err) => resolve(!err)),

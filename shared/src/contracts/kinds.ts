@@ -149,11 +149,58 @@ export const folderArchiveSpec = defineKindSpec({
   ],
 });
 
+// --- backups (issue 13) ---
+
+/** A restic backup of a run into its repository. */
+export const runBackupSpec = defineKindSpec({
+  kind: 'run-backup',
+  scopeType: 'run',
+  completeEvent: 'BACKUP_COMPLETE',
+  stages: [
+    {
+      name: 'backing-up',
+      label: 'Backing up',
+      queue: 'backup',
+      weight: 100,
+      concurrency: 2,
+      retryFrom: true,
+    },
+  ],
+});
+
+/** A restore of a run (whole or chosen paths) from one of its backups: staging + verify, safety snapshot, swap. */
+export const runBackupRestoreSpec = defineKindSpec({
+  kind: 'run-backup-restore',
+  scopeType: 'run',
+  completeEvent: 'RESTORE_COMPLETE',
+  stages: [
+    {
+      name: 'restoring',
+      label: 'Restoring and verifying',
+      queue: 'backup',
+      weight: 85,
+      concurrency: 2,
+      retryFrom: true,
+    },
+    { name: 'pre-restore-snapshot', label: 'Safety snapshot', queue: 'backup', weight: 10, concurrency: 2 },
+    {
+      name: 'swapping',
+      label: 'Swapping into place',
+      queue: 'backup',
+      weight: 5,
+      concurrency: 2,
+      uncancellable: true,
+    },
+  ],
+});
+
 /** Every job kind's public shape, keyed by kind. */
 export const KIND_SPECS = {
   [runSnapshotSpec.kind]: runSnapshotSpec,
   [runRestoreSpec.kind]: runRestoreSpec,
   [folderArchiveSpec.kind]: folderArchiveSpec,
+  [runBackupSpec.kind]: runBackupSpec,
+  [runBackupRestoreSpec.kind]: runBackupRestoreSpec,
 } as const satisfies Record<string, KindSpec>;
 
 export type KindName = keyof typeof KIND_SPECS;

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import type { Server } from 'node:http';
@@ -11,6 +12,7 @@ const S3rver = require('s3rver') as new (opts: Record<string, unknown>) => S3rve
 interface KoaContext {
   method: string;
   path: string;
+  req: { headers: Record<string, string | string[] | undefined> };
   query: Record<string, string | string[] | undefined>;
   status: number;
   body: unknown;
@@ -32,6 +34,10 @@ export interface TestS3Server {
   accessKeyId: string;
   secretAccessKey: string;
   directory: string;
+  /** With `https: true`: the self-signed certificate (PEM file) the server presents, for clients to trust. */
+  caCert?: string;
+  /** Bytes of PUT/POST bodies the server received so far (from their lengths), for deduplication checks. */
+  bytesReceived(): number;
   /** S3_* variables pointing a Config at this server. */
   env: Record<string, string>;
   stop(): Promise<void>;
@@ -51,13 +57,15 @@ const SECRET_KEY = 'S3RVER';
  * clean-up can be exercised and checked through the real S3 API. Two more s3rver bugs are patched
  * below: truncated ListObjectsV2 pages (DES tokens) and listing order.
  */
-export async function startS3Server(opts: { bucket?: string } = {}): Promise<TestS3Server> {
+export async function startS3Server(opts: { bucket?: string; https?: boolean } = {}): Promise<TestS3Server> {
   allowS3rverContinuationTokens();
   listInByteOrder();
   const directory = await fs.mkdtemp(path.join(os.tmpdir(), 'arkive-s3rver-'));
   const bucket = opts.bucket ?? `arkive-test-${crypto.randomBytes(3).toString('hex')}`;
   let port = 0;
   let app: S3rverApp | undefined;
+  let received = 0;
+  const tls = opts.https ? selfSignedCertificate(directory) : undefined;
 
   const start = async () => {
     const server = new S3rver({
@@ -68,8 +76,16 @@ export async function startS3Server(opts: { bucket?: string } = {}): Promise<Tes
       resetOnClose: false,
       vhostBuckets: false,
       configureBuckets: [{ name: bucket }],
+      ...(tls ? { key: tls.key, cert: tls.cert } : {}),
     });
     server.middleware.unshift(multipartUploadsMiddleware(directory));
+    server.middleware.unshift((ctx, next) => {
+      // counted from the headers: listening to the body here would take it from s3rver
+      const h = ctx.req.headers;
+      const len = Number(h['x-amz-decoded-content-length'] ?? h['content-length'] ?? 0);
+      if ((ctx.method === 'PUT' || ctx.method === 'POST') && Number.isFinite(len)) received += len;
+      return next();
+    });
     if (process.env.S3RVER_DEBUG) server.on('error', (err) => console.error('s3rver:', err));
     const addr = await server.run();
     port = addr.port;
@@ -85,7 +101,7 @@ export async function startS3Server(opts: { bucket?: string } = {}): Promise<Tes
   };
 
   await start();
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   return {
     endpoint,
     bucket,
@@ -93,6 +109,8 @@ export async function startS3Server(opts: { bucket?: string } = {}): Promise<Tes
     accessKeyId: ACCESS_KEY,
     secretAccessKey: SECRET_KEY,
     directory,
+    caCert: tls?.certFile,
+    bytesReceived: () => received,
     env: {
       S3_ENDPOINT: endpoint,
       S3_REGION: 'us-east-1',
@@ -111,6 +129,40 @@ export async function startS3Server(opts: { bucket?: string } = {}): Promise<Tes
       await fs.rm(directory, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A self-signed certificate for 127.0.0.1, made now with openssl (kept in the server's temp folder).
+ * restic's S3 client over plain HTTP uses streaming signatures that s3rver stores undecoded; over
+ * HTTPS it sends plain payloads (restic trusts the certificate through --cacert).
+ */
+function selfSignedCertificate(directory: string): { key: Buffer; cert: Buffer; certFile: string } {
+  const keyFile = path.join(directory, '.tls-key.pem');
+  const certFile = path.join(directory, '.tls-cert.pem');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    ],
+    { stdio: 'ignore' },
+  );
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { readFileSync } = require('node:fs') as typeof import('node:fs');
+  return { key: readFileSync(keyFile), cert: readFileSync(certFile), certFile };
 }
 
 /** Where s3rver 3.7 keeps in-progress multipart uploads: `<dir>/<bucket>/._S3rver_uploads/<uploadId>/`. */

@@ -27,8 +27,9 @@ export interface WorkerWorld {
 export async function startWorkerWorld(
   queue: string,
   processors: ProcessorRegistration[],
+  extraEnv: Record<string, string> = {},
 ): Promise<WorkerWorld> {
-  const world = await createTestWorld();
+  const world = await createTestWorld(extraEnv);
   const queues = createQueueProvider(world.redis, world.prefix);
   const publisher = new EventPublisher(world.redis, world.prefix);
   const worker = new BaseWorker({

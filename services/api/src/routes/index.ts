@@ -14,6 +14,8 @@ import { cronRoutes } from './cron';
 import { listHosts } from './hosts/list';
 // --- runux: archive retention ---
 import { runRetentionRoutes } from './runs/retention';
+// --- backups (issue 13) ---
+import { runBackupRoutes } from './runs/backups';
 
 /** The whole public route table. Each area adds its routes here (one file per route). */
 export const routes: RouteDef[] = [
@@ -33,4 +35,6 @@ export const routes: RouteDef[] = [
   listHosts,
   // --- runux: archive retention ---
   ...runRetentionRoutes,
+  // --- backups (issue 13) ---
+  ...runBackupRoutes,
 ];

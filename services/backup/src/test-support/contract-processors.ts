@@ -1,0 +1,5 @@
+import { runBackupProcessor } from '../run-backup/processor';
+import { runBackupRestoreProcessor } from '../run-backup-restore/processor';
+
+/** The backup kinds' processors, for the job-contract suite's worker processes. */
+export const contractProcessors = () => [runBackupProcessor, runBackupRestoreProcessor];

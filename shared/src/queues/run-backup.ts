@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { channels } from '../contracts/channels';
+import { runBackupRestoreSpec, runBackupSpec } from '../contracts/kinds';
+import { RUN_ID_PATTERN } from '../contracts/ids';
+import { defineJobKind } from './define';
+
+export const BACKUP_PURPOSES = ['manual', 'scheduled', 'pre-delete', 'copy'] as const;
+
+export const runBackupPayload = z.object({
+  runid: z.string().regex(RUN_ID_PATTERN),
+  purpose: z.enum(BACKUP_PURPOSES).default('manual'),
+});
+export const runBackupResult = z.object({
+  backupId: z.string(),
+  snapshotId: z.string(),
+  files: z.number(),
+  bytes: z.number(),
+  bytesAdded: z.number(),
+});
+
+export const runBackup = defineJobKind({
+  spec: runBackupSpec,
+  payload: runBackupPayload,
+  result: runBackupResult,
+  attempts: 3,
+  backoffMs: 5000,
+  scopeId: (p) => p.runid,
+  channel: (p) => channels.runArchive(p.runid),
+  exclusiveKey: (p) => `run:${p.runid}`,
+});
+
+/** A path inside a run as the API takes it: relative, '/'-separated, no '.'/'..' segments. */
+export const runRelativePath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine(
+    (p) =>
+      !p.startsWith('/') &&
+      !p.includes('\0') &&
+      p.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..') &&
+      p.split('/')[0] !== 'archives',
+    { message: "a path inside the run: relative, no '.' or '..' segments, not under archives/" },
+  );
+
+export const runBackupRestorePayload = z.object({
+  runid: z.string().regex(RUN_ID_PATTERN),
+  /** the Backup row's id */
+  backupId: z.string().uuid(),
+  /** restore only these paths (files or folders); the rest of the run is kept */
+  paths: z.array(runRelativePath).max(1000).optional(),
+  preRestoreSnapshot: z.boolean().default(true),
+  /** the run's directory is missing (restore-on-missing): restore it without a swap */
+  intoMissing: z.boolean().default(false),
+});
+export const runBackupRestoreResult = z.object({
+  filesRestored: z.number(),
+  snapshotId: z.string(),
+  preRestoreArchive: z.string().optional(),
+});
+
+export const runBackupRestore = defineJobKind({
+  spec: runBackupRestoreSpec,
+  payload: runBackupRestorePayload,
+  result: runBackupRestoreResult,
+  attempts: 2,
+  backoffMs: 5000,
+  scopeId: (p) => p.runid,
+  channel: (p) => channels.runArchive(p.runid),
+  exclusiveKey: (p) => `run:${p.runid}`,
+});
