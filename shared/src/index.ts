@@ -21,3 +21,4 @@ export * from './progress-pump';
 export * from './tools';
 export * from './hash';
 export * from './archive-records';
+export * from './gallery';

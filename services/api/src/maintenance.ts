@@ -4,6 +4,7 @@ import {
   createWorkerRedis,
   errorMessage,
   expireOperations,
+  processPendingArchives,
   reapStaleOperations,
   repairLostJobs,
 } from '@arkive/shared';
@@ -56,6 +57,8 @@ registerMaintenanceDuty('reap-stale-operations', async (deps) => ({
 }));
 registerMaintenanceDuty('expire-operations', async (deps) => ({ expired: await expireOperations(deps) }));
 registerMaintenanceDuty('repair-lost-jobs', async (deps) => ({ repaired: await repairLostJobs(deps) }));
+// Galleries (issue 15): the same as POST /api/cron/process-archives.
+registerMaintenanceDuty('process-gallery-archives', (deps) => processPendingArchives(deps));
 // Revoked session ids and login-failure counters live in Redis with a TTL equal to their
 // lifetime, and signed links are stateless: nothing of theirs needs purging here.
 

@@ -11,6 +11,8 @@ import { authRoutes } from './auth';
 import { userRoutes } from './users';
 import { runRoutes } from './runs';
 import { cronRoutes } from './cron';
+// --- galleries (issue 15) ---
+import { galleryRoutes } from './galleries';
 
 /** The whole public route table. Each area adds its routes here (one file per route). */
 export const routes: RouteDef[] = [
@@ -26,4 +28,6 @@ export const routes: RouteDef[] = [
   ...userRoutes,
   ...runRoutes,
   ...cronRoutes,
+  // --- galleries (issue 15) ---
+  ...galleryRoutes,
 ];
