@@ -26,6 +26,7 @@ const SERVICES = [
   { name: 'restore', entry: 'services/restore/dist/index.js' },
   { name: 'upload-verify', entry: 'services/upload-verify/dist/index.js' },
   { name: 'backup', entry: 'services/backup/dist/index.js' },
+  { name: 'gallery-archive', entry: 'services/gallery-archive/dist/index.js' },
 ];
 
 function run(cmd, args, what) {

@@ -42,6 +42,7 @@ const trustProxyList = z
     message:
       "a comma-separated list of IP addresses, CIDR ranges, 'loopback', 'linklocal', 'uniquelocal', or 'none'",
   });
+const bucketName = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const optionalString = z
   .string()
   .optional()
@@ -119,6 +120,18 @@ const envSchema = z.object({
   BACKUP_DAILY: bool(true),
   BACKUP_SCRUB_PERIOD_DAYS: z.coerce.number().int().positive().default(30),
   BACKUP_ZIP_TTL_HOURS: z.coerce.number().positive().default(24),
+  // --- galleries (issue 15) ---
+  PUBLIC_URL: optionalString,
+  GALLERY_IMAGES_BUCKET: z.string().regex(bucketName).default('gallery-images'),
+  GALLERY_ARCHIVES_BUCKET: z.string().regex(bucketName).default('gallery-archives'),
+  GALLERY_MAX_IMAGE_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(200 * 1024 * 1024),
+  GALLERY_ARCHIVE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(5),
+  GALLERY_LINK_DAYS: z.coerce.number().positive().max(7).default(7),
+  GALLERY_DOWNLOADS_PER_MINUTE: z.coerce.number().int().positive().default(30),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -179,6 +192,19 @@ export interface Config {
   loginMaxFailuresPerIp: number;
   loginWindowSeconds: number;
   loginSlowdownSeconds: number;
+  galleries: {
+    /** Absolute origin of the web UI (which proxies the API): links in e-mails start with it. */
+    publicUrl: string;
+    imagesBucket: string;
+    archivesBucket: string;
+    maxImageBytes: number;
+    /** Images downloaded at once while a gallery ZIP is written. */
+    archiveConcurrency: number;
+    /** Lifetime of download links (signed tokens and presigned URLs), at most 7 days. */
+    linkDays: number;
+    /** Public download requests per client address and gallery per minute. */
+    downloadsPerMinute: number;
+  };
   folders: {
     markerTemplate: string;
     maxCompressionRetries: number;
@@ -298,6 +324,8 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
   const defaultRegion = e.BACKUP_DEFAULT_REGION ?? backupRegions[0]?.region ?? 'local';
   if (backupRegions.length && !backupRegions.some((r) => r.region === defaultRegion))
     problems.push(`BACKUP_DEFAULT_REGION: ${defaultRegion} is not one of BACKUP_REGIONS`);
+  if (e.PUBLIC_URL && !/^https?:\/\/[^/]+/.test(e.PUBLIC_URL))
+    problems.push('PUBLIC_URL: an absolute http(s) URL, e.g. https://photos.example.com');
   if (problems.length) throw new ConfigError(problems);
   return {
     nodeEnv: e.NODE_ENV,
@@ -346,6 +374,15 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     loginMaxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
     loginWindowSeconds: e.LOGIN_WINDOW_SECONDS,
     loginSlowdownSeconds: e.LOGIN_SLOWDOWN_SECONDS,
+    galleries: {
+      publicUrl: (e.PUBLIC_URL ?? `http://127.0.0.1:${e.WEB_PORT}`).replace(/\/+$/, ''),
+      imagesBucket: e.GALLERY_IMAGES_BUCKET,
+      archivesBucket: e.GALLERY_ARCHIVES_BUCKET,
+      maxImageBytes: e.GALLERY_MAX_IMAGE_BYTES,
+      archiveConcurrency: e.GALLERY_ARCHIVE_CONCURRENCY,
+      linkDays: e.GALLERY_LINK_DAYS,
+      downloadsPerMinute: e.GALLERY_DOWNLOADS_PER_MINUTE,
+    },
     folders: {
       markerTemplate: e.MARKER_FILE_TEMPLATE,
       maxCompressionRetries: e.MAX_COMPRESSION_RETRIES,

@@ -4,6 +4,13 @@ import { PrismaClient } from './generated/prisma/client';
 export { PrismaClient };
 export { Prisma } from './generated/prisma/client';
 export type { User, Run, RunMember, Operation, OperationLog, Archive } from './generated/prisma/client';
+export type {
+  Gallery,
+  GalleryImage,
+  GalleryClient,
+  GalleryArchive,
+  GalleryArchiveEmail,
+} from './generated/prisma/client';
 export * from './generated/prisma/enums';
 
 /**

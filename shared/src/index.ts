@@ -24,3 +24,4 @@ export * from './archive-records';
 export * from './hosts';
 export * from './run-health';
 export * from './backup';
+export * from './gallery';

@@ -12,6 +12,7 @@ export const NAV_LINKS: NavLink[] = [
   { href: '/folders', label: 'Folders' },
   { href: '/queue', label: 'Queue' },
   { href: '/history', label: 'History' },
+  { href: '/galleries', label: 'Galleries' },
   { href: '/settings', label: 'Settings' },
   { href: '/admin/users', label: 'Users', admin: true },
 ];

@@ -15,6 +15,8 @@ export interface AccessLookup {
   roleOf(user: SocketUser, runid: string): Promise<RunRole | undefined>;
   /** Every run the user is a member of (for filtering the `operations` channel per event). */
   runsOf(user: SocketUser): Promise<string[]>;
+  /** The user id owning a gallery, undefined when it does not exist (galleries, issue 15). */
+  galleryOwnerOf?(galleryId: string): Promise<number | undefined>;
 }
 
 export type ChannelDecision =
@@ -26,12 +28,13 @@ export type ChannelDecision =
  *   a run that does not exist answers the same as one the user is not a member of;
  * - `operations` and `folder:<id>`: any signed-in user (events on `operations` are then filtered
  *   one by one by the operation visibility rule, see eventVisible);
- * - `gallery:<id>:archive` and anything else: administrators only.
+ * - `gallery:<id>:archive`: the gallery's owner (the photographer) and administrators;
+ * - anything else: administrators only.
  */
 export async function checkChannelAccess(
   user: SocketUser,
   channel: string,
-  access: Pick<AccessLookup, 'roleOf'>,
+  access: Pick<AccessLookup, 'roleOf' | 'galleryOwnerOf'>,
 ): Promise<ChannelDecision> {
   const target = parseChannel(channel);
   if (!target) return { ok: false, code: 'BAD_CHANNEL', message: 'Not a channel name' };
@@ -44,6 +47,13 @@ export async function checkChannelAccess(
   }
   if (target.kind === 'operations' || target.kind === 'folder') return { ok: true };
   if (user.isAdmin) return { ok: true };
+  if (target.kind === 'gallery') {
+    // Same rule as GET /api/galleries/:id: a gallery that is not yours does not exist for you.
+    const owner = await access.galleryOwnerOf?.(target.galleryId);
+    return owner !== undefined && owner === user.id
+      ? { ok: true }
+      : { ok: false, code: 'FORBIDDEN', message: `Gallery ${target.galleryId} not found` };
+  }
   return { ok: false, code: 'FORBIDDEN', message: 'This channel is for administrators' };
 }
 
@@ -69,5 +79,10 @@ export function prismaAccessLookup(prisma: PrismaClient): AccessLookup {
       return (m?.role as RunRole | undefined) ?? undefined;
     },
     runsOf: (user) => memberRunIds(prisma, user.id),
+    async galleryOwnerOf(galleryId) {
+      if (!/^[0-9a-f-]{36}$/i.test(galleryId)) return undefined;
+      const g = await prisma.gallery.findUnique({ where: { id: galleryId }, select: { ownerId: true } });
+      return g?.ownerId;
+    },
   };
 }

@@ -5,6 +5,7 @@ import {
   errorMessage,
   expireOperations,
   markOfflineHosts,
+  processPendingArchives,
   reapStaleOperations,
   repairLostJobs,
 } from '@arkive/shared';
@@ -62,6 +63,8 @@ registerMaintenanceDuty('mark-offline-hosts', async (deps) => ({
   offline: await markOfflineHosts(deps.prisma, deps.config),
 }));
 registerMaintenanceDuty('apply-retention', (deps) => applyRetentionEverywhere(deps));
+// Galleries (issue 15): the same as POST /api/cron/process-archives.
+registerMaintenanceDuty('process-gallery-archives', (deps) => processPendingArchives(deps));
 // Revoked session ids and login-failure counters live in Redis with a TTL equal to their
 // lifetime, and signed links are stateless: nothing of theirs needs purging here.
 

@@ -15,3 +15,6 @@ export { MANIFEST_NAME } from './manifest';
 export type { ArchiveKind } from './manifest';
 export * from './types';
 export { describeChanges, runState, type RunState, type StateOptions } from './run-state';
+export { createZipStream } from './stream-zip';
+export type { StreamEntry, StreamZipOptions, StreamZipProgress, StreamZipResult } from './stream-zip';
+export { sniffFormat, SNIFF_BYTES, type SniffedType } from './sniff';

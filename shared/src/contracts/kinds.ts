@@ -194,6 +194,38 @@ export const runBackupRestoreSpec = defineKindSpec({
   ],
 });
 
+/**
+ * A gallery's ZIP (issue 15): stream every image from the images bucket into the ZIP writer and the
+ * ZIP into a multipart upload, check it with a HEAD, then e-mail the clients. E-mails are the side
+ * effect that comes last: once they begin the archive is complete (no cancel; a retry only sends
+ * to clients not reached yet).
+ */
+export const galleryArchiveSpec = defineKindSpec({
+  kind: 'gallery-archive',
+  scopeType: 'gallery',
+  completeEvent: 'ARCHIVE_COMPLETE',
+  stages: [
+    {
+      name: 'archiving',
+      label: 'Zipping the images',
+      queue: 'gallery-archive',
+      weight: 92,
+      concurrency: 2,
+      retryFrom: true,
+    },
+    { name: 'verifying', label: 'Checking the upload', queue: 'gallery-archive', weight: 3, concurrency: 2 },
+    {
+      name: 'notifying',
+      label: 'E-mailing the clients',
+      queue: 'gallery-archive',
+      weight: 5,
+      concurrency: 2,
+      retryFrom: true,
+      pointOfNoReturn: true,
+    },
+  ],
+});
+
 /** Every job kind's public shape, keyed by kind. */
 export const KIND_SPECS = {
   [runSnapshotSpec.kind]: runSnapshotSpec,
@@ -201,6 +233,7 @@ export const KIND_SPECS = {
   [folderArchiveSpec.kind]: folderArchiveSpec,
   [runBackupSpec.kind]: runBackupSpec,
   [runBackupRestoreSpec.kind]: runBackupRestoreSpec,
+  [galleryArchiveSpec.kind]: galleryArchiveSpec,
 } as const satisfies Record<string, KindSpec>;
 
 export type KindName = keyof typeof KIND_SPECS;

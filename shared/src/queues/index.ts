@@ -3,12 +3,14 @@ import { runRestore } from './run-restore';
 import { runSnapshot } from './run-snapshot';
 import { folderArchive } from './folder-archive';
 import { runBackup, runBackupRestore } from './run-backup';
+import { galleryArchive } from './gallery-archive';
 
 export * from './define';
 export * from './run-snapshot';
 export * from './run-restore';
 export * from './folder-archive';
 export * from './run-backup';
+export * from './gallery-archive';
 
 /** Every job kind of the system, keyed by kind. Add new kinds here (one file each beside this one). */
 export const jobKinds = {
@@ -17,6 +19,7 @@ export const jobKinds = {
   [folderArchive.kind]: folderArchive,
   [runBackup.kind]: runBackup,
   [runBackupRestore.kind]: runBackupRestore,
+  [galleryArchive.kind]: galleryArchive,
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
 } as const satisfies Record<string, JobKind<any, any>>;
 

@@ -16,6 +16,8 @@ import { listHosts } from './hosts/list';
 import { runRetentionRoutes } from './runs/retention';
 // --- backups (issue 13) ---
 import { runBackupRoutes } from './runs/backups';
+// --- galleries (issue 15) ---
+import { galleryRoutes } from './galleries';
 
 /** The whole public route table. Each area adds its routes here (one file per route). */
 export const routes: RouteDef[] = [
@@ -37,4 +39,6 @@ export const routes: RouteDef[] = [
   ...runRetentionRoutes,
   // --- backups (issue 13) ---
   ...runBackupRoutes,
+  // --- galleries (issue 15) ---
+  ...galleryRoutes,
 ];

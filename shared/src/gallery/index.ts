@@ -1,0 +1,6 @@
+export * from './stores';
+export * from './tokens';
+export * from './mail';
+export * from './email-template';
+export * from './archives';
+export * from './notify';
