@@ -83,7 +83,6 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, "letters, digits, _ and - (it names the host's queues)")
     .optional(),
-  HOST_REGION: z.string().min(1).default('local'),
   HOST_HEARTBEAT_SECONDS: z.coerce.number().positive().default(15),
   HOST_OFFLINE_SECONDS: z.coerce.number().positive().default(60),
   OPERATION_HEARTBEAT_SECONDS: z.coerce.number().positive().default(10),
@@ -167,8 +166,6 @@ export interface Config {
   mailFrom: string;
   resendApiKey?: string;
   hostId: string;
-  /** The backup region of this host (its buckets). */
-  hostRegion: string;
   hostHeartbeatSeconds: number;
   /** A host whose last heartbeat is older than this is reported offline. */
   hostOfflineSeconds: number;
@@ -358,7 +355,6 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     mailFrom: e.MAIL_FROM,
     resendApiKey: e.RESEND_API_KEY,
     hostId: e.HOST_ID ?? 'local',
-    hostRegion: e.HOST_REGION,
     hostHeartbeatSeconds: e.HOST_HEARTBEAT_SECONDS,
     hostOfflineSeconds: e.HOST_OFFLINE_SECONDS,
     heartbeatSeconds: e.OPERATION_HEARTBEAT_SECONDS,

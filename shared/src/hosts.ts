@@ -48,7 +48,8 @@ export async function heartbeatHost(prisma: PrismaClient, config: Config, starti
   const now = new Date();
   const fields = {
     runsRoot: config.runsRoot,
-    region: config.hostRegion,
+    // The host's region is its backup region (BACKUP_DEFAULT_REGION).
+    region: config.backup.defaultRegion,
     version: VERSION,
     lastHeartbeatAt: now,
     ...(space ?? {}),
