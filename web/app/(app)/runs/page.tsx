@@ -3,7 +3,7 @@ import Link from 'next/link';
 import { useCallback, useEffect, useState } from 'react';
 import { api, errorMessage, itemsOf } from '@/lib/api';
 import { formatTime } from '@/lib/format';
-import { Empty, ErrorBanner, Field, Loading, PageHeader } from '@/components/ui';
+import { Empty, ErrorBanner, Field, Loading, Notice, PageHeader } from '@/components/ui';
 
 interface RunRow {
   id?: string;
@@ -18,6 +18,7 @@ export default function RunsPage() {
   const [error, setError] = useState<string | null>(null);
   const [newId, setNewId] = useState('');
   const [busy, setBusy] = useState(false);
+  const [created, setCreated] = useState<string | null>(null);
   const load = useCallback(() => {
     api('/api/runs?limit=200')
       .then((b) => setRuns(itemsOf<RunRow>(b)))
@@ -32,7 +33,15 @@ export default function RunsPage() {
     setBusy(true);
     setError(null);
     try {
-      await api('/api/runs', { method: 'POST', json: { runid: newId.trim() } });
+      const run = await api<{ runid: string; outcome?: 'created' | 'registered' }>('/api/runs', {
+        method: 'POST',
+        json: { runid: newId.trim() },
+      });
+      setCreated(
+        run.outcome === 'registered'
+          ? `Registered the existing directory ${run.runid}; you are its owner.`
+          : `Created run ${run.runid} with an empty directory.`,
+      );
       setNewId('');
       load();
     } catch (err) {
@@ -45,6 +54,7 @@ export default function RunsPage() {
     <>
       <PageHeader title="Runs" />
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      {created && <Notice>{created}</Notice>}
       <form
         onSubmit={(e) => void create(e)}
         className="card mb-6 flex flex-wrap items-end gap-3"
