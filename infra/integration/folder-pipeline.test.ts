@@ -177,6 +177,7 @@ test('happy path: copy → 7z → test → upload → verify → source emptied,
   const text = await fs.readFile(path.join(f.abs, marker), 'utf8');
   expect(text).toContain(`Archive name: ${f.name}.tar.7z`);
   expect(text).toContain(`Globus path: /${key}`);
+  expect(text).toContain(`Open it by hand: 7z x ${f.name}.tar.7z`);
   expect(text).toContain(`Job ID: ${job.id}`);
   expect(text).toContain('User: alice');
   expect(text).toContain(`SHA-256: ${result.sha256}`);

@@ -5,8 +5,13 @@ export interface Me {
   id: number;
   username: string;
   isAdmin: boolean;
+  /** Global role: admin | operator | user (operators and admins run folder jobs). */
+  role: 'admin' | 'operator' | 'user';
   mustChangePassword: boolean;
 }
+
+/** Operators and admins may queue folder jobs and cancel or retry other people's. */
+export const canRunFolderJobs = (me: Pick<Me, 'role' | 'isAdmin'>) => me.isAdmin || me.role === 'operator';
 
 export function toMe(body: unknown): Me {
   const b = (body ?? {}) as Record<string, unknown>;
@@ -15,6 +20,7 @@ export function toMe(body: unknown): Me {
     id: Number(u.id),
     username: String(u.username ?? ''),
     isAdmin: Boolean(u.is_admin ?? u.isAdmin),
+    role: (u.is_admin ?? u.isAdmin) ? 'admin' : u.role === 'operator' ? 'operator' : 'user',
     mustChangePassword: Boolean(
       b.must_change_password ?? b.mustChangePassword ?? u.must_change_password ?? u.mustChangePassword,
     ),

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { Config } from '../config';
+import { effectiveGlobalRole } from '../contracts/roles';
 import type { PrismaClient } from '../db';
 import { derivedKey } from './secret';
 import type { AuthUser } from './types';
@@ -86,7 +87,13 @@ export async function checkSessionToken(
   if (prisma) {
     const row = await prisma.user.findUnique({
       where: { id },
-      select: { username: true, isAdmin: true, mustChangePassword: true, passwordChangedAt: true },
+      select: {
+        username: true,
+        isAdmin: true,
+        role: true,
+        mustChangePassword: true,
+        passwordChangedAt: true,
+      },
     });
     if (!row) return { ok: false, reason: 'revoked' };
     const issuedMs =
@@ -102,6 +109,7 @@ export async function checkSessionToken(
       ...user,
       username: row.username,
       isAdmin: row.isAdmin,
+      role: effectiveGlobalRole(row),
       mustChangePassword: row.mustChangePassword,
     };
   }

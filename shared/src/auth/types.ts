@@ -3,12 +3,17 @@ export interface AuthUser {
   id: number;
   username: string;
   isAdmin: boolean;
+  /** Global role (admin ⇔ isAdmin). Absent on tokens read without the database: derived from isAdmin. */
+  role?: GlobalRoleName;
   mustChangePassword?: boolean;
   /** Token id, for revocation on logout. */
   jti?: string;
   /** Expiry of the session token, epoch milliseconds. */
   tokenExpiresAt?: number;
 }
+
+export type { GlobalRoleName } from '../contracts/roles';
+import type { GlobalRoleName } from '../contracts/roles';
 
 export type RunRoleName = 'viewer' | 'collaborator' | 'owner';
 

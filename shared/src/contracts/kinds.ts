@@ -226,6 +226,58 @@ export const galleryArchiveSpec = defineKindSpec({
   ],
 });
 
+/**
+ * Restore from cold storage (issue 12): download the folder's object from the bucket, check it
+ * (size + SHA-256 against the archive record, `7z t`), extract into a staging folder beside the
+ * source, swap it in, remove the marker. On `compress-folder` (7z) behind the folder archives.
+ */
+export const folderRetrieveSpec = defineKindSpec({
+  kind: 'folder-retrieve',
+  scopeType: 'folder',
+  completeEvent: 'RESTORE_COMPLETE',
+  stages: [
+    {
+      name: 'downloading',
+      label: 'Downloading',
+      queue: 'compress-folder',
+      weight: 40,
+      concurrency: 1,
+      retryFrom: true,
+    },
+    {
+      name: 'checking',
+      label: 'Checking (size, SHA-256, 7z t)',
+      queue: 'compress-folder',
+      weight: 20,
+      concurrency: 1,
+    },
+    {
+      name: 'extracting',
+      label: 'Extracting to staging',
+      queue: 'compress-folder',
+      weight: 30,
+      concurrency: 1,
+    },
+    {
+      name: 'swapping',
+      label: 'Swapping into place',
+      queue: 'compress-folder',
+      weight: 5,
+      concurrency: 1,
+      uncancellable: true,
+    },
+    {
+      name: 'removing_marker',
+      label: 'Removing the marker',
+      queue: 'compress-folder',
+      weight: 5,
+      concurrency: 1,
+      retryFrom: true,
+      pointOfNoReturn: true,
+    },
+  ],
+});
+
 /** Every job kind's public shape, keyed by kind. */
 export const KIND_SPECS = {
   [runSnapshotSpec.kind]: runSnapshotSpec,
@@ -234,6 +286,7 @@ export const KIND_SPECS = {
   [runBackupSpec.kind]: runBackupSpec,
   [runBackupRestoreSpec.kind]: runBackupRestoreSpec,
   [galleryArchiveSpec.kind]: galleryArchiveSpec,
+  [folderRetrieveSpec.kind]: folderRetrieveSpec,
 } as const satisfies Record<string, KindSpec>;
 
 export type KindName = keyof typeof KIND_SPECS;

@@ -42,5 +42,10 @@ export function markerContents(m: MarkerInfo): string {
     `Job ID: ${m.jobId}`,
     `User: ${m.user}`,
     '',
+    // The PRD names the object .tar.7z, but it is a plain 7z archive of the folder (no tar inside).
+    `Format: a plain 7z archive of the folder, despite the .tar.7z name (there is no tar inside).`,
+    `Open it by hand: 7z x ${m.folderName}.tar.7z   (test it first with: 7z t ${m.folderName}.tar.7z)`,
+    `Or restore it in Arkive: Folders → Restore from cold storage.`,
+    '',
   ].join('\n');
 }

@@ -4,6 +4,7 @@ import { runSnapshot } from './run-snapshot';
 import { folderArchive } from './folder-archive';
 import { runBackup, runBackupRestore } from './run-backup';
 import { galleryArchive } from './gallery-archive';
+import { folderRetrieve } from './folder-retrieve';
 
 export * from './define';
 export * from './run-snapshot';
@@ -11,6 +12,7 @@ export * from './run-restore';
 export * from './folder-archive';
 export * from './run-backup';
 export * from './gallery-archive';
+export * from './folder-retrieve';
 
 /** Every job kind of the system, keyed by kind. Add new kinds here (one file each beside this one). */
 export const jobKinds = {
@@ -20,6 +22,7 @@ export const jobKinds = {
   [runBackup.kind]: runBackup,
   [runBackupRestore.kind]: runBackupRestore,
   [galleryArchive.kind]: galleryArchive,
+  [folderRetrieve.kind]: folderRetrieve,
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
 } as const satisfies Record<string, JobKind<any, any>>;
 

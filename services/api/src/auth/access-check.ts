@@ -24,6 +24,9 @@ export function accessProblems(routes: RouteDef[]): string[] {
       case 'admin':
       case 'cron':
         break;
+      case 'role':
+        if (a.role !== 'operator') problems.push(`${name}: role access needs role operator`);
+        break;
       case 'run':
         if (!ROLES.has(a.role)) problems.push(`${name}: run access needs role viewer|collaborator|owner`);
         if (!r.path.includes(':runid')) problems.push(`${name}: run access needs a :runid path parameter`);

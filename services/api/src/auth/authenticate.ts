@@ -1,6 +1,9 @@
 import type { Request, RequestHandler } from 'express';
 import {
   checkSessionToken,
+  effectiveGlobalRole,
+  globalRoleAtLeast,
+  type GlobalRoleName,
   ForbiddenError,
   SESSION_COOKIE,
   TransientError,
@@ -69,5 +72,17 @@ export function requireUser(req: Request, opts: { duringPasswordChange?: boolean
 export function requireAdmin(req: Request) {
   const user = requireUser(req);
   if (!user.isAdmin) throw new ForbiddenError('Administrators only');
+  return user;
+}
+
+/** Signed in with at least `role` (user < operator < admin); else 403 ROLE_REQUIRED naming the role. */
+export function requireGlobalRole(req: Request, role: GlobalRoleName) {
+  const user = requireUser(req);
+  const has = effectiveGlobalRole(user);
+  if (!globalRoleAtLeast(has, role))
+    throw new ForbiddenError(
+      `This needs the ${role} role (or admin); your role is ${has}. Ask an administrator`,
+      'ROLE_REQUIRED',
+    );
   return user;
 }

@@ -9,7 +9,7 @@ import {
 } from '@arkive/shared';
 import type { AppDeps } from '../deps';
 import type { Access } from '../http/route';
-import { requireAdmin, requireUser } from './authenticate';
+import { requireAdmin, requireGlobalRole, requireUser } from './authenticate';
 import { requireCronSecret } from './cron-secret';
 import { admitRunLink } from './run-links';
 
@@ -30,6 +30,9 @@ export async function authorize(
       return;
     case 'admin':
       requireAdmin(req);
+      return;
+    case 'role':
+      requireGlobalRole(req, access.role);
       return;
     case 'cron':
       return requireCronSecret(req, deps);
@@ -92,7 +95,12 @@ async function authorizeOperation(
   const runRole =
     op.scopeType === 'run' ? (await runAccessOf(deps.prisma, user, op.scopeId)).effectiveRole : null;
   if (!canSeeOperation(user, op, new Set(runRole ? [op.scopeId] : []))) throw notFound;
-  if (action === 'read' || op.scopeType === 'folder') return;
+  if (action === 'read') return;
+  // Folder jobs: their creator, or an operator for other people's jobs.
+  if (op.scopeType === 'folder') {
+    if (op.createdBy !== user.username) requireGlobalRole(req, 'operator');
+    return;
+  }
   if (op.scopeType === 'run') {
     if (!roleAtLeast(runRole, 'collaborator'))
       throw new ForbiddenError(`This needs the collaborator role on run ${op.scopeId}; you are ${runRole}`);

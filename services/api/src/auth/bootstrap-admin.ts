@@ -35,14 +35,20 @@ export async function ensureFirstAdmin(
     return { created: false, username };
   const existing = await prisma.user.findUnique({ where: { username } });
   if (existing) {
-    await prisma.user.update({ where: { id: existing.id }, data: { isAdmin: true } });
+    await prisma.user.update({ where: { id: existing.id }, data: { isAdmin: true, role: 'admin' } });
     return { created: false, username };
   }
   const generatedPassword = config.adminPassword ? undefined : generatePassword();
   const passwordHash = await hashPassword(config.adminPassword ?? generatedPassword!);
   try {
     await prisma.user.create({
-      data: { username, passwordHash, isAdmin: true, mustChangePassword: !config.adminPassword },
+      data: {
+        username,
+        passwordHash,
+        isAdmin: true,
+        role: 'admin',
+        mustChangePassword: !config.adminPassword,
+      },
     });
   } catch (err) {
     // Another process created it at the same moment: theirs stands.

@@ -12,7 +12,8 @@ import { makeRun, makeUser, type TestUser } from '../test-support/users';
  */
 let api: ApiWorld;
 let owner: TestUser, collaborator: TestUser, viewer: TestUser, stranger: TestUser, pending: TestUser;
-let runOpId: string;
+let operator: TestUser, admin: TestUser;
+let runOpId: string, folderOpId: string;
 const RUN = 'matrix-run';
 
 beforeAll(async () => {
@@ -22,6 +23,8 @@ beforeAll(async () => {
   viewer = await makeUser(api, 'm-viewer');
   stranger = await makeUser(api, 'm-stranger');
   pending = await makeUser(api, 'm-pending', { mustChangePassword: true });
+  operator = await makeUser(api, 'm-operator', { role: 'operator' });
+  admin = await makeUser(api, 'm-admin', { role: 'admin' });
   await makeRun(api, RUN, owner, [
     { user: collaborator, role: 'collaborator' },
     { user: viewer, role: 'viewer' },
@@ -30,6 +33,19 @@ beforeAll(async () => {
     data: { kind: 'run-snapshot', queue: 'compress', scopeType: 'run', scopeId: RUN, input: { runid: RUN } },
   });
   runOpId = op.id;
+  // A finished folder job of someone else (the admin): changing it needs the operator role.
+  const folderOp = await api.world.prisma.operation.create({
+    data: {
+      kind: 'folder-archive',
+      queue: 'compress-folder',
+      scopeType: 'folder',
+      scopeId: 'a/b/matrix',
+      input: { folder: 'a/b/matrix' },
+      status: 'failed',
+      createdBy: 'm-admin',
+    },
+  });
+  folderOpId = folderOp.id;
 });
 afterAll(() => api.close());
 
@@ -159,3 +175,51 @@ test.each(
   expect(res.status).toBe(403);
   expect(res.body.error.code).toBe('PASSWORD_CHANGE_REQUIRED');
 });
+
+const roleRoutes = routes.filter(
+  (r): r is RouteDef & { access: Extract<Access, { kind: 'role' }> } => r.access.kind === 'role',
+);
+
+test('the role-guarded routes include the folder jobs (cold storage, retrieval)', () => {
+  expect(roleRoutes.map((r) => `${r.method.toUpperCase()} ${r.path}`)).toEqual(
+    expect.arrayContaining(['POST /api/jobs', 'POST /api/folders/retrieve']),
+  );
+});
+
+test.each(roleRoutes.map((r) => [label(r), r] as const))(
+  'role route: a plain user (even a run owner) → 403 ROLE_REQUIRED, an operator and an admin pass: %s',
+  async (_l, route) => {
+    for (const u of [owner, viewer, stranger]) {
+      const res = await call(route, u.auth).send({});
+      expect(res.status).toBe(403);
+      expect(res.body.error.code).toBe('ROLE_REQUIRED');
+    }
+    for (const u of [operator, admin]) {
+      const res = await call(route, u.auth).send({});
+      expect([401, 403]).not.toContain(res.status);
+    }
+  },
+);
+
+/** Routes that change a folder job: the creator, else operators and admins. */
+const folderJobWrites = [
+  ...routes.filter((r) => r.path === '/api/jobs/:id' && r.method === 'delete'),
+  ...routes.filter((r) => r.path === '/api/jobs/:id/retry'),
+  ...opRoutes.filter((r) => r.access.action === 'write'),
+];
+
+test('cancel and retry of folder jobs are in the table (jobs and operations)', () => {
+  expect(folderJobWrites.length).toBeGreaterThanOrEqual(4);
+});
+
+test.each(folderJobWrites.map((r) => [label(r), r] as const))(
+  "someone else's folder job: a plain user → 403 ROLE_REQUIRED, an operator passes: %s",
+  async (_l, route) => {
+    const path = route.path.replace(':id', folderOpId);
+    const plain = await request(api.app)[route.method](path).set(owner.auth);
+    expect(plain.status).toBe(403);
+    expect(plain.body.error.code).toBe('ROLE_REQUIRED');
+    const op = await request(api.app)[route.method](path).set(operator.auth);
+    expect([401, 403, 404]).not.toContain(op.status);
+  },
+);

@@ -11,6 +11,8 @@ export type Access =
   /** Any signed-in user. `duringPasswordChange`: also while the user must still change their password. */
   | { kind: 'user'; duringPasswordChange?: true }
   | { kind: 'admin' }
+  /** A signed-in user with at least this global role (user < operator < admin); else 403 ROLE_REQUIRED. */
+  | { kind: 'role'; role: 'operator' }
   | { kind: 'cron' }
   /**
    * A member of the run named by the `:runid` path parameter with at least `role` (admins always).

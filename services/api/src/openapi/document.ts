@@ -39,6 +39,7 @@ function security(access: Access): Record<string, string[]>[] {
       ];
     case 'user':
     case 'admin':
+    case 'role':
     case 'operation':
       return [{ bearerAuth: [] }, { sessionCookie: [] }];
   }
@@ -52,6 +53,8 @@ function describeAccess(access: Access): string {
       return 'Any signed-in user.';
     case 'admin':
       return 'Administrators only.';
+    case 'role':
+      return `Users with the global role ${access.role} or admin (others get 403 ROLE_REQUIRED).`;
     case 'cron':
       return 'Authorization: Bearer <CRON_SECRET>.';
     case 'run':
@@ -59,7 +62,7 @@ function describeAccess(access: Access): string {
     case 'operation':
       return access.action === 'read'
         ? "Anyone who may see the operation's scope."
-        : "Anyone who may change the operation's scope (run operations: collaborators).";
+        : "Anyone who may change the operation's scope (run operations: collaborators; other people's folder jobs: operators and admins).";
   }
 }
 

@@ -18,6 +18,8 @@ import { runRetentionRoutes } from './runs/retention';
 import { runBackupRoutes } from './runs/backups';
 // --- galleries (issue 15) ---
 import { galleryRoutes } from './galleries';
+// issue 12 (coldux): cold storage retrieval
+import { retrieveFolder } from './folders/retrieve';
 
 /** The whole public route table. Each area adds its routes here (one file per route). */
 export const routes: RouteDef[] = [
@@ -41,4 +43,6 @@ export const routes: RouteDef[] = [
   ...runBackupRoutes,
   // --- galleries (issue 15) ---
   ...galleryRoutes,
+  // issue 12 (coldux): cold storage retrieval
+  retrieveFolder,
 ];

@@ -18,13 +18,14 @@ export interface TestUser {
 export async function makeUser(
   api: ApiWorld,
   username: string,
-  opts: { isAdmin?: boolean; mustChangePassword?: boolean } = {},
+  opts: { isAdmin?: boolean; mustChangePassword?: boolean; role?: 'admin' | 'operator' | 'user' } = {},
 ): Promise<TestUser> {
   const row = await api.world.prisma.user.create({
     data: {
       username,
       passwordHash: fastHash,
-      isAdmin: opts.isAdmin ?? false,
+      isAdmin: opts.isAdmin ?? opts.role === 'admin',
+      role: opts.role ?? (opts.isAdmin ? 'admin' : 'user'),
       mustChangePassword: opts.mustChangePassword ?? false,
     },
   });
@@ -64,10 +65,15 @@ export function withTestUser(inner: Express): Express {
   const a = express();
   a.use((req, _res, next) => {
     const name = req.header('x-test-user');
-    if (name) req.user = { id: 1, username: name, isAdmin: false } as never;
+    const role = (req.header('x-test-role') ?? 'operator') as 'admin' | 'operator' | 'user';
+    if (name) req.user = { id: 1, username: name, isAdmin: role === 'admin', role } as never;
     next();
   });
   a.use(inner);
   return a;
 }
-export const asTestUser = (name = 'alice') => ({ 'x-test-user': name });
+/** The stand-in's global role defaults to operator (folder jobs); pass 'user' or 'admin' to test others. */
+export const asTestUser = (name = 'alice', role: 'admin' | 'operator' | 'user' = 'operator') => ({
+  'x-test-user': name,
+  'x-test-role': role,
+});

@@ -80,3 +80,12 @@ export function sevenZipTest(
 ) {
   return run7z(['t', archive], opts);
 }
+
+/** `7z x -o<dir> <archive>`: extracts the archive (which holds `<folder>/...`) into `dir`. */
+export function sevenZipExtract(
+  archive: string,
+  dir: string,
+  opts: { signal?: AbortSignal; onPercent?(p: number): void } = {},
+) {
+  return run7z(['x', `-o${dir}`, archive], opts);
+}

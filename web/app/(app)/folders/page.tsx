@@ -4,8 +4,9 @@ import { useRouter } from 'next/navigation';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api, apiWithHeaders, errorMessage } from '@/lib/api';
 import { formatBytes, formatTime } from '@/lib/format';
-import { Empty, ErrorBanner, Loading, PageHeader, StatusBadge } from '@/components/ui';
+import { Empty, ErrorBanner, Loading, Modal, PageHeader, StatusBadge } from '@/components/ui';
 import { Pagination } from '@/components/Pagination';
+import { canRunFolderJobs, useMe } from '@/lib/session';
 
 interface Folder {
   path: string;
@@ -20,12 +21,43 @@ interface Folder {
   has_job: boolean;
   job_id: string | null;
   job_status: string | null;
+  destination_bucket: string;
+  destination_key: string;
+  state: 'ready' | 'in_progress' | 'archived' | 'failed';
+  job_kind: string | null;
+  job_percent: number | null;
+  archive: {
+    archived_at: string | null;
+    archived_by: string | null;
+    bucket: string;
+    key: string;
+    size_bytes: number;
+    sha256: string;
+    job_id: string | null;
+  } | null;
+  last_error: { job_id: string; kind: string; message: string | null; at: string | null } | null;
 }
+
+const STATE_LABEL: Record<Folder['state'], string> = {
+  ready: 'Ready',
+  in_progress: 'In progress',
+  archived: 'Archived',
+  failed: 'Failed',
+};
+const STATE_BADGE: Record<Folder['state'], string> = {
+  ready: 'queued',
+  in_progress: 'running',
+  archived: 'completed',
+  failed: 'failed',
+};
 type SortKey = 'name' | 'size' | 'modified';
 const PAGE = 25;
 
 export default function FoldersPage() {
   const router = useRouter();
+  const me = useMe();
+  const mayAct = canRunFolderJobs(me);
+  const [confirm, setConfirm] = useState<{ action: 'archive' | 'retrieve'; folder: Folder } | null>(null);
   const [folders, setFolders] = useState<Folder[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [q, setQ] = useState('');
@@ -41,7 +73,7 @@ export default function FoldersPage() {
     if (refresh) setRefreshing(true);
     try {
       const { body, headers } = await apiWithHeaders<Folder[]>(
-        `/api/folders${refresh ? '?refresh=true' : ''}`,
+        `/api/folders?include_archived=true${refresh ? '&refresh=true' : ''}`,
       );
       setFolders(body);
       setScannedAt(headers.get('x-folder-scanned-at'));
@@ -83,11 +115,30 @@ export default function FoldersPage() {
   const pages = Math.max(1, Math.ceil(shown.length / PAGE));
   const visible = shown.slice((page - 1) * PAGE, page * PAGE);
   const archive = async (f: Folder) => {
+    setConfirm(null);
     setBusy(f.relative_path);
     setError(null);
     try {
-      await api('/api/jobs', { method: 'POST', json: { folder_path: f.relative_path } });
-      router.push('/queue');
+      const job = await api<{ job_id: string }>('/api/jobs', {
+        method: 'POST',
+        json: { folder_path: f.relative_path },
+      });
+      router.push(`/jobs/${job.job_id}`);
+    } catch (err) {
+      setError(errorMessage(err));
+      setBusy(null);
+    }
+  };
+  const retrieve = async (f: Folder) => {
+    setConfirm(null);
+    setBusy(f.relative_path);
+    setError(null);
+    try {
+      const op = await api<{ operationId: string }>('/api/folders/retrieve', {
+        method: 'POST',
+        json: { folder_path: f.relative_path },
+      });
+      router.push(`/operations/${op.operationId}`);
     } catch (err) {
       setError(errorMessage(err));
       setBusy(null);
@@ -112,6 +163,67 @@ export default function FoldersPage() {
         </button>
       </PageHeader>
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      {!mayAct && (
+        <p className="mb-4 text-sm text-slate-600" data-testid="role-note">
+          Moving folders to cold storage and restoring them needs the operator or admin role; ask an
+          administrator.
+        </p>
+      )}
+      {confirm?.action === 'archive' && (
+        <Modal
+          title={`Move ${confirm.folder.name} to cold storage?`}
+          onClose={() => setConfirm(null)}
+          describedBy="cold-what"
+        >
+          <div id="cold-what" className="space-y-2 text-sm text-slate-700">
+            <p>
+              <strong>{confirm.folder.relative_path}</strong> ({formatBytes(confirm.folder.size_bytes)},{' '}
+              {confirm.folder.file_count} {confirm.folder.file_count === 1 ? 'file' : 'files'}) is copied,
+              compressed with 7z, tested and uploaded to bucket{' '}
+              <strong>{confirm.folder.destination_bucket}</strong> as{' '}
+              <strong className="break-all">{confirm.folder.destination_key}</strong>.
+            </p>
+            <p className="font-medium text-red-800">
+              The source will be emptied after the copy is verified: only a marker file stays in the folder.
+              You can restore it from cold storage later.
+            </p>
+          </div>
+          <div className="mt-4 flex justify-end gap-2">
+            <button type="button" className="btn-secondary" onClick={() => setConfirm(null)}>
+              Cancel
+            </button>
+            <button type="button" className="btn-danger" onClick={() => void archive(confirm.folder)}>
+              Move to cold storage and empty the source
+            </button>
+          </div>
+        </Modal>
+      )}
+      {confirm?.action === 'retrieve' && confirm.folder.archive && (
+        <Modal
+          title={`Restore ${confirm.folder.name} from cold storage?`}
+          onClose={() => setConfirm(null)}
+          describedBy="retrieve-what"
+        >
+          <div id="retrieve-what" className="space-y-2 text-sm text-slate-700">
+            <p>
+              <strong className="break-all">
+                {confirm.folder.archive.bucket}/{confirm.folder.archive.key}
+              </strong>{' '}
+              ({formatBytes(confirm.folder.archive.size_bytes)}) is downloaded, checked against its recorded
+              size and SHA-256 and with 7z t, extracted beside <strong>{confirm.folder.relative_path}</strong>{' '}
+              and swapped in; the marker file is removed. The object stays in the bucket.
+            </p>
+          </div>
+          <div className="mt-4 flex justify-end gap-2">
+            <button type="button" className="btn-secondary" onClick={() => setConfirm(null)}>
+              Cancel
+            </button>
+            <button type="button" className="btn-primary" onClick={() => void retrieve(confirm.folder)}>
+              Restore the folder from cold storage
+            </button>
+          </div>
+        </Modal>
+      )}
       <div className="mb-4 max-w-md">
         <label htmlFor="folder-search" className="block text-sm font-medium text-slate-700">
           Search
@@ -142,13 +254,16 @@ export default function FoldersPage() {
           </p>
           <div className="card overflow-x-auto p-0">
             <table className="data-table">
-              <caption className="sr-only">Folders that can be archived</caption>
+              <caption className="sr-only">
+                Folders under the source root and their cold-storage state
+              </caption>
               <thead>
                 <tr>
                   {header('name', 'Folder name')}
                   {header('size', 'Size')}
                   {header('modified', 'Modified')}
                   <th scope="col">Files</th>
+                  <th scope="col">State</th>
                   <th scope="col">
                     <span className="sr-only">Actions</span>
                   </th>
@@ -166,21 +281,79 @@ export default function FoldersPage() {
                     <td className="whitespace-nowrap">{formatBytes(f.size_bytes)}</td>
                     <td className="whitespace-nowrap">{formatTime(f.modified_at)}</td>
                     <td>{f.file_count}</td>
+                    <td data-testid="folder-state">
+                      <StatusBadge status={STATE_BADGE[f.state]} />
+                      <span className="sr-only">state:</span>{' '}
+                      <span className="text-sm font-medium">{STATE_LABEL[f.state]}</span>
+                      {f.state === 'in_progress' && f.job_id && (
+                        <div className="text-xs">
+                          <Link
+                            href={
+                              f.job_kind === 'folder-archive'
+                                ? `/jobs/${f.job_id}`
+                                : `/operations/${f.job_id}`
+                            }
+                            className="text-blue-700 underline"
+                          >
+                            {f.job_kind === 'folder-retrieve' ? 'Restoring' : 'Moving to cold storage'}
+                            {f.job_percent !== null ? ` · ${f.job_percent}%` : ''}
+                          </Link>
+                        </div>
+                      )}
+                      {f.state === 'archived' && f.archive && (
+                        <dl className="mt-1 grid grid-cols-[auto_1fr] gap-x-2 text-xs text-slate-600">
+                          <dt>Archived</dt>
+                          <dd>
+                            {f.archive.archived_at ? formatTime(f.archive.archived_at) : 'unknown date'} by{' '}
+                            {f.archive.archived_by ?? 'unknown'}
+                          </dd>
+                          <dt>Object</dt>
+                          <dd className="break-all">
+                            {f.archive.bucket}/{f.archive.key}
+                          </dd>
+                          <dt>Size</dt>
+                          <dd title={`${f.archive.size_bytes} bytes`}>{formatBytes(f.archive.size_bytes)}</dd>
+                          <dt>SHA-256</dt>
+                          <dd className="break-all font-mono" data-testid="archive-sha256">
+                            {f.archive.sha256}
+                          </dd>
+                        </dl>
+                      )}
+                      {f.state === 'failed' && f.last_error && (
+                        <div className="text-xs text-red-700">
+                          {f.last_error.message ?? 'failed'}{' '}
+                          <Link
+                            href={
+                              f.last_error.kind === 'folder-archive'
+                                ? `/jobs/${f.last_error.job_id}`
+                                : `/operations/${f.last_error.job_id}`
+                            }
+                            className="underline"
+                          >
+                            details
+                          </Link>
+                        </div>
+                      )}
+                    </td>
                     <td className="whitespace-nowrap text-right">
-                      {f.is_archived ? (
-                        <StatusBadge status="completed" />
-                      ) : f.has_job && f.job_id ? (
-                        <Link href={`/jobs/${f.job_id}`} className="text-sm text-blue-700 underline">
-                          {f.job_status ?? 'in progress'}
-                        </Link>
+                      {!mayAct || f.state === 'in_progress' ? null : f.is_archived ? (
+                        <button
+                          type="button"
+                          className="btn-secondary"
+                          disabled={busy !== null || !f.archive}
+                          onClick={() => setConfirm({ action: 'retrieve', folder: f })}
+                        >
+                          {busy === f.relative_path ? 'Queuing…' : 'Restore from cold storage'}
+                          <span className="sr-only"> {f.name}</span>
+                        </button>
                       ) : (
                         <button
                           type="button"
                           className="btn-primary"
                           disabled={busy !== null}
-                          onClick={() => void archive(f)}
+                          onClick={() => setConfirm({ action: 'archive', folder: f })}
                         >
-                          {busy === f.relative_path ? 'Adding…' : 'Archive'}
+                          {busy === f.relative_path ? 'Queuing…' : 'Move to cold storage'}
                           <span className="sr-only"> {f.name}</span>
                         </button>
                       )}

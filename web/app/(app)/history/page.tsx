@@ -5,7 +5,8 @@ import { useCallback, useEffect, useState } from 'react';
 import { api, errorMessage } from '@/lib/api';
 import { formatDuration, formatTime } from '@/lib/format';
 import { operationLink, operationTitle, type Operation } from '@/lib/operations';
-import { Empty, ErrorBanner, Loading, Notice, PageHeader, StatusBadge } from '@/components/ui';
+import { Empty, ErrorBanner, Loading, Modal, Notice, PageHeader, StatusBadge } from '@/components/ui';
+import { useMe } from '@/lib/session';
 import { Pagination } from '@/components/Pagination';
 
 const FILTERS = [
@@ -18,6 +19,8 @@ const PAGE = 25;
 
 export default function HistoryPage() {
   const router = useRouter();
+  const me = useMe();
+  const [confirmClear, setConfirmClear] = useState(false);
   const [selected, setSelected] = useState<Set<string>>(new Set(FILTERS.map((f) => f.key)));
   const [page, setPage] = useState(1);
   const [data, setData] = useState<{ items: Operation[]; total: number } | null>(null);
@@ -49,12 +52,12 @@ export default function HistoryPage() {
     });
   };
   const clearCompleted = async () => {
-    if (!window.confirm('Delete all completed folder archive jobs from the history?')) return;
+    setConfirmClear(false);
     setError(null);
     try {
-      const res = await api<{ deleted_count: number }>('/api/jobs/completed', { method: 'DELETE' });
+      const res = await api<{ hidden_count: number }>('/api/jobs/completed', { method: 'DELETE' });
       setNotice(
-        `Removed ${res.deleted_count} completed ${res.deleted_count === 1 ? 'job' : 'jobs'} from the history.`,
+        `Cleared ${res.hidden_count} finished ${res.hidden_count === 1 ? 'job' : 'jobs'} from the list; their records are kept.`,
       );
       load();
     } catch (err) {
@@ -64,10 +67,28 @@ export default function HistoryPage() {
   return (
     <>
       <PageHeader title="History">
-        <button type="button" className="btn-secondary" onClick={() => void clearCompleted()}>
-          Clear completed
-        </button>
+        {me.isAdmin && (
+          <button type="button" className="btn-secondary" onClick={() => setConfirmClear(true)}>
+            Clear completed
+          </button>
+        )}
       </PageHeader>
+      {confirmClear && (
+        <Modal title="Clear completed jobs?" onClose={() => setConfirmClear(false)} describedBy="clear-what">
+          <p id="clear-what" className="text-sm text-slate-700">
+            Completed and cancelled jobs leave this list. Nothing is deleted: the records of every job
+            (including the ones that emptied a source folder) and their logs stay in the database.
+          </p>
+          <div className="mt-4 flex justify-end gap-2">
+            <button type="button" className="btn-secondary" onClick={() => setConfirmClear(false)}>
+              Keep them listed
+            </button>
+            <button type="button" className="btn-primary" onClick={() => void clearCompleted()}>
+              Hide completed jobs
+            </button>
+          </div>
+        </Modal>
+      )}
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
       {notice && <Notice>{notice}</Notice>}
       <fieldset className="mb-4 flex flex-wrap items-center gap-4">

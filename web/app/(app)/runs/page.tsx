@@ -4,7 +4,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { RunView } from '@arkive/shared/contracts';
 import { api, errorMessage, itemsOf } from '@/lib/api';
 import { formatAge, formatTime } from '@/lib/format';
-import { Empty, ErrorBanner, Field, Loading, PageHeader } from '@/components/ui';
+import { Empty, ErrorBanner, Field, Loading, Notice, PageHeader } from '@/components/ui';
 import { Bytes } from '@/components/Bytes';
 import { HealthBadge } from '@/components/RunHealth';
 
@@ -25,6 +25,7 @@ export default function RunsPage() {
   const [error, setError] = useState<string | null>(null);
   const [newId, setNewId] = useState('');
   const [busy, setBusy] = useState(false);
+  const [created, setCreated] = useState<string | null>(null);
   const load = useCallback(() => {
     const params = new URLSearchParams({ limit: '200', sort, order });
     if (q.trim()) params.set('q', q.trim());
@@ -45,7 +46,15 @@ export default function RunsPage() {
     setBusy(true);
     setError(null);
     try {
-      await api('/api/runs', { method: 'POST', json: { runid: newId.trim() } });
+      const run = await api<{ runid: string; outcome?: 'created' | 'registered' }>('/api/runs', {
+        method: 'POST',
+        json: { runid: newId.trim() },
+      });
+      setCreated(
+        run.outcome === 'registered'
+          ? `Registered the existing directory ${run.runid}; you are its owner.`
+          : `Created run ${run.runid} with an empty directory.`,
+      );
       setNewId('');
       load();
     } catch (err) {
@@ -58,6 +67,7 @@ export default function RunsPage() {
     <>
       <PageHeader title="Runs" />
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      {created && <Notice>{created}</Notice>}
       <form
         onSubmit={(e) => void create(e)}
         className="card mb-6 flex flex-wrap items-end gap-3"

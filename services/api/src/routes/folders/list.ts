@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { ACTIVE_STATUSES, formatBytes } from '@arkive/shared';
+import { ACTIVE_STATUSES, folderObjectKey, formatBytes, parseFolderPath } from '@arkive/shared';
 import { FOLDER_JOB_KIND, folderJobStatus } from '../jobs/folder-jobs';
+import { coldRecordOf, FOLDER_RETRIEVE_KIND } from './retrieve-jobs';
 import { defineRoute } from '../../http/route';
 import { folderScanCache } from '../../folders/scan-cache';
 
@@ -34,6 +35,37 @@ export const folderSchema = z.object({
   has_job: z.boolean(),
   job_id: z.string().nullable(),
   job_status: z.string().nullable(),
+  /**
+   * ready (can go to cold storage) | in_progress (a job runs: archiving or retrieving) | archived
+   * (in cold storage; `archive` holds the record) | failed (the last job failed; `last_error`).
+   */
+  /** Where "Move to cold storage" puts it: the bucket and the object key. */
+  destination_bucket: z.string(),
+  destination_key: z.string(),
+  state: z.enum(['ready', 'in_progress', 'archived', 'failed']),
+  /** The running job's kind: folder-archive (to cold storage) or folder-retrieve (back from it). */
+  job_kind: z.string().nullable(),
+  job_percent: z.number().nullable(),
+  archive: z
+    .object({
+      archived_at: z.string().nullable(),
+      archived_by: z.string().nullable(),
+      bucket: z.string(),
+      key: z.string(),
+      size_bytes: z.number(),
+      size_human: z.string(),
+      sha256: z.string(),
+      job_id: z.string().nullable(),
+    })
+    .nullable(),
+  last_error: z
+    .object({
+      job_id: z.string(),
+      kind: z.string(),
+      message: z.string().nullable(),
+      at: z.string().nullable(),
+    })
+    .nullable(),
 });
 
 /**
@@ -44,7 +76,8 @@ export const folderSchema = z.object({
 export const listFolders = defineRoute({
   method: 'get',
   path: '/api/folders',
-  summary: 'Folders ready to archive (cached scan; refresh=true rescans in the background)',
+  summary:
+    'Folders under SOURCE_ROOT with their state (ready, in progress, archived with its record, failed); cached scan',
   tags: ['folders'],
   access: { kind: 'user' },
   query,
@@ -52,17 +85,21 @@ export const listFolders = defineRoute({
   async handler({ deps, query: q, res }) {
     const { result, scanning } = await folderScanCache(deps.config).get({ refresh: q.refresh });
     const needle = q.q?.trim().toLowerCase();
-    // Folders archived since the scan are shown as archived without waiting for the next rescan.
-    const archivedSince = new Set(
-      (
-        await deps.prisma.operation.findMany({
-          where: { kind: FOLDER_JOB_KIND, status: 'succeeded', finishedAt: { gte: result.scannedAt } },
-          select: { scopeId: true },
-        })
-      ).map((o) => o.scopeId),
-    );
-    const folders = archivedSince.size
-      ? result.folders.map((f) => (archivedSince.has(f.rel) ? { ...f, isArchived: true } : f))
+    // Folders archived or retrieved since the scan show their new state without waiting for a rescan.
+    const since = await deps.prisma.operation.findMany({
+      where: {
+        kind: { in: [FOLDER_JOB_KIND, FOLDER_RETRIEVE_KIND] },
+        status: 'succeeded',
+        finishedAt: { gte: result.scannedAt },
+      },
+      orderBy: { finishedAt: 'asc' },
+      select: { scopeId: true, kind: true },
+    });
+    const archivedNow = new Map(since.map((o) => [o.scopeId, o.kind === FOLDER_JOB_KIND]));
+    const folders = archivedNow.size
+      ? result.folders.map((f) =>
+          archivedNow.has(f.rel) ? { ...f, isArchived: archivedNow.get(f.rel) === true } : f,
+        )
       : result.folders;
     let items = folders.filter(
       (f) => (q.include_archived || !f.isArchived) && (!needle || f.rel.toLowerCase().includes(needle)),
@@ -89,18 +126,48 @@ export const listFolders = defineRoute({
     const pageItems = items.slice(q.offset, q.offset + q.limit);
     const active = await deps.prisma.operation.findMany({
       where: {
-        kind: FOLDER_JOB_KIND,
+        kind: { in: [FOLDER_JOB_KIND, FOLDER_RETRIEVE_KIND] },
         status: { in: [...ACTIVE_STATUSES] },
         scopeId: { in: pageItems.map((f) => f.rel) },
       },
-      select: { id: true, scopeId: true, status: true, stage: true },
+      select: { id: true, kind: true, scopeId: true, status: true, stage: true, progressPercent: true },
     });
     const byFolder = new Map(active.map((o) => [o.scopeId, o]));
+    // The last finished job of each folder: a failure there is the folder's state until the next job.
+    const finished = await deps.prisma.operation.findMany({
+      where: {
+        kind: { in: [FOLDER_JOB_KIND, FOLDER_RETRIEVE_KIND] },
+        status: { in: ['succeeded', 'failed', 'expired', 'cancelled'] },
+        scopeId: { in: pageItems.map((f) => f.rel) },
+      },
+      orderBy: { createdAt: 'desc' },
+      distinct: ['scopeId'],
+      select: { id: true, kind: true, scopeId: true, status: true, error: true, finishedAt: true },
+    });
+    const lastOf = new Map(finished.map((o) => [o.scopeId, o]));
+    const records = new Map(
+      await Promise.all(
+        pageItems
+          .filter((f) => f.isArchived)
+          .map(
+            async (f) =>
+              [
+                f.rel,
+                await coldRecordOf(deps.prisma, deps.config, parseFolderPath(deps.config.sourceRoot, f.rel)),
+              ] as const,
+          ),
+      ),
+    );
     res.setHeader('X-Total-Count', String(total));
     res.setHeader('X-Folder-Scan', scanning ? 'scanning' : 'idle');
     res.setHeader('X-Folder-Scanned-At', result.scannedAt.toISOString());
+    const bucket = deps.blobStore.describe().bucket;
     return pageItems.map((f) => {
       const job = byFolder.get(f.rel);
+      const last = lastOf.get(f.rel);
+      const rec = records.get(f.rel) ?? null;
+      const failed = last && (last.status === 'failed' || last.status === 'expired');
+      const state = job ? 'in_progress' : f.isArchived ? 'archived' : failed ? 'failed' : 'ready';
       return {
         path: f.path,
         relative_path: f.rel,
@@ -114,7 +181,37 @@ export const listFolders = defineRoute({
         is_archived: f.isArchived,
         has_job: Boolean(job),
         job_id: job?.id ?? null,
-        job_status: job ? folderJobStatus(job) : null,
+        job_status: job
+          ? job.kind === FOLDER_JOB_KIND
+            ? folderJobStatus(job)
+            : (job.stage ?? 'queued')
+          : null,
+        destination_bucket: bucket,
+        destination_key: folderObjectKey(f),
+        state: state as 'ready' | 'in_progress' | 'archived' | 'failed',
+        job_kind: job?.kind ?? null,
+        job_percent: job ? Math.round(job.progressPercent) : null,
+        archive: rec
+          ? {
+              archived_at: rec.archivedAt,
+              archived_by: rec.archivedBy,
+              bucket: rec.bucket,
+              key: rec.key,
+              size_bytes: rec.size,
+              size_human: formatBytes(rec.size),
+              sha256: rec.sha256,
+              job_id: rec.archiveJobId,
+            }
+          : null,
+        last_error:
+          failed && last
+            ? {
+                job_id: last.id,
+                kind: last.kind,
+                message: last.error,
+                at: last.finishedAt?.toISOString() ?? null,
+              }
+            : null,
       };
     });
   },

@@ -1,6 +1,6 @@
 import { requestCancel } from '@arkive/shared';
 import { defineRoute } from '../../http/route';
-import { getFolderJob } from './folder-jobs';
+import { assertMayChangeJob, getFolderJob } from './folder-jobs';
 import { jobIdParams } from './schemas';
 
 /** PRD: 204; a waiting job is removed at once, a running one stops within about a second. The source is never touched. */
@@ -13,8 +13,8 @@ export const cancelJob = defineRoute({
   access: { kind: 'user' },
   params: jobIdParams,
   status: 204,
-  async handler({ deps, params }) {
-    await getFolderJob(deps.prisma, params.id);
+  async handler({ deps, params, req }) {
+    assertMayChangeJob(req, await getFolderJob(deps.prisma, params.id));
     await requestCancel(deps, params.id);
     return undefined;
   },

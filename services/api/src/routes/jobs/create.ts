@@ -9,9 +9,10 @@ import { folderScanCache } from '../../folders/scan-cache';
 export const createJob = defineRoute({
   method: 'post',
   path: '/api/jobs',
-  summary: 'Queue a folder for copy → 7z → test → upload → verify → source clean-up',
+  summary:
+    'Move a folder to cold storage: copy → 7z → test → upload → verify → empty the source (operators and admins)',
   tags: ['jobs'],
-  access: { kind: 'user' },
+  access: { kind: 'role', role: 'operator' },
   body: z.object({ folder_path: z.string().min(1).max(4096) }),
   response: z.object({
     job_id: z.string(),

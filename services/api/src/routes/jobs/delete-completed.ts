@@ -1,19 +1,30 @@
 import { z } from 'zod';
 import { FOLDER_JOB_KIND } from './folder-jobs';
+import { FOLDER_RETRIEVE_KIND } from '../folders/retrieve-jobs';
 import { defineRoute } from '../../http/route';
 
-/** PRD §5.4: bulk-delete completed jobs (and their logs) from history. */
+/**
+ * History's "Clear completed" (admins only): finished jobs leave the list, but their records stay —
+ * a job that emptied a source folder is the audit trail of that deletion and is never deleted.
+ * `deleted_count` (PRD name) counts the jobs hidden.
+ */
 export const deleteCompletedJobs = defineRoute({
   method: 'delete',
   path: '/api/jobs/completed',
-  summary: 'Delete all completed jobs from history',
+  summary: 'Clear completed jobs from the History list (admins; hides them, records are kept)',
   tags: ['jobs'],
-  access: { kind: 'user' },
-  response: z.object({ deleted_count: z.number() }),
-  async handler({ deps }) {
-    const { count } = await deps.prisma.operation.deleteMany({
-      where: { kind: FOLDER_JOB_KIND, status: 'succeeded' },
+  access: { kind: 'admin' },
+  response: z.object({ deleted_count: z.number(), hidden_count: z.number() }),
+  async handler({ deps, user }) {
+    const { count } = await deps.prisma.operation.updateMany({
+      where: {
+        kind: { in: [FOLDER_JOB_KIND, FOLDER_RETRIEVE_KIND] },
+        status: { in: ['succeeded', 'cancelled'] },
+        hiddenAt: null,
+      },
+      data: { hiddenAt: new Date() },
     });
-    return { deleted_count: count };
+    deps.logger.info({ by: user?.id, hidden: count }, 'completed folder jobs hidden from history');
+    return { deleted_count: count, hidden_count: count };
   },
 });

@@ -1,4 +1,6 @@
+import type { Request } from 'express';
 import { JOB_STATUSES } from '@arkive/shared/contracts';
+import { requireGlobalRole } from '../../auth/authenticate';
 import {
   appendLog,
   enqueueOperation,
@@ -60,6 +62,12 @@ export async function enqueueFolderJob(
   );
   await appendLog(deps.prisma, operation.id, 'INFO', `Job created by ${createdBy} for ${folder}`);
   return operation;
+}
+
+/** Cancel/retry of a folder job: its creator, or an operator/admin for other people's jobs (403 ROLE_REQUIRED). */
+export function assertMayChangeJob(req: Request, op: Pick<Operation, 'createdBy'>): void {
+  if (op.createdBy && op.createdBy === req.user?.username) return;
+  requireGlobalRole(req, 'operator');
 }
 
 export async function getFolderJob(prisma: PrismaClient, id: string): Promise<Operation> {

@@ -24,7 +24,12 @@ export const listJobs = defineRoute({
   query,
   response: z.array(jobSchema),
   async handler({ deps, query: q, res }) {
-    const where = { kind: FOLDER_JOB_KIND, ...(q.status ? { OR: q.status.map(whereFolderJobStatus) } : {}) };
+    // Jobs cleared from History ("Clear completed") stay in the database, out of this list.
+    const where = {
+      kind: FOLDER_JOB_KIND,
+      hiddenAt: null,
+      ...(q.status ? { OR: q.status.map(whereFolderJobStatus) } : {}),
+    };
     const [rows, total] = await Promise.all([
       deps.prisma.operation.findMany({
         where,

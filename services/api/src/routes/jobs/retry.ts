@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { retryOperation } from '@arkive/shared';
 import { defineRoute } from '../../http/route';
-import { getFolderJob } from './folder-jobs';
+import { assertMayChangeJob, getFolderJob } from './folder-jobs';
 import { jobIdParams } from './schemas';
 
 /** Where the PRD's retry restarts, by the stage the operation resumes at. */
@@ -26,8 +26,8 @@ export const retryJob = defineRoute({
     retry_count: z.literal(0),
     restart_stage: z.enum(['copy', 'upload', 'delete_source']),
   }),
-  async handler({ deps, params }) {
-    await getFolderJob(deps.prisma, params.id);
+  async handler({ deps, params, req }) {
+    assertMayChangeJob(req, await getFolderJob(deps.prisma, params.id));
     const op = await retryOperation(deps, params.id);
     return {
       job_id: op.id,

@@ -16,7 +16,7 @@ beforeAll(async () => {
   await fs.mkdir(path.join(root, 'Production/2024/Project_Alpha'), { recursive: true });
   await fs.writeFile(path.join(root, 'Production/2024/Project_Alpha/clip.mp4'), 'x');
   api = await createApiWorld({ SOURCE_ROOT: root, MIN_FREE_SPACE_GB: '0' });
-  alice = await makeUser(api, 'alice');
+  alice = await makeUser(api, 'alice', { role: 'operator' });
 });
 afterAll(async () => {
   await api.close();

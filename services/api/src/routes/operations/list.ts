@@ -34,6 +34,8 @@ export const listOperations = defineRoute({
           ...(q.kind ? { kind: q.kind } : {}),
           ...(q.scopeType ? { scopeType: q.scopeType } : {}),
           ...(q.scopeId ? { scopeId: q.scopeId } : {}),
+          // Cleared from History ("Clear completed"): the record stays, the list leaves it out.
+          hiddenAt: null,
         },
       ],
     };

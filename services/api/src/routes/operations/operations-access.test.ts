@@ -90,9 +90,15 @@ test('run operations: members read, collaborators act, strangers see nothing', a
     .expect(404);
 });
 
-test('folder jobs are a shared queue: any user may act; other scopes: only their creator or an admin sees them', async () => {
+test("folder jobs are a shared queue: anyone sees them, operators act on other people's; other scopes: only their creator or an admin sees them", async () => {
   await request(api.app).get(`/api/operations/${folderOp}`).set(stranger.auth).expect(200);
-  await request(api.app).post(`/api/operations/${folderOp}/cancel`).set(stranger.auth).expect(409); // already failed: allowed, but nothing to cancel
+  const plain = await request(api.app)
+    .post(`/api/operations/${folderOp}/cancel`)
+    .set(stranger.auth)
+    .expect(403);
+  expect(plain.body.error.code).toBe('ROLE_REQUIRED');
+  const operator = await makeUser(api, 'op-operator', { role: 'operator' });
+  await request(api.app).post(`/api/operations/${folderOp}/cancel`).set(operator.auth).expect(409); // already failed: allowed, but nothing to cancel
   await request(api.app).get(`/api/operations/${systemOp}`).set(stranger.auth).expect(404);
   await request(api.app).post(`/api/operations/${systemOp}/cancel`).set(stranger.auth).expect(404);
   await request(api.app).get(`/api/operations/${systemOp}`).set(owner.auth).expect(200);

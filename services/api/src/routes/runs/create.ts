@@ -1,23 +1,46 @@
 import fs from 'node:fs/promises';
 import { z } from 'zod';
-import { ConflictError, Prisma, runPath } from '@arkive/shared';
+import { ConflictError, Prisma, runAccessOf, runPath } from '@arkive/shared';
 import { defineRoute } from '../../http/route';
 import { presentRun, runIdSchema, runSchema } from './schemas';
+
+/**
+ * What a non-member hears for a name that is taken, whether by a registered run they may not see or
+ * by an unregistered directory only an admin may claim: the same answer, so neither leaks.
+ */
+const nameUnavailable = (runid: string) =>
+  new ConflictError(
+    'RUN_NAME_UNAVAILABLE',
+    `The name ${runid} cannot be used for a new run; choose another name (an existing directory under RUNS_ROOT can only be registered by an administrator)`,
+  );
+
+const statOf = (p: string) => fs.lstat(p).catch(() => null);
 
 export const createRun = defineRoute({
   method: 'post',
   path: '/api/runs',
-  summary: 'Register a run: creates RUNS_ROOT/<runid> or adopts an existing directory; you become its owner',
+  summary:
+    'Create a run (an empty RUNS_ROOT/<runid>) or, admins only, register an existing directory; you become its owner. `outcome` says which',
   tags: ['runs'],
   access: { kind: 'user' },
   body: z.object({ runid: runIdSchema }),
-  response: runSchema,
+  response: runSchema.extend({ outcome: z.enum(['created', 'registered']) }),
   status: 201,
   async handler({ deps, body, user }) {
     const dir = runPath(deps.config.runsRoot, body.runid);
-    if (await deps.prisma.run.findUnique({ where: { id: body.runid }, select: { id: true } })) {
-      throw new ConflictError('RUN_EXISTS', `Run ${body.runid} is already registered`);
+    const access = await runAccessOf(deps.prisma, user!, body.runid);
+    if (access.exists) {
+      if (access.effectiveRole)
+        throw new ConflictError('RUN_EXISTS', `Run ${body.runid} is already registered`);
+      throw nameUnavailable(body.runid);
     }
+    const before = await statOf(dir);
+    if (before && !before.isDirectory())
+      throw user!.isAdmin
+        ? new ConflictError('RUN_PATH_NOT_DIRECTORY', `RUNS_ROOT/${body.runid} exists and is not a directory`)
+        : nameUnavailable(body.runid);
+    // Claiming someone's existing data makes the caller its owner: administrators only.
+    if (before && !user!.isAdmin) throw nameUnavailable(body.runid);
     let run;
     try {
       run = await deps.prisma.run.create({
@@ -31,25 +54,34 @@ export const createRun = defineRoute({
       });
     } catch (err) {
       if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002')
-        throw new ConflictError('RUN_EXISTS', `Run ${body.runid} is already registered`);
+        throw user!.isAdmin
+          ? new ConflictError('RUN_EXISTS', `Run ${body.runid} is already registered`)
+          : nameUnavailable(body.runid);
       throw err;
     }
+    let outcome: 'created' | 'registered' = before ? 'registered' : 'created';
     try {
-      await fs.mkdir(dir, { recursive: true });
+      await fs.mkdir(deps.config.runsRoot, { recursive: true });
+      await fs.mkdir(dir);
     } catch (err) {
-      await deps.prisma.run.delete({ where: { id: run.id } }).catch(() => undefined);
-      // Something that is not a directory already has the run's name under RUNS_ROOT.
-      if (
-        (err as NodeJS.ErrnoException).code === 'EEXIST' ||
-        (err as NodeJS.ErrnoException).code === 'ENOTDIR'
-      )
-        throw new ConflictError(
-          'RUN_PATH_NOT_DIRECTORY',
-          `RUNS_ROOT/${body.runid} exists and is not a directory`,
-        );
-      throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      const now = code === 'EEXIST' ? await statOf(dir) : null;
+      if (now?.isDirectory() && user!.isAdmin) {
+        outcome = 'registered';
+      } else {
+        await deps.prisma.run.delete({ where: { id: run.id } }).catch(() => undefined);
+        // Appeared meanwhile (a non-admin may not claim it), or something that is not a directory.
+        if (code === 'EEXIST' || code === 'ENOTDIR')
+          throw user!.isAdmin
+            ? new ConflictError(
+                'RUN_PATH_NOT_DIRECTORY',
+                `RUNS_ROOT/${body.runid} exists and is not a directory`,
+              )
+            : nameUnavailable(body.runid);
+        throw err;
+      }
     }
-    deps.logger.info({ runid: run.id, by: user!.id }, 'run registered');
-    return presentRun(deps, run, 'owner', user!.isAdmin);
+    deps.logger.info({ runid: run.id, by: user!.id, outcome }, 'run registered');
+    return { ...(await presentRun(deps, run, 'owner', user!.isAdmin)), outcome };
   },
 });

@@ -24,10 +24,24 @@ test('creating a run makes its directory and its creator the owner; a second reg
     createdBy: 'alice',
     exists: true,
     lock: { locked: false },
+    outcome: 'created',
   });
   expect((await fs.stat(path.join(api.deps.config.runsRoot, 'run-1'))).isDirectory()).toBe(true);
-  const again = await request(api.app).post('/api/runs').set(bob.auth).send({ runid: 'run-1' }).expect(409);
+  const again = await request(api.app).post('/api/runs').set(alice.auth).send({ runid: 'run-1' }).expect(409);
   expect(again.body.error.code).toBe('RUN_EXISTS');
+  // A non-member hears the same for a registered name as for a name nobody registered.
+  await fs.mkdir(path.join(api.deps.config.runsRoot, 'someones-data'));
+  const taken = await request(api.app).post('/api/runs').set(bob.auth).send({ runid: 'run-1' }).expect(409);
+  const unregistered = await request(api.app)
+    .post('/api/runs')
+    .set(bob.auth)
+    .send({ runid: 'someones-data' })
+    .expect(409);
+  expect(taken.body.error.code).toBe('RUN_NAME_UNAVAILABLE');
+  const anon = (b: { error: { message: string } }, name: string) =>
+    JSON.stringify({ ...b.error, message: b.error.message.split(name).join('<name>') });
+  expect(anon(taken.body, 'run-1')).toBe(anon(unregistered.body, 'someones-data'));
+  await fs.rmdir(path.join(api.deps.config.runsRoot, 'someones-data'));
   await request(api.app).post('/api/runs').set(alice.auth).send({ runid: '../etc' }).expect(400);
 });
 
@@ -35,18 +49,38 @@ test('a name taken by a file under RUNS_ROOT is 409, not 500, and leaves no run 
   await fs.writeFile(path.join(api.deps.config.runsRoot, 'notes.txt'), 'not a run');
   const res = await request(api.app)
     .post('/api/runs')
-    .set(alice.auth)
+    .set(admin.auth)
     .send({ runid: 'notes.txt' })
     .expect(409);
   expect(res.body.error.code).toBe('RUN_PATH_NOT_DIRECTORY');
+  const plain = await request(api.app).post('/api/runs').set(alice.auth).send({ runid: 'notes.txt' });
+  expect([plain.status, plain.body.error.code]).toEqual([409, 'RUN_NAME_UNAVAILABLE']);
   expect(await api.world.prisma.run.findUnique({ where: { id: 'notes.txt' } })).toBeNull();
 });
 
-test('an existing directory can be registered, and lock files show in the listing', async () => {
+test('only an admin may claim an existing directory (registered, not created); lock files show in the listing', async () => {
   const dir = path.join(api.deps.config.runsRoot, 'legacy');
   await fs.mkdir(path.join(dir, 'sub'), { recursive: true });
   await fs.writeFile(path.join(dir, 'sub', 'x.nodb.lock'), '');
-  await request(api.app).post('/api/runs').set(bob.auth).send({ runid: 'legacy' }).expect(201);
+  const refused = await request(api.app)
+    .post('/api/runs')
+    .set(bob.auth)
+    .send({ runid: 'legacy' })
+    .expect(409);
+  expect(refused.body.error.code).toBe('RUN_NAME_UNAVAILABLE');
+  expect(await api.world.prisma.run.findUnique({ where: { id: 'legacy' } })).toBeNull();
+  expect(await fs.readdir(path.join(dir, 'sub'))).toEqual(['x.nodb.lock']);
+  const claimed = await request(api.app)
+    .post('/api/runs')
+    .set(admin.auth)
+    .send({ runid: 'legacy' })
+    .expect(201);
+  expect(claimed.body).toMatchObject({ runid: 'legacy', outcome: 'registered', createdBy: 'admin' });
+  await request(api.app)
+    .post('/api/runs/legacy/members')
+    .set(admin.auth)
+    .send({ username: 'bob', role: 'owner' })
+    .expect(200);
   const one = await request(api.app).get('/api/runs/legacy').set(bob.auth).expect(200);
   expect(one.body.lock).toEqual({ locked: true, lockFiles: ['sub/x.nodb.lock'], redisLocks: [] });
 });
@@ -56,11 +90,15 @@ test('lists show only your runs (admins: all), with your role', async () => {
   expect(a.body.items.map((r: { runid: string }) => r.runid)).toEqual(['run-1']);
   const all = await request(api.app).get('/api/runs?limit=10').set(admin.auth).expect(200);
   expect(all.body.total).toBe(2);
+  // Admins act as owner everywhere; they are members only of what they claimed themselves.
   expect(
-    all.body.items.every(
-      (r: { role: string; memberRole: string | null }) => r.role === 'owner' && r.memberRole === null,
+    Object.fromEntries(
+      all.body.items.map((r: { runid: string; role: string; memberRole: string | null }) => [
+        r.runid,
+        [r.role, r.memberRole],
+      ]),
     ),
-  ).toBe(true);
+  ).toEqual({ 'run-1': ['owner', null], legacy: ['owner', 'owner'] });
   await request(api.app).get('/api/runs/run-1').set(carol.auth).expect(404);
 });
 

@@ -2,12 +2,14 @@ import { z } from 'zod';
 import { ConflictError, Prisma } from '@arkive/shared';
 import { defineRoute } from '../../http/route';
 import { assertStrongPassword, hashPassword } from '../../auth/passwords';
-import { presentUser, usernameSchema, userSchema } from '../auth/schemas';
+import { globalRoleSchema, presentUser, roleColumns, usernameSchema, userSchema } from '../auth/schemas';
 
 const body = z.object({
   username: usernameSchema,
   password: z.string().max(200),
-  is_admin: z.boolean().default(false),
+  is_admin: z.boolean().optional(),
+  /** admin | operator | user (default user); wins over is_admin when both are given. */
+  role: globalRoleSchema.optional(),
   /** Ask the new user to choose their own password at first login (default true). */
   must_change_password: z.boolean().default(true),
 });
@@ -28,11 +30,11 @@ export const createUser = defineRoute({
         data: {
           username: b.username,
           passwordHash: await hashPassword(b.password),
-          isAdmin: b.is_admin,
+          ...(roleColumns(b) ?? { role: 'user', isAdmin: false }),
           mustChangePassword: b.must_change_password,
         },
       });
-      deps.logger.info({ by: user?.id, userId: row.id, isAdmin: row.isAdmin }, 'user created');
+      deps.logger.info({ by: user?.id, userId: row.id, role: row.role }, 'user created');
       return presentUser(row);
     } catch (err) {
       if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002')

@@ -2,12 +2,14 @@ import { notifyAccessChange } from '../../auth/access-change';
 import { z } from 'zod';
 import { defineRoute } from '../../http/route';
 import { assertStrongPassword, hashPassword } from '../../auth/passwords';
-import { presentUser, userSchema } from '../auth/schemas';
+import { globalRoleSchema, presentUser, roleColumns, userSchema } from '../auth/schemas';
 import { assertNotLastAdmin, findUserOr404, userIdParams } from './guards';
 
 const body = z
   .object({
     is_admin: z.boolean().optional(),
+    /** admin | operator | user; wins over is_admin when both are given. */
+    role: globalRoleSchema.optional(),
     /** Reset the password (the user must change it at next login unless must_change_password=false). */
     password: z.string().max(200).optional(),
     must_change_password: z.boolean().optional(),
@@ -17,7 +19,8 @@ const body = z
 export const updateUser = defineRoute({
   method: 'patch',
   path: '/api/users/:id',
-  summary: 'Change a user: admin flag, password reset (administrators only; never the last administrator)',
+  summary:
+    'Change a user: role (admin/operator/user), password reset (administrators only; never the last administrator)',
   tags: ['users'],
   access: { kind: 'admin' },
   params: userIdParams,
@@ -29,11 +32,12 @@ export const updateUser = defineRoute({
     const row = await deps.prisma.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(72707370)`;
       const target = await findUserOr404(tx, params.id);
-      if (b.is_admin === false) await assertNotLastAdmin(tx, target);
+      const role = roleColumns(b);
+      if (role && !role.isAdmin) await assertNotLastAdmin(tx, target);
       return tx.user.update({
         where: { id: target.id },
         data: {
-          ...(b.is_admin !== undefined ? { isAdmin: b.is_admin } : {}),
+          ...(role ?? {}),
           ...(passwordHash
             ? {
                 passwordHash,
@@ -57,7 +61,7 @@ export const updateUser = defineRoute({
       },
       'user updated',
     );
-    if (b.is_admin !== undefined || passwordHash)
+    if (b.is_admin !== undefined || b.role !== undefined || passwordHash)
       await notifyAccessChange(deps, { userId: row.id, kind: 'session' });
     return presentUser(row);
   },

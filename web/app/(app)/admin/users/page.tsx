@@ -5,10 +5,18 @@ import { formatTime } from '@/lib/format';
 import { useMe } from '@/lib/session';
 import { Empty, ErrorBanner, Field, Loading, Modal, PageHeader } from '@/components/ui';
 
+type Role = 'admin' | 'operator' | 'user';
+const ROLE_HINT: Record<Role, string> = {
+  user: 'User: works in the runs they are a member of',
+  operator: "Operator: also moves folders to cold storage and back, cancels or retries others' jobs",
+  admin: 'Admin: everything, including users',
+};
+
 interface User {
   id: number;
   username: string;
   is_admin: boolean;
+  role: Role;
   must_change_password: boolean;
   created_at: string;
   last_login: string | null;
@@ -19,7 +27,11 @@ export default function UsersPage() {
   const [users, setUsers] = useState<User[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
-  const [form, setForm] = useState({ username: '', password: '', is_admin: false });
+  const [form, setForm] = useState<{ username: string; password: string; role: Role }>({
+    username: '',
+    password: '',
+    role: 'user',
+  });
   const [formError, setFormError] = useState<string | null>(null);
   const load = useCallback(() => {
     api('/api/users?limit=500')
@@ -37,10 +49,20 @@ export default function UsersPage() {
     try {
       await api('/api/users', { method: 'POST', json: form });
       setCreating(false);
-      setForm({ username: '', password: '', is_admin: false });
+      setForm({ username: '', password: '', role: 'user' });
       load();
     } catch (err) {
       setFormError(errorMessage(err));
+    }
+  };
+  const setRole = async (u: User, role: Role) => {
+    setError(null);
+    try {
+      await api(`/api/users/${u.id}`, { method: 'PATCH', json: { role } });
+      load();
+    } catch (err) {
+      setError(errorMessage(err));
+      load();
     }
   };
   const remove = async (u: User) => {
@@ -72,7 +94,7 @@ export default function UsersPage() {
             <thead>
               <tr>
                 <th scope="col">Username</th>
-                <th scope="col">Admin</th>
+                <th scope="col">Role</th>
                 <th scope="col">Created</th>
                 <th scope="col">Last login</th>
                 <th scope="col">
@@ -91,7 +113,23 @@ export default function UsersPage() {
                       </span>
                     )}
                   </td>
-                  <td>{u.is_admin ? <span aria-label="yes">✓</span> : <span aria-label="no">✗</span>}</td>
+                  <td>
+                    <label className="sr-only" htmlFor={`role-${u.id}`}>
+                      Role of {u.username}
+                    </label>
+                    <select
+                      id={`role-${u.id}`}
+                      className="input py-1"
+                      value={u.role}
+                      disabled={u.id === me.id}
+                      title={ROLE_HINT[u.role]}
+                      onChange={(e) => void setRole(u, e.target.value as Role)}
+                    >
+                      <option value="user">user</option>
+                      <option value="operator">operator</option>
+                      <option value="admin">admin</option>
+                    </select>
+                  </td>
                   <td className="whitespace-nowrap">{formatTime(u.created_at)}</td>
                   <td className="whitespace-nowrap">{formatTime(u.last_login)}</td>
                   <td className="text-right">
@@ -135,14 +173,18 @@ export default function UsersPage() {
                 onChange={(e) => setForm({ ...form, password: e.target.value })}
               />
             </Field>
-            <label className="flex items-center gap-2 text-sm">
-              <input
-                type="checkbox"
-                checked={form.is_admin}
-                onChange={(e) => setForm({ ...form, is_admin: e.target.checked })}
-              />
-              Administrator
-            </label>
+            <Field label="Role" id="new-role" hint={ROLE_HINT[form.role]}>
+              <select
+                id="new-role"
+                className="input"
+                value={form.role}
+                onChange={(e) => setForm({ ...form, role: e.target.value as Role })}
+              >
+                <option value="user">user</option>
+                <option value="operator">operator</option>
+                <option value="admin">admin</option>
+              </select>
+            </Field>
             <div className="flex justify-end gap-2 pt-2">
               <button type="button" className="btn-secondary" onClick={() => setCreating(false)}>
                 Cancel

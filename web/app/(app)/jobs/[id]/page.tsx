@@ -27,6 +27,11 @@ export default function JobPage({ params }: { params: Promise<{ id: string }> })
             <dd className="break-all">{job.source_path}</dd>
             <dt className="font-medium text-slate-600">Destination</dt>
             <dd className="break-all">{job.globus_destination_path ?? '—'}</dd>
+            <dt className="font-medium text-slate-600">Format</dt>
+            <dd>
+              A plain 7z archive despite the <code>.tar.7z</code> name (no tar inside). Open it by hand with{' '}
+              <code>7z x {job.folder_name}.tar.7z</code>, or use Folders → Restore from cold storage.
+            </dd>
             <dt className="font-medium text-slate-600">Folder size</dt>
             <dd>{formatBytes(job.folder_size_bytes)}</dd>
             <dt className="font-medium text-slate-600">Archive size</dt>
