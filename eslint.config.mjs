@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 
-const SERVICES = ['api', 'cli', 'compress', 'restore', 'upload-verify'];
+const SERVICES = ['api', 'cli', 'compress', 'restore', 'upload-verify', 'migration'];
 
 /** A service may import shared and itself, never another service (what two services share lives in shared). */
 const serviceBoundaries = SERVICES.map((svc) => ({
@@ -88,6 +88,7 @@ export default tseslint.config(
                 '@arkive/compress',
                 '@arkive/restore',
                 '@arkive/upload-verify',
+                '@arkive/migration',
               ],
               message: 'shared/ holds contracts and common machinery; it never imports a service.',
             },

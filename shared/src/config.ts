@@ -101,6 +101,9 @@ const envSchema = z.object({
   COMPRESSION_SIZE_ESTIMATE_RATIO: z.coerce.number().nonnegative().default(0.7),
   DISK_CHECK_INTERVAL_SECONDS: z.coerce.number().positive().default(60),
   FOLDER_SCAN_CACHE_SECONDS: z.coerce.number().nonnegative().default(300),
+  // Run migrations (issue 16)
+  CURRENT_VERSION: z.coerce.number().int().min(1).default(1000),
+  MIGRATION_SCAN_CACHE_SECONDS: z.coerce.number().nonnegative().default(300),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -165,6 +168,12 @@ export interface Config {
     minFreeSpaceGb: number;
     compressionSizeEstimateRatio: number;
     diskCheckIntervalSeconds: number;
+    scanCacheSeconds: number;
+  };
+  migration: {
+    /** The version `nodb.version` is stamped with after a successful migration (CURRENT_VERSION). */
+    currentVersion: number;
+    /** How long GET /api/migrations/scan serves a fleet scan from cache. */
     scanCacheSeconds: number;
   };
 }
@@ -255,6 +264,10 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       compressionSizeEstimateRatio: e.COMPRESSION_SIZE_ESTIMATE_RATIO,
       diskCheckIntervalSeconds: e.DISK_CHECK_INTERVAL_SECONDS,
       scanCacheSeconds: e.FOLDER_SCAN_CACHE_SECONDS,
+    },
+    migration: {
+      currentVersion: e.CURRENT_VERSION,
+      scanCacheSeconds: e.MIGRATION_SCAN_CACHE_SECONDS,
     },
   };
 }

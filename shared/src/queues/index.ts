@@ -2,17 +2,23 @@ import type { JobKind } from './define';
 import { runRestore } from './run-restore';
 import { runSnapshot } from './run-snapshot';
 import { folderArchive } from './folder-archive';
+import { migrationSnapshot, runMigration, runMigrationDryRun, runMigrationValidate } from './run-migration';
 
 export * from './define';
 export * from './run-snapshot';
 export * from './run-restore';
 export * from './folder-archive';
+export * from './run-migration';
 
 /** Every job kind of the system, keyed by kind. Add new kinds here (one file each beside this one). */
 export const jobKinds = {
   [runSnapshot.kind]: runSnapshot,
   [runRestore.kind]: runRestore,
   [folderArchive.kind]: folderArchive,
+  [runMigrationValidate.kind]: runMigrationValidate,
+  [runMigrationDryRun.kind]: runMigrationDryRun,
+  [runMigration.kind]: runMigration,
+  [migrationSnapshot.kind]: migrationSnapshot,
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
 } as const satisfies Record<string, JobKind<any, any>>;
 
