@@ -11,6 +11,8 @@ import { authRoutes } from './auth';
 import { userRoutes } from './users';
 import { runRoutes } from './runs';
 import { cronRoutes } from './cron';
+// --- run migrations (issue 16) ---
+import { migrationRoutes } from './migrations';
 
 /** The whole public route table. Each area adds its routes here (one file per route). */
 export const routes: RouteDef[] = [
@@ -26,4 +28,6 @@ export const routes: RouteDef[] = [
   ...userRoutes,
   ...runRoutes,
   ...cronRoutes,
+  // --- run migrations (issue 16) ---
+  ...migrationRoutes,
 ];
