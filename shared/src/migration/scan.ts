@@ -30,34 +30,47 @@ export async function listRunDirs(root: string): Promise<string[]> {
     .sort();
 }
 
-/** Version and detected traits of each run in `names` (read-only). */
+async function scanOne(root: string, runid: string, currentVersion: number): Promise<ScannedRun> {
+  try {
+    const r = await inspectRun({ dir: path.join(root, runid), runid }, TRAITS, currentVersion);
+    return {
+      runid,
+      version: r.version,
+      traits: r.planned,
+      needsMigration: r.needsMigration,
+      blockers: r.traits.flatMap((t) => t.blockers),
+    };
+  } catch (err) {
+    return {
+      runid,
+      version: 0,
+      traits: [],
+      needsMigration: false,
+      blockers: [],
+      error: (err as Error).message,
+    };
+  }
+}
+
+/**
+ * Version and detected traits of each run in `names` (read-only), `concurrency` runs at a time:
+ * detection is a few small reads per run, so waiting for them one by one would dominate.
+ */
 export async function scanRunsHere(
   root: string,
   names: string[],
   currentVersion: number,
+  concurrency = 32,
 ): Promise<ScannedRun[]> {
-  const out: ScannedRun[] = [];
-  for (const runid of names) {
-    try {
-      const r = await inspectRun({ dir: path.join(root, runid), runid }, TRAITS, currentVersion);
-      out.push({
-        runid,
-        version: r.version,
-        traits: r.planned,
-        needsMigration: r.needsMigration,
-        blockers: r.traits.flatMap((t) => t.blockers),
-      });
-    } catch (err) {
-      out.push({
-        runid,
-        version: 0,
-        traits: [],
-        needsMigration: false,
-        blockers: [],
-        error: (err as Error).message,
-      });
+  const out: ScannedRun[] = new Array<ScannedRun>(names.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < names.length) {
+      const i = next++;
+      out[i] = await scanOne(root, names[i], currentVersion);
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, names.length) }, lane));
   return out;
 }
 
