@@ -91,3 +91,17 @@ export async function writeLegacyRun(dir: string, runid: string, opts: LegacyRun
   );
   await fs.writeFile(path.join(dir, 'wepp.log'), 'WEPP run finished\n'.repeat(20));
 }
+
+/** A regression fixture folder: `pre.zip` and `post.zip` (a migration's archive pair) and `fixture.json`. */
+export interface FixtureInfo {
+  runid: string;
+  current_version: number;
+}
+
+/** Writes a fixture folder from a run's pre/post-migration archives (what an admin exports). */
+export async function writeFixture(dir: string, pre: string, post: string, info: FixtureInfo): Promise<void> {
+  await fs.mkdir(dir, { recursive: true });
+  await fs.copyFile(pre, path.join(dir, 'pre.zip'));
+  await fs.copyFile(post, path.join(dir, 'post.zip'));
+  await fs.writeFile(path.join(dir, 'fixture.json'), JSON.stringify(info, null, 2) + '\n');
+}

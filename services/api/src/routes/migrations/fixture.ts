@@ -1,11 +1,15 @@
+import path from 'node:path';
 import { z } from 'zod';
-import { AppError, NotFoundError } from '@arkive/shared';
+import { AppError, ARCHIVES_DIR, NotFoundError, runPath } from '@arkive/shared';
+import { writeFixture } from '@arkive/shared/migration';
 import { defineRoute } from '../../http/route';
 import { runParams } from '../runs/archives/common';
 
 /**
  * Flags (or unflags) a run's last pre/post-migration archive pair as a regression fixture. Only a
- * pair of a successful migration can be a fixture; `arkive migrations export-fixture` writes it out.
+ * pair of a successful migration can be a fixture. Flagging exports it to
+ * `DATA_DIR/migration-fixtures/<runid>/` (pre.zip, post.zip, fixture.json): copy that folder to
+ * services/migration/fixtures/ and the test suite replays it (pre → migrate → must equal post).
  */
 export const flagMigrationFixture = defineRoute({
   method: 'put',
@@ -20,6 +24,7 @@ export const flagMigrationFixture = defineRoute({
     is_fixture: z.boolean(),
     archive_before: z.string(),
     archive_after: z.string(),
+    exported_to: z.string().nullable(),
   }),
   async handler({ deps, params, body }) {
     const row = await deps.prisma.runMigration.findUnique({ where: { runid: params.runid } });
@@ -30,6 +35,28 @@ export const flagMigrationFixture = defineRoute({
         `Run ${params.runid} has no pre/post-migration archive pair (last status: ${row.lastStatus ?? 'none'})`,
         409,
       );
+    let exported: string | null = null;
+    if (body.is_fixture) {
+      const archives = path.join(runPath(deps.config.runsRoot, params.runid), ARCHIVES_DIR);
+      exported = path.join(deps.config.dataDir, 'migration-fixtures', params.runid);
+      await writeFixture(
+        exported,
+        path.join(archives, row.archiveBefore),
+        path.join(archives, row.archiveAfter),
+        {
+          runid: params.runid,
+          current_version: row.lastMigrationVersion ?? deps.config.migration.currentVersion,
+        },
+      ).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT')
+          throw new AppError(
+            'ARCHIVE_NOT_FOUND',
+            `The pre/post-migration archives of ${params.runid} are gone`,
+            409,
+          );
+        throw err;
+      });
+    }
     await deps.prisma.runMigration.update({
       where: { runid: params.runid },
       data: { isFixture: body.is_fixture },
@@ -39,6 +66,7 @@ export const flagMigrationFixture = defineRoute({
       is_fixture: body.is_fixture,
       archive_before: row.archiveBefore,
       archive_after: row.archiveAfter,
+      exported_to: exported,
     };
   },
 });

@@ -149,11 +149,23 @@ test('PUT /api/migrations/:runid/fixture: admins flag a succeeded pre/post pair'
     where: { runid },
     data: { lastStatus: 'succeeded', archiveAfter: 'post-migration-x.zip' },
   });
+  expect((await put(admin).expect(409)).body.error.code).toBe('ARCHIVE_NOT_FOUND'); // the files are gone
+  const archives = path.join(runPath(api.world.config.runsRoot, runid), 'archives');
+  await fs.mkdir(archives, { recursive: true });
+  await fs.writeFile(path.join(archives, 'pre-migration-x.zip'), 'pre');
+  await fs.writeFile(path.join(archives, 'post-migration-x.zip'), 'post');
+  const exported = path.join(api.world.config.dataDir, 'migration-fixtures', runid);
   expect((await put(admin).expect(200)).body).toEqual({
     runid,
     is_fixture: true,
     archive_before: 'pre-migration-x.zip',
     archive_after: 'post-migration-x.zip',
+    exported_to: exported,
+  });
+  expect(await fs.readFile(path.join(exported, 'post.zip'), 'utf8')).toBe('post');
+  expect(JSON.parse(await fs.readFile(path.join(exported, 'fixture.json'), 'utf8'))).toEqual({
+    runid,
+    current_version: 1000,
   });
   expect((await api.world.prisma.runMigration.findUniqueOrThrow({ where: { runid } })).isFixture).toBe(true);
 });
