@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 
-const SERVICES = ['api', 'cli', 'compress', 'restore', 'upload-verify', 'gallery-archive'];
+const SERVICES = ['api', 'cli', 'compress', 'restore', 'upload-verify', 'gallery-archive', 'migration'];
 
 /** A service may import shared and itself, never another service (what two services share lives in shared). */
 const serviceBoundaries = SERVICES.map((svc) => ({
@@ -89,6 +89,7 @@ export default tseslint.config(
                 '@arkive/restore',
                 '@arkive/upload-verify',
                 '@arkive/gallery-archive',
+                '@arkive/migration',
               ],
               message: 'shared/ holds contracts and common machinery; it never imports a service.',
             },

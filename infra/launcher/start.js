@@ -27,6 +27,7 @@ const SERVICES = [
   { name: 'upload-verify', entry: 'services/upload-verify/dist/index.js' },
   { name: 'backup', entry: 'services/backup/dist/index.js' },
   { name: 'gallery-archive', entry: 'services/gallery-archive/dist/index.js' },
+  { name: 'migration', entry: 'services/migration/dist/index.js' },
 ];
 
 function run(cmd, args, what) {

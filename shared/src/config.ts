@@ -131,6 +131,9 @@ const envSchema = z.object({
   GALLERY_ARCHIVE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(5),
   GALLERY_LINK_DAYS: z.coerce.number().positive().max(7).default(7),
   GALLERY_DOWNLOADS_PER_MINUTE: z.coerce.number().int().positive().default(30),
+  // Run migrations (issue 16)
+  CURRENT_VERSION: z.coerce.number().int().min(1).default(1000),
+  MIGRATION_SCAN_CACHE_SECONDS: z.coerce.number().nonnegative().default(300),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -220,6 +223,12 @@ export interface Config {
    */
   retention: { keepLast: number; keepDays: number; preRestoreDays: number };
   backup: BackupConfig;
+  migration: {
+    /** The version `nodb.version` is stamped with after a successful migration (CURRENT_VERSION). */
+    currentVersion: number;
+    /** How long GET /api/migrations/scan serves a fleet scan from cache. */
+    scanCacheSeconds: number;
+  };
 }
 
 /** One backup region: its name and where its restic repository lives. */
@@ -403,6 +412,10 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       daily: e.BACKUP_DAILY,
       scrubPeriodDays: e.BACKUP_SCRUB_PERIOD_DAYS,
       zipTtlHours: e.BACKUP_ZIP_TTL_HOURS,
+    },
+    migration: {
+      currentVersion: e.CURRENT_VERSION,
+      scanCacheSeconds: e.MIGRATION_SCAN_CACHE_SECONDS,
     },
   };
 }

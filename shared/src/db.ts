@@ -3,8 +3,14 @@ import { PrismaClient } from './generated/prisma/client';
 
 export { PrismaClient };
 export { Prisma } from './generated/prisma/client';
-export type { User, Run, RunMember, Operation, OperationLog, Archive } from './generated/prisma/client';
 export type {
+  User,
+  Run,
+  RunMember,
+  Operation,
+  OperationLog,
+  Archive,
+  RunMigration,
   Gallery,
   GalleryImage,
   GalleryClient,

@@ -15,6 +15,7 @@ export const NAV_LINKS: NavLink[] = [
   { href: '/galleries', label: 'Galleries' },
   { href: '/settings', label: 'Settings' },
   { href: '/admin/users', label: 'Users', admin: true },
+  { href: '/admin/migrations', label: 'Migrations', admin: true },
 ];
 
 export function navLinksFor(isAdmin: boolean): NavLink[] {

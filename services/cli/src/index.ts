@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerList } from './commands/list';
+import { registerMigrations } from './commands/migrations';
 import { registerRestore } from './commands/restore';
 import { registerSnapshot } from './commands/snapshot';
 import { registerVerify } from './commands/verify';
@@ -27,6 +28,7 @@ registerSnapshot(program, run);
 registerRestore(program, run);
 registerVerify(program, run);
 registerList(program, run);
+registerMigrations(program, run);
 
 program.on('command:*', (operands: string[]) => {
   process.stderr.write(`arkive: unknown command ${JSON.stringify(operands[0])} (see arkive --help)\n`);

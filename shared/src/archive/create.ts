@@ -105,7 +105,7 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
   const outDir = path.resolve(opts.outDir ?? path.join(runDir, ARCHIVES_DIR));
   const label = opts.label?.slice(0, 200);
   const kind = opts.kind ?? 'snapshot';
-  const name = opts.name ?? defaultArchiveName(label, kind === 'pre-restore' ? 'pre-restore-' : '');
+  const name = opts.name ?? defaultArchiveName(label, kind === 'snapshot' ? '' : `${kind}-`);
   checkName(name);
   await fs.mkdir(outDir, { recursive: true });
   const finalPath = path.join(outDir, name);

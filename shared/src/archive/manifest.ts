@@ -15,7 +15,7 @@ export const MANIFEST_NAME_PATTERN = /^\.arkive-manifest(\.[0-9a-f]{8})?\.jsonl$
 export const MANIFEST_FORMAT = 'arkive-manifest';
 export const COMMENT_TAG = 'arkive';
 
-export type ArchiveKind = 'snapshot' | 'pre-restore' | 'gallery';
+export type ArchiveKind = 'snapshot' | 'pre-restore' | 'pre-migration' | 'post-migration' | 'gallery';
 
 export interface ManifestHeader {
   format: typeof MANIFEST_FORMAT;

@@ -12,3 +12,4 @@ export * from './operations';
 export * from './socket';
 export * from './api';
 export * from './roles';
+export * from './migration';

@@ -278,6 +278,104 @@ export const folderRetrieveSpec = defineKindSpec({
   ],
 });
 
+// --- Run migrations (issue 16): all on queue `migration`, events on `<runid>:migration` ---
+
+/** Detect + validate every trait of a run; writes nothing. */
+export const runMigrationValidateSpec = defineKindSpec({
+  kind: 'run-migration-validate',
+  scopeType: 'run',
+  completeEvent: 'COMPLETE',
+  stages: [
+    {
+      name: 'validating',
+      label: 'Detecting and validating traits',
+      queue: 'migration',
+      weight: 100,
+      concurrency: 2,
+      retryFrom: true,
+    },
+  ],
+});
+
+/** Migrate a staging copy of the run, validate it, report the diff, remove the copy. */
+export const runMigrationDryRunSpec = defineKindSpec({
+  kind: 'run-migration-dry-run',
+  scopeType: 'run',
+  completeEvent: 'COMPLETE',
+  stages: [
+    {
+      name: 'copying',
+      label: 'Copying the run to staging',
+      queue: 'migration',
+      weight: 40,
+      concurrency: 2,
+      retryFrom: true,
+    },
+    { name: 'migrating', label: 'Migrating the copy', queue: 'migration', weight: 50, concurrency: 2 },
+    { name: 'validating', label: 'Validating the copy', queue: 'migration', weight: 10, concurrency: 2 },
+  ],
+});
+
+/**
+ * The archive-guarded migration: pre-migration snapshot (a child operation) → traits in order →
+ * validate → stamp nodb.version → post-migration snapshot. Any failure before the end restores the
+ * pre-migration snapshot; stamping and the post snapshot cannot be cancelled (a failure there
+ * still rolls back, so a retry starts over).
+ */
+export const runMigrationSpec = defineKindSpec({
+  kind: 'run-migration',
+  scopeType: 'run',
+  completeEvent: 'MIGRATION_COMPLETE',
+  stages: [
+    {
+      name: 'pre-snapshot',
+      label: 'Pre-migration snapshot',
+      queue: 'migration',
+      weight: 30,
+      concurrency: 2,
+      retryFrom: true,
+    },
+    { name: 'migrating', label: 'Running the traits', queue: 'migration', weight: 40, concurrency: 2 },
+    { name: 'validating', label: 'Validating', queue: 'migration', weight: 5, concurrency: 2 },
+    {
+      name: 'stamping',
+      label: 'Stamping the version',
+      queue: 'migration',
+      weight: 2,
+      concurrency: 2,
+      uncancellable: true,
+    },
+    {
+      name: 'post-snapshot',
+      label: 'Post-migration snapshot',
+      queue: 'migration',
+      weight: 23,
+      concurrency: 2,
+      // Resumed here only while the run is migrated and stamped (canResumeAt); otherwise from the start.
+      retryFrom: true,
+      uncancellable: true,
+    },
+  ],
+});
+
+/** A migration's pre/post snapshot of its run (a child of run-migration, on the parent's run). */
+export const migrationSnapshotSpec = defineKindSpec({
+  kind: 'migration-snapshot',
+  scopeType: 'run',
+  completeEvent: 'ARCHIVE_COMPLETE',
+  stages: [
+    {
+      name: 'archiving',
+      label: 'Archiving',
+      queue: 'migration',
+      weight: 95,
+      concurrency: 2,
+      retryFrom: true,
+    },
+    { name: 'verifying', label: 'Verifying the archive', queue: 'migration', weight: 5, concurrency: 2 },
+  ],
+});
+
 /** Every job kind's public shape, keyed by kind. */
 export const KIND_SPECS = {
   [runSnapshotSpec.kind]: runSnapshotSpec,
@@ -287,6 +385,10 @@ export const KIND_SPECS = {
   [runBackupRestoreSpec.kind]: runBackupRestoreSpec,
   [galleryArchiveSpec.kind]: galleryArchiveSpec,
   [folderRetrieveSpec.kind]: folderRetrieveSpec,
+  [runMigrationValidateSpec.kind]: runMigrationValidateSpec,
+  [runMigrationDryRunSpec.kind]: runMigrationDryRunSpec,
+  [runMigrationSpec.kind]: runMigrationSpec,
+  [migrationSnapshotSpec.kind]: migrationSnapshotSpec,
 } as const satisfies Record<string, KindSpec>;
 
 export type KindName = keyof typeof KIND_SPECS;

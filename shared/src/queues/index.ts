@@ -5,6 +5,7 @@ import { folderArchive } from './folder-archive';
 import { runBackup, runBackupRestore } from './run-backup';
 import { galleryArchive } from './gallery-archive';
 import { folderRetrieve } from './folder-retrieve';
+import { migrationSnapshot, runMigration, runMigrationDryRun, runMigrationValidate } from './run-migration';
 
 export * from './define';
 export * from './run-snapshot';
@@ -13,6 +14,7 @@ export * from './folder-archive';
 export * from './run-backup';
 export * from './gallery-archive';
 export * from './folder-retrieve';
+export * from './run-migration';
 
 /** Every job kind of the system, keyed by kind. Add new kinds here (one file each beside this one). */
 export const jobKinds = {
@@ -23,6 +25,10 @@ export const jobKinds = {
   [runBackupRestore.kind]: runBackupRestore,
   [galleryArchive.kind]: galleryArchive,
   [folderRetrieve.kind]: folderRetrieve,
+  [runMigrationValidate.kind]: runMigrationValidate,
+  [runMigrationDryRun.kind]: runMigrationDryRun,
+  [runMigration.kind]: runMigration,
+  [migrationSnapshot.kind]: migrationSnapshot,
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
 } as const satisfies Record<string, JobKind<any, any>>;
 

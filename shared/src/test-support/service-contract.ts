@@ -179,7 +179,12 @@ export function describeServiceContract<P, R>(opts: ServiceContractOptions<P, R>
       const percents = events.filter((e) => e.percent !== undefined).map((e) => e.percent as number);
       expect(percents).toEqual([...percents].sort((a, b) => a - b));
       expect(events.at(-1)?.percent).toBe(100);
-      const declared = entered.map((s) => stageIndex(spec, s)).filter((i) => i >= 0);
+      // A parent that waits for child operations is called again in the stage it waited in
+      // (BullMQ's waiting-children): the same stage twice in a row is one stage, not a step back.
+      const declared = entered
+        .map((s) => stageIndex(spec, s))
+        .filter((i) => i >= 0)
+        .filter((i, k, all) => i !== all[k - 1]);
       expect(declared).toEqual([...new Set(declared)].sort((a, b) => a - b));
       expect(declared[0]).toBe(0);
       expect(declared.at(-1)).toBe(spec.stages.length - 1);

@@ -20,6 +20,8 @@ import { runBackupRoutes } from './runs/backups';
 import { galleryRoutes } from './galleries';
 // issue 12 (coldux): cold storage retrieval
 import { retrieveFolder } from './folders/retrieve';
+// --- run migrations (issue 16) ---
+import { migrationRoutes } from './migrations';
 
 /** The whole public route table. Each area adds its routes here (one file per route). */
 export const routes: RouteDef[] = [
@@ -45,4 +47,6 @@ export const routes: RouteDef[] = [
   ...galleryRoutes,
   // issue 12 (coldux): cold storage retrieval
   retrieveFolder,
+  // --- run migrations (issue 16) ---
+  ...migrationRoutes,
 ];
