@@ -24,6 +24,7 @@ const SERVICES = [
   { name: 'compress', entry: 'services/compress/dist/index.js' },
   { name: 'restore', entry: 'services/restore/dist/index.js' },
   { name: 'upload-verify', entry: 'services/upload-verify/dist/index.js' },
+  { name: 'run-sync', entry: 'services/run-sync/dist/index.js' },
 ];
 
 function run(cmd, args, what) {

@@ -3,7 +3,16 @@ import { PrismaClient } from './generated/prisma/client';
 
 export { PrismaClient };
 export { Prisma } from './generated/prisma/client';
-export type { User, Run, RunMember, Operation, OperationLog, Archive } from './generated/prisma/client';
+export type {
+  User,
+  Run,
+  RunMember,
+  Operation,
+  OperationLog,
+  Archive,
+  SyncToken,
+  RunSync,
+} from './generated/prisma/client';
 export * from './generated/prisma/enums';
 
 /**

@@ -15,6 +15,7 @@ export * from './storage';
 export * from './service';
 export * from './contracts/socket';
 export * from './contracts/kinds';
+export * from './contracts/provenance';
 export * from './folders';
 export * from './auth';
 export * from './progress-pump';

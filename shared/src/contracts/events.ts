@@ -10,6 +10,10 @@ export const EVENT_TYPES = [
   'UPLOAD_COMPLETE',
   'MIGRATION_COMPLETE',
   'SYNC_COMPLETE',
+  // run sync (issue 17): steps of an import on `<runid>:run_sync`
+  'DOWNLOADING',
+  'CHECKSUM_OK',
+  'REGISTERED',
   'COMPLETE',
   'EXCEPTION',
   'CANCELLED',

@@ -11,3 +11,4 @@ export * from './kinds';
 export * from './operations';
 export * from './socket';
 export * from './api';
+export * from './provenance';

@@ -2,17 +2,20 @@ import type { JobKind } from './define';
 import { runRestore } from './run-restore';
 import { runSnapshot } from './run-snapshot';
 import { folderArchive } from './folder-archive';
+import { runSync } from './run-sync';
 
 export * from './define';
 export * from './run-snapshot';
 export * from './run-restore';
 export * from './folder-archive';
+export * from './run-sync';
 
 /** Every job kind of the system, keyed by kind. Add new kinds here (one file each beside this one). */
 export const jobKinds = {
   [runSnapshot.kind]: runSnapshot,
   [runRestore.kind]: runRestore,
   [folderArchive.kind]: folderArchive,
+  [runSync.kind]: runSync,
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
 } as const satisfies Record<string, JobKind<any, any>>;
 

@@ -11,6 +11,11 @@ import { authRoutes } from './auth';
 import { userRoutes } from './users';
 import { runRoutes } from './runs';
 import { cronRoutes } from './cron';
+// --- run sync (issue 17) ---
+import { runExportRoutes } from './runs/export';
+import { runSyncRoutes } from './run-sync';
+import { syncTokenRoutes } from './sync-tokens';
+// --- end run sync ---
 
 /** The whole public route table. Each area adds its routes here (one file per route). */
 export const routes: RouteDef[] = [
@@ -26,4 +31,9 @@ export const routes: RouteDef[] = [
   ...userRoutes,
   ...runRoutes,
   ...cronRoutes,
+  // --- run sync (issue 17) ---
+  ...runExportRoutes,
+  ...runSyncRoutes,
+  ...syncTokenRoutes,
+  // --- end run sync ---
 ];

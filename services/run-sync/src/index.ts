@@ -1,0 +1,11 @@
+import { createLogger, recoverRestoreLeftovers, startService } from '@arkive/shared';
+import { runSyncProcessor } from './run-sync/processor';
+
+/** The `run-sync` service: imports runs from other Arkive hosts (queue `run-sync`). */
+void startService('run-sync', async (config) => {
+  // Swaps of overwriting imports interrupted by a dead process of this host are finished or rolled
+  // back before new jobs (the same recovery as the restore service's, limited to this host).
+  const logger = createLogger('run-sync', config.logLevel);
+  for (const line of await recoverRestoreLeftovers(config.runsRoot, config.hostId)) logger.info(line);
+  return [{ queue: 'run-sync', processors: [runSyncProcessor] }];
+});
