@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerList } from './commands/list';
 import { registerRestore } from './commands/restore';
 import { registerSnapshot } from './commands/snapshot';
+import { registerSync } from './commands/sync';
 import { registerVerify } from './commands/verify';
 import { reportFailure, type GlobalOptions } from './output';
 
@@ -27,6 +28,7 @@ registerSnapshot(program, run);
 registerRestore(program, run);
 registerVerify(program, run);
 registerList(program, run);
+registerSync(program, run);
 
 program.on('command:*', (operands: string[]) => {
   process.stderr.write(`arkive: unknown command ${JSON.stringify(operands[0])} (see arkive --help)\n`);

@@ -34,6 +34,8 @@ export interface KindSpec {
   kind: string;
   scopeType: ScopeTypeName;
   completeEvent: EventType;
+  /** Non-terminal events the kind publishes besides STATUS/PROGRESS (run sync: DOWNLOADING, CHECKSUM_OK, REGISTERED). */
+  stepEvents?: readonly EventType[];
   stages: readonly StageSpec[];
 }
 
@@ -158,6 +160,7 @@ export const runSyncSpec = defineKindSpec({
   kind: 'run-sync',
   scopeType: 'run',
   completeEvent: 'SYNC_COMPLETE',
+  stepEvents: ['DOWNLOADING', 'CHECKSUM_OK', 'REGISTERED'],
   stages: [
     {
       name: 'downloading',
