@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import http from 'node:http';
@@ -498,3 +499,46 @@ test('push: only to a host named in ALLOW_PUSH; the destination imports through 
   expect(minted.runs).toEqual([runid]);
   expect(minted.useCount).toBeGreaterThan(0);
 });
+
+/** Runs a command without blocking this process (both APIs answer from it). */
+function runAsync(cmd: string, args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: path.resolve(__dirname, '../..') });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr }));
+  });
+}
+
+test('arkive sync pull: imports through this host’s API and waits for the end; a refused token fails with its code', async () => {
+  const build = await runAsync('npx', ['tsc', '-b', 'services/cli/tsconfig.build.json']);
+  expect(build.stderr + build.stdout).toBe('');
+  const cli = path.resolve(__dirname, '../../services/cli/dist/index.js');
+  const { runid, dir } = await sourceRun();
+  const { id, token: t } = await token([runid]);
+  const args = ['--api', destUrl, '--api-token', dstAdmin.token, '--token', t];
+  const ok = await runAsync(process.execPath, [cli, '--json', 'sync', 'pull', sourceUrl, runid, ...args]);
+  expect(ok.stderr).toBe('');
+  expect(ok.status).toBe(0);
+  const out = JSON.parse(ok.stdout) as { ok: boolean; runDir: string; sha256: string };
+  expect(out).toMatchObject({ ok: true, runDir: runPath(destRunsRoot(), runid) });
+  expect(await runTree(out.runDir)).toEqual(await runTree(dir));
+
+  const other = await sourceRun();
+  await request(source.app).delete(`/api/sync-tokens/${id}`).set(srcAdmin.auth).expect(200);
+  const refused = await runAsync(process.execPath, [
+    cli,
+    '--json',
+    'sync',
+    'pull',
+    sourceUrl,
+    other.runid,
+    ...args,
+  ]);
+  expect(refused.status).toBe(1);
+  expect(JSON.parse(refused.stdout)).toMatchObject({ ok: false, error: { code: 'SOURCE_UNAUTHORIZED' } });
+  expect(refused.stderr).toMatch(/401 SYNC_TOKEN_REVOKED/);
+}, 240_000);

@@ -26,6 +26,7 @@ import {
 import { downloadExport } from './download';
 import { recordProvenance, writeProvenance } from './provenance';
 import { exportInfoSchema, exportUrl, fetchExportInfo, type ExportInfo, type SourceRef } from './source';
+import { removeUnregisteredPlacement } from './sweep';
 import { guardTarget, moveFile, resolveOwner } from './target';
 
 type Result = z.infer<typeof runSyncResult>;
@@ -86,6 +87,12 @@ export async function processRunSync(ctx: Ctx): Promise<Result> {
   };
   const timeoutMs = ctx.config.runSync.timeoutSeconds * 1000;
   try {
+    // A previous attempt that died between moving the run into place and registering it.
+    if (typeof ctx.checkpoint.placed === 'string' && !p.overwrite)
+      if (await removeUnregisteredPlacement(ctx.prisma, ctx.checkpoint.placed, p.runid, opId))
+        await ctx.report.status(
+          `Removed ${ctx.checkpoint.placed}, placed but not registered by an earlier attempt`,
+        );
     // Refuse before downloading anything when the target cannot take the run.
     await guardTarget(ctx, p);
     await ctx.enterStage('downloading', `Downloading run ${p.runid} from ${p.sourceHost}`);
@@ -229,6 +236,7 @@ export async function processRunSync(ctx: Ctx): Promise<Result> {
       await ctx.enterStage('registering', `Moving run ${p.runid} into place and registering it`);
       // Someone may have created the run meanwhile: never replace what we did not check.
       await guardTarget(ctx, { ...p, overwrite: false });
+      await ctx.saveCheckpoint({ placed: target.dir });
       await fs.rename(staged, target.dir);
     }
 
