@@ -542,3 +542,26 @@ test('arkive sync pull: imports through this host’s API and waits for the end;
   expect(JSON.parse(refused.stdout)).toMatchObject({ ok: false, error: { code: 'SOURCE_UNAUTHORIZED' } });
   expect(refused.stderr).toMatch(/401 SYNC_TOKEN_REVOKED/);
 }, 240_000);
+
+test('a run viewer reads the export but may not have it make a fresh snapshot', async () => {
+  const { runid, archive } = await sourceRun();
+  const viewer = await makeUser(source, `viewer-${randomBytes(2).toString('hex')}`);
+  await request(source.app)
+    .post(`/api/runs/${runid}/members`)
+    .set(srcAdmin.auth)
+    .send({ username: viewer.username, role: 'viewer' })
+    .expect(200);
+  const info = await request(source.app).get(`/api/runs/${runid}/export/info`).set(viewer.auth).expect(200);
+  expect(info.body.name).toBe(archive);
+  const refused = await request(source.app)
+    .get(`/api/runs/${runid}/export/info?from=snapshot`)
+    .set(viewer.auth)
+    .expect(403);
+  expect(refused.body.error.code).toBe('FORBIDDEN');
+  const archives = await source.world.prisma.archive.count({ where: { runId: runid } });
+  expect(archives).toBe(1);
+  const stranger = await makeUser(source, `stranger-${randomBytes(2).toString('hex')}`);
+  expect((await request(source.app).get(`/api/runs/${runid}/export/info`).set(stranger.auth)).status).toBe(
+    404,
+  );
+});

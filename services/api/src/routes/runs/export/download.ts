@@ -4,7 +4,7 @@ import { AppError } from '@arkive/shared';
 import { defineRoute } from '../../../http/route';
 import { requireRun, runParams } from '../archives/common';
 import { parseRange } from '../archives/download';
-import { exportQuery, selectExportArchive } from './select';
+import { exportQuery, maySnapshot, selectExportArchive } from './select';
 
 export const runExport = defineRoute({
   method: 'get',
@@ -19,7 +19,7 @@ export const runExport = defineRoute({
   async handler({ deps, params, query, req, res, user }) {
     const { runid } = params;
     const runDir = await requireRun(deps, runid);
-    const a = await selectExportArchive(deps, runid, runDir, query, user?.username ?? null);
+    const a = await selectExportArchive(deps, runid, runDir, query, user?.username ?? null, maySnapshot(req));
     const etag = `"${a.sha256}"`;
     // If-Range: the range only applies while the archive is the same one; otherwise all of it.
     const ifRange = req.headers['if-range'];

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineRoute } from '../../../http/route';
 import { requireRun, runParams } from '../archives/common';
-import { exportQuery, readRunVersion, selectExportArchive } from './select';
+import { exportQuery, maySnapshot, readRunVersion, selectExportArchive } from './select';
 
 export const exportInfoSchema = z.object({
   runid: z.string(),
@@ -28,9 +28,16 @@ export const runExportInfo = defineRoute({
   params: runParams,
   query: exportQuery,
   response: exportInfoSchema,
-  async handler({ deps, params, query, user }) {
+  async handler({ deps, params, query, req, user }) {
     const runDir = await requireRun(deps, params.runid);
-    const a = await selectExportArchive(deps, params.runid, runDir, query, user?.username ?? null);
+    const a = await selectExportArchive(
+      deps,
+      params.runid,
+      runDir,
+      query,
+      user?.username ?? null,
+      maySnapshot(req),
+    );
     return {
       runid: params.runid,
       size: a.size,

@@ -1,7 +1,16 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { Request } from 'express';
 import { z } from 'zod';
-import { ARCHIVES_DIR, NotFoundError, createSnapshot, recordArchive, type Archive } from '@arkive/shared';
+import {
+  ARCHIVES_DIR,
+  ForbiddenError,
+  NotFoundError,
+  createSnapshot,
+  recordArchive,
+  roleAtLeast,
+  type Archive,
+} from '@arkive/shared';
 import type { AppDeps } from '../../../deps';
 import { assertArchiveName } from '../archives/common';
 
@@ -11,6 +20,11 @@ export const exportQuery = z.object({
   /** Exactly this archive (what export/info named): a resumed download must get the same bytes. */
   name: z.string().optional(),
 });
+
+/** Whether this caller may have the export make a fresh snapshot (sync token, or collaborator and up). */
+export function maySnapshot(req: Request): boolean {
+  return req.viaSyncToken === true || roleAtLeast(req.runRole ?? null, 'collaborator');
+}
 
 export interface ExportArchive {
   name: string;
@@ -56,6 +70,8 @@ export async function selectExportArchive(
   runDir: string,
   q: z.infer<typeof exportQuery>,
   by: string | null,
+  /** A fresh snapshot writes into the run: sync tokens and collaborators only (viewers read). */
+  maySnapshot: boolean,
 ): Promise<ExportArchive> {
   if (q.name !== undefined) {
     const name = assertArchiveName(q.name);
@@ -65,6 +81,10 @@ export async function selectExportArchive(
     return found;
   }
   if (q.from === 'snapshot') {
+    if (!maySnapshot)
+      throw new ForbiddenError(
+        `A fresh snapshot for export needs the collaborator role on run ${runid} (or a sync token)`,
+      );
     const snap = await createSnapshot({ runDir, label: 'export', hostId: deps.config.hostId });
     await recordArchive(deps.prisma, {
       runId: runid,
