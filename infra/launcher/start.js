@@ -28,6 +28,7 @@ const SERVICES = [
   { name: 'backup', entry: 'services/backup/dist/index.js' },
   { name: 'gallery-archive', entry: 'services/gallery-archive/dist/index.js' },
   { name: 'migration', entry: 'services/migration/dist/index.js' },
+  { name: 'run-sync', entry: 'services/run-sync/dist/index.js' },
 ];
 
 function run(cmd, args, what) {

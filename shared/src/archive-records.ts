@@ -10,7 +10,8 @@ export interface ArchiveRecord {
   localPath: string;
   /** snapshot | pre-restore | pre-migration | post-migration ... */
   kind: string;
-  operationId: string;
+  /** The operation that made it; null for one made inside a request (a run-sync export snapshot). */
+  operationId: string | null;
   /** Who the run row is created for if the run was not registered yet. */
   createdBy: string | null;
   /** Set when the archive was verified after it was written. */

@@ -134,6 +134,10 @@ const envSchema = z.object({
   // Run migrations (issue 16)
   CURRENT_VERSION: z.coerce.number().int().min(1).default(1000),
   MIGRATION_SCAN_CACHE_SECONDS: z.coerce.number().nonnegative().default(300),
+  // run sync (issue 17)
+  ALLOW_PUSH: optionalString,
+  RUN_SYNC_EXTRA_ROOTS: optionalString,
+  RUN_SYNC_TIMEOUT_SECONDS: z.coerce.number().positive().default(60),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -204,6 +208,14 @@ export interface Config {
     linkDays: number;
     /** Public download requests per client address and gallery per minute. */
     downloadsPerMinute: number;
+  };
+  runSync: {
+    /** Destination base URLs (origins) a push may go to; empty = pushing is off. */
+    allowPush: string[];
+    /** Absolute roots besides RUNS_ROOT an import may target. */
+    extraRoots: string[];
+    /** How long the source may stay silent (connect, headers, between chunks) before a request is retried. */
+    timeoutSeconds: number;
   };
   folders: {
     markerTemplate: string;
@@ -323,6 +335,12 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
   const problems: string[] = [];
   if (hasS3 && !e.S3_ENDPOINT && !e.S3_REGION) problems.push('S3_REGION: required when S3_BUCKET is set');
   if (e.JWT_SECRET && e.JWT_SECRET.length < 16) problems.push('JWT_SECRET: must be at least 16 characters');
+  for (const h of (e.ALLOW_PUSH ?? '').split(',').filter((x) => x.trim()))
+    if (!normalizeHostUrl(h))
+      problems.push(`ALLOW_PUSH: ${JSON.stringify(h.trim())} is not an http(s) base URL`);
+  for (const r of (e.RUN_SYNC_EXTRA_ROOTS ?? '').split(',').filter((x) => x.trim()))
+    if (!path.isAbsolute(r.trim()))
+      problems.push(`RUN_SYNC_EXTRA_ROOTS: ${JSON.stringify(r.trim())} must be an absolute path`);
   // It is a bearer secret reachable from the public origin: too short a one can be guessed.
   if (e.CRON_SECRET && e.CRON_SECRET.length < 16)
     problems.push('CRON_SECRET: must be at least 16 characters');
@@ -388,6 +406,18 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       linkDays: e.GALLERY_LINK_DAYS,
       downloadsPerMinute: e.GALLERY_DOWNLOADS_PER_MINUTE,
     },
+    runSync: {
+      allowPush: (e.ALLOW_PUSH ?? '')
+        .split(',')
+        .map((h) => normalizeHostUrl(h))
+        .filter((h): h is string => Boolean(h)),
+      extraRoots: (e.RUN_SYNC_EXTRA_ROOTS ?? '')
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean)
+        .map((r) => path.resolve(r)),
+      timeoutSeconds: e.RUN_SYNC_TIMEOUT_SECONDS,
+    },
     folders: {
       markerTemplate: e.MARKER_FILE_TEMPLATE,
       maxCompressionRetries: e.MAX_COMPRESSION_RETRIES,
@@ -418,6 +448,23 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       scanCacheSeconds: e.MIGRATION_SCAN_CACHE_SECONDS,
     },
   };
+}
+
+/**
+ * A host's base URL in one spelling (origin plus path, no trailing slash), so that ALLOW_PUSH and a
+ * request's dest_host compare exactly; undefined for anything that is not an http(s) URL.
+ */
+export function normalizeHostUrl(raw: string): string | undefined {
+  const v = raw.trim();
+  if (!v) return undefined;
+  try {
+    const u = new URL(v);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
+    if (u.username || u.password || u.search || u.hash) return undefined;
+    return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
+  } catch {
+    return undefined;
+  }
 }
 
 let cached: Config | undefined;

@@ -16,6 +16,8 @@ export type {
   GalleryClient,
   GalleryArchive,
   GalleryArchiveEmail,
+  SyncToken,
+  RunSync,
 } from './generated/prisma/client';
 export * from './generated/prisma/enums';
 

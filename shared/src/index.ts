@@ -16,6 +16,7 @@ export * from './service';
 export * from './contracts/socket';
 export * from './contracts/kinds';
 export * from './contracts/roles';
+export * from './contracts/provenance';
 export * from './folders';
 export * from './auth';
 export * from './progress-pump';

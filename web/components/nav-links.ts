@@ -16,6 +16,7 @@ export const NAV_LINKS: NavLink[] = [
   { href: '/settings', label: 'Settings' },
   { href: '/admin/users', label: 'Users', admin: true },
   { href: '/admin/migrations', label: 'Migrations', admin: true },
+  { href: '/admin/run-sync', label: 'Run sync', admin: true },
 ];
 
 export function navLinksFor(isAdmin: boolean): NavLink[] {

@@ -4,6 +4,7 @@ import { registerList } from './commands/list';
 import { registerMigrations } from './commands/migrations';
 import { registerRestore } from './commands/restore';
 import { registerSnapshot } from './commands/snapshot';
+import { registerSync } from './commands/sync';
 import { registerVerify } from './commands/verify';
 import { reportFailure, type GlobalOptions } from './output';
 
@@ -29,6 +30,7 @@ registerRestore(program, run);
 registerVerify(program, run);
 registerList(program, run);
 registerMigrations(program, run);
+registerSync(program, run);
 
 program.on('command:*', (operands: string[]) => {
   process.stderr.write(`arkive: unknown command ${JSON.stringify(operands[0])} (see arkive --help)\n`);

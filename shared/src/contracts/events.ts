@@ -11,6 +11,10 @@ export const EVENT_TYPES = [
   'MIGRATION_COMPLETE',
   'SYNC_COMPLETE',
   'BACKUP_COMPLETE',
+  // run sync (issue 17): steps of an import on `<runid>:run_sync`
+  'DOWNLOADING',
+  'CHECKSUM_OK',
+  'REGISTERED',
   'COMPLETE',
   'EXCEPTION',
   'CANCELLED',

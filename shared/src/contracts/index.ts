@@ -13,3 +13,4 @@ export * from './socket';
 export * from './api';
 export * from './roles';
 export * from './migration';
+export * from './provenance';

@@ -34,6 +34,8 @@ export interface KindSpec {
   kind: string;
   scopeType: ScopeTypeName;
   completeEvent: EventType;
+  /** Non-terminal events the kind publishes besides STATUS/PROGRESS (run sync: DOWNLOADING, CHECKSUM_OK, REGISTERED). */
+  stepEvents?: readonly EventType[];
   stages: readonly StageSpec[];
 }
 
@@ -376,6 +378,38 @@ export const migrationSnapshotSpec = defineKindSpec({
   ],
 });
 
+/**
+ * Run sync (issue 17): import a run from another Arkive host. Download (resumable with Range),
+ * verify size + SHA-256 against the source's export info, restore into a staging run with the safe
+ * restore, then register: move into the target root, write .provenance.json, create the run rows.
+ */
+export const runSyncSpec = defineKindSpec({
+  kind: 'run-sync',
+  scopeType: 'run',
+  completeEvent: 'SYNC_COMPLETE',
+  stepEvents: ['DOWNLOADING', 'CHECKSUM_OK', 'REGISTERED'],
+  stages: [
+    {
+      name: 'downloading',
+      label: 'Downloading',
+      queue: 'run-sync',
+      weight: 60,
+      concurrency: 2,
+      retryFrom: true,
+    },
+    { name: 'verifying', label: 'Verifying size and SHA-256', queue: 'run-sync', weight: 10, concurrency: 2 },
+    { name: 'restoring', label: 'Restoring (safe restore)', queue: 'run-sync', weight: 25, concurrency: 2 },
+    {
+      name: 'registering',
+      label: 'Registering the run',
+      queue: 'run-sync',
+      weight: 5,
+      concurrency: 2,
+      uncancellable: true,
+    },
+  ],
+});
+
 /** Every job kind's public shape, keyed by kind. */
 export const KIND_SPECS = {
   [runSnapshotSpec.kind]: runSnapshotSpec,
@@ -389,6 +423,7 @@ export const KIND_SPECS = {
   [runMigrationDryRunSpec.kind]: runMigrationDryRunSpec,
   [runMigrationSpec.kind]: runMigrationSpec,
   [migrationSnapshotSpec.kind]: migrationSnapshotSpec,
+  [runSyncSpec.kind]: runSyncSpec,
 } as const satisfies Record<string, KindSpec>;
 
 export type KindName = keyof typeof KIND_SPECS;

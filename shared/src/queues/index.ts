@@ -6,6 +6,7 @@ import { runBackup, runBackupRestore } from './run-backup';
 import { galleryArchive } from './gallery-archive';
 import { folderRetrieve } from './folder-retrieve';
 import { migrationSnapshot, runMigration, runMigrationDryRun, runMigrationValidate } from './run-migration';
+import { runSync } from './run-sync';
 
 export * from './define';
 export * from './run-snapshot';
@@ -15,6 +16,7 @@ export * from './run-backup';
 export * from './gallery-archive';
 export * from './folder-retrieve';
 export * from './run-migration';
+export * from './run-sync';
 
 /** Every job kind of the system, keyed by kind. Add new kinds here (one file each beside this one). */
 export const jobKinds = {
@@ -29,6 +31,7 @@ export const jobKinds = {
   [runMigrationDryRun.kind]: runMigrationDryRun,
   [runMigration.kind]: runMigration,
   [migrationSnapshot.kind]: migrationSnapshot,
+  [runSync.kind]: runSync,
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
 } as const satisfies Record<string, JobKind<any, any>>;
 

@@ -175,7 +175,12 @@ export function describeServiceContract<P, R>(opts: ServiceContractOptions<P, R>
       expect(types[0]).toBe('ENQUEUED');
       expect(terminals(events)).toEqual([opts.kind.completeEvent]);
       expect(types.at(-1)).toBe(opts.kind.completeEvent);
-      expect(types.slice(1, -1).every((t) => t === 'STATUS' || t === 'PROGRESS')).toBe(true);
+      const steps: readonly string[] = spec.stepEvents ?? [];
+      expect(
+        types.slice(1, -1).filter((t) => t !== 'STATUS' && t !== 'PROGRESS' && !steps.includes(t)),
+      ).toEqual([]);
+      // a kind's step events come once each, in the order it declares them
+      expect(types.filter((t) => steps.includes(t))).toEqual([...steps]);
       const percents = events.filter((e) => e.percent !== undefined).map((e) => e.percent as number);
       expect(percents).toEqual([...percents].sort((a, b) => a - b));
       expect(events.at(-1)?.percent).toBe(100);

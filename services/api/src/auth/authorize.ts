@@ -12,6 +12,7 @@ import type { Access } from '../http/route';
 import { requireAdmin, requireGlobalRole, requireUser } from './authenticate';
 import { requireCronSecret } from './cron-secret';
 import { admitRunLink } from './run-links';
+import { admitSyncToken, syncTokenOf } from './sync-tokens';
 
 const runNotFound = (runid: string) => new NotFoundError('RUN_NOT_FOUND', `Run ${runid} not found`);
 
@@ -48,12 +49,18 @@ export async function authorize(
 }
 
 async function authorizeRun(
-  access: { role: RunRoleName; allowSignedLink?: true },
+  access: { role: RunRoleName; allowSignedLink?: true; allowSyncToken?: true },
   req: Request,
   deps: AppDeps,
   params: Record<string, string>,
 ): Promise<void> {
   const runid = params.runid;
+  const syncToken = access.allowSyncToken ? syncTokenOf(req) : undefined;
+  if (syncToken !== undefined && (req.method === 'GET' || req.method === 'HEAD')) {
+    await admitSyncToken(deps, syncToken, runid ?? '');
+    req.viaSyncToken = true;
+    return;
+  }
   const token = typeof req.query?.token === 'string' ? req.query.token : undefined;
   if (access.allowSignedLink && token !== undefined && (req.method === 'GET' || req.method === 'HEAD')) {
     await admitRunLink(deps, token, req.originalUrl, runid ?? '', access.role);

@@ -13,5 +13,7 @@ declare module 'express-serve-static-core' {
     runRole?: RunRoleName;
     /** For `run` routes: access was granted by a signed link, not a session. */
     viaSignedLink?: boolean;
+    /** For export routes: access was granted by a sync token (run sync), not a session. */
+    viaSyncToken?: boolean;
   }
 }

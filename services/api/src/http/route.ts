@@ -19,8 +19,10 @@ export type Access =
    * A stranger gets 404 RUN_NOT_FOUND, a member with too low a role 403. `allowSignedLink`: a
    * `?token=` of an issued link for exactly this path also grants GET/HEAD access, while the link
    * is unrevoked and unexpired and its creator still may share the run (auth/run-links.ts).
+   * `allowSyncToken`: an admin-issued sync token (`Authorization: Bearer arks_...`) for this run
+   * also grants GET/HEAD access (the export routes of run sync; auth/sync-tokens.ts).
    */
-  | { kind: 'run'; role: RunRoleName; allowSignedLink?: true }
+  | { kind: 'run'; role: RunRoleName; allowSignedLink?: true; allowSyncToken?: true }
   /** The operation named by `:id`: read = may see its scope; write = may mutate its scope. */
   | { kind: 'operation'; action: 'read' | 'write' };
 

@@ -58,7 +58,7 @@ function describeAccess(access: Access): string {
     case 'cron':
       return 'Authorization: Bearer <CRON_SECRET>.';
     case 'run':
-      return `Run members with role ${access.role} or higher, and administrators (others get 404).${access.allowSignedLink ? ' Or a signed link: ?token= minted for exactly this path.' : ''}`;
+      return `Run members with role ${access.role} or higher, and administrators (others get 404).${access.allowSignedLink ? ' Or a signed link: ?token= minted for exactly this path.' : ''}${access.allowSyncToken ? ' Or an admin-issued sync token (Authorization: Bearer arks_...) for this run.' : ''}`;
     case 'operation':
       return access.action === 'read'
         ? "Anyone who may see the operation's scope."

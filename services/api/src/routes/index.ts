@@ -22,6 +22,11 @@ import { galleryRoutes } from './galleries';
 import { retrieveFolder } from './folders/retrieve';
 // --- run migrations (issue 16) ---
 import { migrationRoutes } from './migrations';
+// --- run sync (issue 17) ---
+import { runExportRoutes } from './runs/export';
+import { runSyncRoutes } from './run-sync';
+import { syncTokenRoutes } from './sync-tokens';
+// --- end run sync ---
 
 /** The whole public route table. Each area adds its routes here (one file per route). */
 export const routes: RouteDef[] = [
@@ -49,4 +54,9 @@ export const routes: RouteDef[] = [
   retrieveFolder,
   // --- run migrations (issue 16) ---
   ...migrationRoutes,
+  // --- run sync (issue 17) ---
+  ...runExportRoutes,
+  ...runSyncRoutes,
+  ...syncTokenRoutes,
+  // --- end run sync ---
 ];

@@ -12,6 +12,7 @@ export const RUN_TABS: RunTab[] = [
   { segment: '', label: 'Archives' },
   { segment: 'members', label: 'Members' },
   { segment: 'migration', label: 'Migration' },
+  { segment: 'provenance', label: 'Provenance' },
 ];
 
 export function runTabHref(runid: string, tab: RunTab): string {
