@@ -119,11 +119,8 @@ export default function FoldersPage() {
     setBusy(f.relative_path);
     setError(null);
     try {
-      const job = await api<{ job_id: string }>('/api/jobs', {
-        method: 'POST',
-        json: { folder_path: f.relative_path },
-      });
-      router.push(`/jobs/${job.job_id}`);
+      await api('/api/jobs', { method: 'POST', json: { folder_path: f.relative_path } });
+      router.push('/queue');
     } catch (err) {
       setError(errorMessage(err));
       setBusy(null);
