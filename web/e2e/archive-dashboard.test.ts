@@ -150,7 +150,8 @@ test('archive, watch progress, restore, history; viewer is read-only', async () 
     await p.goto(`${sys.webUrl}${url}`);
     await p.getByRole('heading', { level: 1 }).waitFor();
     await p.waitForLoadState('networkidle');
-    if (url === '/folders') await p.getByRole('button', { name: 'Archive Project_Alpha' }).waitFor();
+    if (url === '/folders')
+      await p.getByRole('button', { name: 'Move to cold storage Project_Alpha' }).waitFor();
     await shot(p, name);
   }
 
@@ -285,7 +286,11 @@ test('folder browser → queue with live step progress → history → job detai
   for (const name of ['Project_Big', 'Project_Gamma', 'Project_Delta']) {
     await p.goto(`${sys.webUrl}/folders`);
     await p.getByRole('button', { name: 'Refresh folders' }).click();
-    await p.getByRole('button', { name: `Archive ${name}` }).click();
+    await p.getByRole('button', { name: `Move to cold storage ${name}` }).click();
+    await p
+      .getByRole('dialog')
+      .getByRole('button', { name: 'Move to cold storage and empty the source' })
+      .click();
     await p.waitForURL(/\/queue$/);
   }
   await p.getByRole('heading', { name: /Queue \(\d+ jobs?\)/ }).waitFor();

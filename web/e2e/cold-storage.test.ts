@@ -151,8 +151,10 @@ test('role refusal, cold-storage confirmation, archived listing and a byte-ident
     .getByRole('dialog')
     .getByRole('button', { name: 'Move to cold storage and empty the source' })
     .click();
-  await op.waitForURL(/\/jobs\/[0-9a-f-]{36}$/);
-  const jobId = op.url().split('/').pop() as string;
+  await op.waitForURL(/\/queue$/);
+  const jobs = (await apiAs(opCtx, 'GET', '/api/jobs')).body as { job_id: string; folder_path: string }[];
+  expect(jobs.map((j) => j.folder_path)).toEqual([FOLDER]);
+  const jobId = jobs[0].job_id;
   const job = await until('the cold-storage job', async () => {
     const j = (await apiAs(opCtx, 'GET', `/api/jobs/${jobId}`)).body;
     if (j?.status === 'failed') throw new Error(`job failed: ${j.error_message}`);

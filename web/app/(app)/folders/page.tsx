@@ -4,7 +4,7 @@ import { useRouter } from 'next/navigation';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api, apiWithHeaders, errorMessage } from '@/lib/api';
 import { formatBytes, formatTime } from '@/lib/format';
-import { Empty, ErrorBanner, Loading, Modal, PageHeader, StatusBadge } from '@/components/ui';
+import { Empty, ErrorBanner, Loading, Modal, PageHeader } from '@/components/ui';
 import { Pagination } from '@/components/Pagination';
 import { canRunFolderJobs, useMe } from '@/lib/session';
 
@@ -45,10 +45,10 @@ const STATE_LABEL: Record<Folder['state'], string> = {
   failed: 'Failed',
 };
 const STATE_BADGE: Record<Folder['state'], string> = {
-  ready: 'queued',
-  in_progress: 'running',
-  archived: 'completed',
-  failed: 'failed',
+  ready: 'bg-slate-100 text-slate-800',
+  in_progress: 'bg-blue-100 text-blue-800',
+  archived: 'bg-green-100 text-green-800',
+  failed: 'bg-red-100 text-red-800',
 };
 type SortKey = 'name' | 'size' | 'modified';
 const PAGE = 25;
@@ -119,11 +119,8 @@ export default function FoldersPage() {
     setBusy(f.relative_path);
     setError(null);
     try {
-      const job = await api<{ job_id: string }>('/api/jobs', {
-        method: 'POST',
-        json: { folder_path: f.relative_path },
-      });
-      router.push(`/jobs/${job.job_id}`);
+      await api('/api/jobs', { method: 'POST', json: { folder_path: f.relative_path } });
+      router.push('/queue');
     } catch (err) {
       setError(errorMessage(err));
       setBusy(null);
@@ -282,9 +279,11 @@ export default function FoldersPage() {
                     <td className="whitespace-nowrap">{formatTime(f.modified_at)}</td>
                     <td>{f.file_count}</td>
                     <td data-testid="folder-state">
-                      <StatusBadge status={STATE_BADGE[f.state]} />
-                      <span className="sr-only">state:</span>{' '}
-                      <span className="text-sm font-medium">{STATE_LABEL[f.state]}</span>
+                      <span
+                        className={`inline-flex rounded-full px-2 py-0.5 text-xs font-medium ${STATE_BADGE[f.state]}`}
+                      >
+                        {STATE_LABEL[f.state]}
+                      </span>
                       {f.state === 'in_progress' && f.job_id && (
                         <div className="text-xs">
                           <Link
