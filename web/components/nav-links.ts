@@ -5,6 +5,8 @@ export interface NavLink {
   href: string;
   label: string;
   admin?: boolean;
+  /** Served outside the Next app (bull-board, the API's docs): a full page load. */
+  external?: boolean;
 }
 
 export const NAV_LINKS: NavLink[] = [
@@ -14,6 +16,9 @@ export const NAV_LINKS: NavLink[] = [
   { href: '/history', label: 'History' },
   { href: '/settings', label: 'Settings' },
   { href: '/admin/users', label: 'Users', admin: true },
+  // --- runux: ops surfaces for admins ---
+  { href: '/admin/queues', label: 'Queues (bull-board)', admin: true, external: true },
+  { href: '/api/docs', label: 'API docs', admin: true, external: true },
 ];
 
 export function navLinksFor(isAdmin: boolean): NavLink[] {
