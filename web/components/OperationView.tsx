@@ -141,6 +141,7 @@ export function OperationView({
   const result = (op.result ?? {}) as Record<string, unknown>;
   const firstStage = kindSpec(op.kind)?.stages[0]?.name;
   const retryFromLater = !!op.retryStage && op.retryStage !== firstStage;
+  const explained = explainError(op.errorCode, op.error);
   return (
     <>
       <PageHeader title={title ? title(op) : `${op.kind} · ${op.scopeId}`}>
@@ -203,13 +204,23 @@ export function OperationView({
             <>
               <dt className="font-medium text-red-700">Error</dt>
               <dd className="whitespace-pre-wrap text-red-800">
-                <p className="font-medium">{explainError(op.errorCode, op.error).summary}</p>
-                <p className="mt-1 text-red-900">{explainError(op.errorCode, op.error).next}</p>
-                <details className="mt-1 text-xs text-red-700">
-                  <summary>Technical detail</summary>
-                  {op.error}
-                  {op.errorCode && <span className="ml-2">({op.errorCode})</span>}
-                </details>
+                {explained.known ? (
+                  <>
+                    <p className="font-medium">{explained.summary}</p>
+                    <p className="mt-1 text-red-900">{explained.next}</p>
+                    <details className="mt-1 text-xs text-red-700">
+                      <summary>Technical detail</summary>
+                      {op.error}
+                      {op.errorCode && <span className="ml-2">({op.errorCode})</span>}
+                    </details>
+                  </>
+                ) : (
+                  <>
+                    {/* The server's message already says what happened and what to do. */}
+                    {op.error}
+                    {op.errorCode && <span className="ml-2 text-xs text-red-600">({op.errorCode})</span>}
+                  </>
+                )}
               </dd>
             </>
           )}

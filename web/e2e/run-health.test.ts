@@ -139,7 +139,8 @@ test('an archive is deleted through the confirmation; a retention run deletes wh
   await dialog.getByRole('button', { name: 'Delete archive' }).click();
   await oldest.waitFor({ state: 'detached' });
   // Focus lands on the archive list, not on the page's start.
-  expect(await page.evaluate(() => document.activeElement?.id)).toBe('archives-title');
+  // (It moves there once the list has been re-read, right after the row went.)
+  await page.waitForFunction(() => document.activeElement?.id === 'archives-title', null, { timeout: 10000 });
   await page
     .getByRole('list', { name: 'Recent archive deletions' })
     .getByText(/deleted by admin/)
@@ -165,4 +166,32 @@ test('an archive is deleted through the confirmation; a retention run deletes wh
   await shot(page, 'archives-02-retention');
   const files = await fs.readdir(archives);
   expect(files.filter((f) => f.endsWith('.zip'))).toHaveLength(1);
+});
+
+test('removing a member goes through the same confirmation, and Cancel gives focus back', async () => {
+  const created = await apiAs('POST', '/api/users', {
+    username: 'mara',
+    password: 'Member-password-1',
+    is_admin: false,
+    must_change_password: false,
+  });
+  expect(created.status).toBe(201);
+  expect(
+    (await apiAs('POST', '/api/runs/fine-run/members', { username: 'mara', role: 'viewer' })).status,
+  ).toBe(200);
+  await page.goto(`${sys.webUrl}/runs/fine-run/members`);
+  const row = page.getByRole('row').filter({ hasText: 'mara' });
+  const remove = row.getByRole('button', { name: 'Remove mara' });
+  await remove.click();
+  const dialog = page.getByRole('dialog', { name: 'Remove mara from fine-run?' });
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  expect(await remove.evaluate((b) => b === document.activeElement)).toBe(true);
+  await remove.click();
+  await dialog.getByRole('button', { name: 'Remove mara' }).click();
+  await row.waitFor({ state: 'detached' });
+  const members = await apiAs('GET', '/api/runs/fine-run/members');
+  expect((members.body as { items: { username: string }[] }).items.map((m) => m.username)).not.toContain(
+    'mara',
+  );
 });

@@ -5,6 +5,8 @@
 export interface ExplainedError {
   summary: string;
   next: string;
+  /** False when the code is not one we explain: the summary is then the server's own message. */
+  known?: boolean;
 }
 
 const STALE_LOCK =
@@ -71,7 +73,7 @@ export function explainError(
   message: string | null | undefined,
 ): ExplainedError {
   const known = code ? EXPLAINED[code] : undefined;
-  if (known) return known;
+  if (known) return { ...known, known: true };
   if (message && /ENOSPC|no space/i.test(message))
     return { summary: 'The disk is full.', next: 'Free some space (old archives, retention), then retry.' };
   return {

@@ -416,7 +416,7 @@ export function RunDashboard({ runid }: { runid: string }) {
             </p>
             <p>{explainError(failedOp.errorCode, failedOp.error).next}</p>
             <p className="mt-1 text-xs">
-              {failedOp.error}{' '}
+              {explainError(failedOp.errorCode, failedOp.error).known && failedOp.error}{' '}
               <Link className="underline" href={`/operations/${failedOp.id}`}>
                 details
               </Link>
