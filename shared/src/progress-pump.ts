@@ -1,3 +1,4 @@
+import type { ArchiveProgress } from './archive/types';
 import type { ProgressUpdate } from './reporter';
 import type { ProcessorContext } from './worker';
 
@@ -39,4 +40,18 @@ export function progressPump(ctx: Pick<ProcessorContext<unknown>, 'report' | 'lo
       await ctx.report.flush();
     },
   };
+}
+
+/**
+ * How far an archive engine is (0-1): the mean of its byte and file fractions. Bytes alone sit
+ * near 0 % while thousands of small files are packed (their time is per file, their bytes few);
+ * files alone stall on one large file. Both only grow, so their mean never goes back.
+ */
+export function workFraction(
+  p: Pick<ArchiveProgress, 'bytesDone' | 'bytesTotal' | 'filesDone' | 'filesTotal'>,
+): number {
+  const bytes = p.bytesTotal > 0 ? Math.min(1, p.bytesDone / p.bytesTotal) : undefined;
+  const files = p.filesTotal > 0 ? Math.min(1, p.filesDone / p.filesTotal) : undefined;
+  if (bytes !== undefined && files !== undefined) return (bytes + files) / 2;
+  return bytes ?? files ?? 0;
 }

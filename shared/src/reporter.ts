@@ -46,6 +46,8 @@ export class OperationReporter {
   private stage?: string;
   private percent = 0;
   private rate = new RateMeter();
+  /** The last line sent: the same line again goes out as PROGRESS, never as a repeated log line. */
+  private lastLine?: string;
   /** Stages entered in this run (hooks run once per stage). */
   private readonly entered = new Set<string>();
 
@@ -95,6 +97,7 @@ export class OperationReporter {
     this.stage = stage;
     this.advance(percent ?? this.declared(stage, 0));
     await this.writeDb(message, true);
+    this.lastLine = message;
     await this.emit('STATUS', { stage, percent: this.percent, message });
     await this.log(level, message);
     await this.opts.afterStage?.(stage);
@@ -110,7 +113,7 @@ export class OperationReporter {
     if (now - this.lastStatus >= (this.opts.statusIntervalMs ?? 100)) {
       this.lastStatus = now;
       this.pendingStatus = undefined;
-      await this.emit(update.message ? 'STATUS' : 'PROGRESS', this.toEvent(update));
+      await this.send(update);
     } else {
       this.pendingStatus = update;
       this.flushTimer ??= setTimeout(() => {
@@ -129,7 +132,7 @@ export class OperationReporter {
     this.pendingStatus = undefined;
     if (pending) {
       this.lastStatus = Date.now();
-      await this.emit(pending.message ? 'STATUS' : 'PROGRESS', this.toEvent(pending));
+      await this.send(pending);
     }
     await this.writeDb(undefined);
   }
@@ -141,8 +144,21 @@ export class OperationReporter {
     ]({ operationId: this.operation.id }, message);
   }
 
+  /**
+   * A progress update goes out as a STATUS line (also stored in operation_logs, so the live log and
+   * the stored log say the same) when it carries a new line, else as PROGRESS without one.
+   */
+  private async send(update: ProgressUpdate): Promise<void> {
+    const line = update.message && update.message !== this.lastLine ? update.message : undefined;
+    if (!line) return this.emit('PROGRESS', this.toEvent({ ...update, message: undefined }));
+    this.lastLine = line;
+    await this.emit('STATUS', this.toEvent(update));
+    await appendLog(this.deps.prisma, this.operation.id, 'INFO', line);
+  }
+
   /** Logs and publishes a status line (not throttled). */
   async status(message: string, level: 'INFO' | 'WARNING' | 'ERROR' = 'INFO'): Promise<void> {
+    this.lastLine = message;
     await this.emit('STATUS', { stage: this.stage, percent: this.percent, message });
     await this.log(level, message);
   }

@@ -56,6 +56,16 @@ export function AppShell({ children }: { children: React.ReactNode }) {
           >
             {links.map((l) => {
               const active = pathname === l.href || pathname.startsWith(l.href + '/');
+              if (l.external)
+                return (
+                  <a
+                    key={l.href}
+                    href={l.href}
+                    className="rounded-md px-3 py-1.5 text-sm text-slate-700 hover:bg-slate-100"
+                  >
+                    {l.label}
+                  </a>
+                );
               return (
                 <Link
                   key={l.href}
@@ -68,6 +78,18 @@ export function AppShell({ children }: { children: React.ReactNode }) {
                 </Link>
               );
             })}
+            {/* Small screens: who is signed in and Log out live in the menu. */}
+            <div className="mt-2 flex items-center justify-between gap-3 border-t border-slate-200 pt-3 text-sm sm:hidden">
+              {me && (
+                <span className="text-slate-600">
+                  User: <strong>{me.username}</strong>
+                  {me.isAdmin && ' (admin)'}
+                </span>
+              )}
+              <button type="button" className="btn-secondary" onClick={() => void logout()}>
+                Log out
+              </button>
+            </div>
           </nav>
           <div className="hidden items-center gap-3 text-sm sm:flex">
             {me && (

@@ -1,5 +1,26 @@
 'use client';
 import { useEffect, useRef } from 'react';
+import { exactBytes, formatBytes } from '@/lib/format';
+
+const BYTES = /\b(\d+) bytes\b/g;
+
+/** A log message with every "<n> bytes" in human units, the exact number on hover. */
+export function HumanSizes({ text }: { text: string }) {
+  const out: React.ReactNode[] = [];
+  let last = 0;
+  for (const m of text.matchAll(BYTES)) {
+    const n = Number(m[1]);
+    out.push(text.slice(last, m.index));
+    out.push(
+      <span key={m.index} title={exactBytes(n)} className="underline decoration-dotted">
+        {formatBytes(n)}
+      </span>,
+    );
+    last = m.index + m[0].length;
+  }
+  out.push(text.slice(last));
+  return <>{out}</>;
+}
 
 export interface LogLine {
   key: string;
@@ -53,7 +74,7 @@ export function EventLog({
             }
           >
             <span className="text-slate-400">{new Date(l.ts).toLocaleTimeString()}</span>{' '}
-            {l.level ?? l.type ?? ''} {l.message}
+            {l.level ?? l.type ?? ''} <HumanSizes text={l.message} />
           </div>
         ))
       )}

@@ -3,11 +3,26 @@ import Link from 'next/link';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, errorMessage } from '@/lib/api';
 import { formatBytes, formatDuration, formatTime } from '@/lib/format';
-import { isIndeterminate, stageLabel, stepIndicator, type Operation } from '@/lib/operations';
+import { isIndeterminate, stageLabel, type Operation } from '@/lib/operations';
 import { useChannel } from '@/lib/socket';
 import { kindSpec } from '@arkive/shared/contracts';
 import { EventLog, type LogLine } from './EventLog';
-import { ErrorBanner, Loading, PageHeader, ProgressBar, StatusBadge } from './ui';
+import { ErrorBanner, Loading, PageHeader, StatusBadge } from './ui';
+import { eventPercent, OperationProgress, type LiveProgress } from './OperationProgress';
+import { explainError } from '@/lib/errors';
+
+/** "Attempt 1 of 3" and whether another attempt will happen. */
+function attemptText(op: Operation): string {
+  const base = `${op.attempt} of ${op.maxAttempts}`;
+  if (op.status === 'succeeded' || op.status === 'cancelled' || op.status === 'expired') return base;
+  if (op.status === 'failed')
+    return op.retryable
+      ? `${base}: no more automatic attempts; Retry starts a new one`
+      : `${base}: no more attempts`;
+  if (op.attempt < op.maxAttempts)
+    return `${base}: if this one fails, another attempt follows automatically (${op.maxAttempts - op.attempt} left)`;
+  return `${base}: the last automatic attempt`;
+}
 
 interface LogRow {
   id: number;
@@ -20,21 +35,33 @@ export function OperationView({
   id,
   extra,
   title,
+  onLoaded,
 }: {
   id: string;
   extra?: (op: Operation) => React.ReactNode;
   title?: (op: Operation) => string;
+  /** Runs after each read of the row (a page with its own fields re-reads them: live detail fields). */
+  onLoaded?: (op: Operation) => void;
 }) {
   const [op, setOp] = useState<Operation | null>(null);
   const [logs, setLogs] = useState<LogLine[]>([]);
   const [error, setError] = useState<string | null>(null);
+  const [progress, setProgress] = useState<LiveProgress | null>(null);
+  const onLoadedRef = useRef(onLoaded);
+  onLoadedRef.current = onLoaded;
   const load = useCallback(async () => {
     try {
       const [o, l] = await Promise.all([
         api<Operation>(`/api/operations/${id}`),
         api<{ items: LogRow[] }>(`/api/operations/${id}/logs?limit=5000`),
       ]);
-      setOp(o);
+      // The overall percent never goes back on this page while the operation runs on.
+      setOp((prev) =>
+        prev && prev.id === o.id && o.status === 'running' && prev.status === 'running'
+          ? { ...o, progressPercent: Math.max(prev.progressPercent, o.progressPercent) }
+          : o,
+      );
+      onLoadedRef.current?.(o);
       setLogs(l.items.map((r) => ({ key: `db-${r.id}`, ts: r.ts, level: r.level, message: r.message })));
     } catch (err) {
       setError(errorMessage(err));
@@ -72,12 +99,9 @@ export function OperationView({
           },
         ]);
       }
-      const pct =
-        typeof e.percent === 'number'
-          ? e.percent
-          : e.progress && e.progress.total > 0
-            ? (e.progress.current / e.progress.total) * 100
-            : undefined;
+      const pct = eventPercent(e);
+      if (e.progress) setProgress(e.progress);
+      else if (e.type === 'STATUS' && e.stage) setProgress((p) => (e.stage === op?.stage ? p : null));
       setOp((o) =>
         o
           ? {
@@ -117,6 +141,7 @@ export function OperationView({
   const result = (op.result ?? {}) as Record<string, unknown>;
   const firstStage = kindSpec(op.kind)?.stages[0]?.name;
   const retryFromLater = !!op.retryStage && op.retryStage !== firstStage;
+  const explained = explainError(op.errorCode, op.error);
   return (
     <>
       <PageHeader title={title ? title(op) : `${op.kind} · ${op.scopeId}`}>
@@ -167,9 +192,7 @@ export function OperationView({
           <dt className="font-medium text-slate-600">Duration</dt>
           <dd>{formatDuration(op.startedAt ?? op.createdAt, op.finishedAt)}</dd>
           <dt className="font-medium text-slate-600">Attempt</dt>
-          <dd>
-            {op.attempt} of {op.maxAttempts}
-          </dd>
+          <dd>{attemptText(op)}</dd>
           {!extra && typeof result.size === 'number' && (
             <>
               <dt className="font-medium text-slate-600">Archive size</dt>
@@ -181,18 +204,37 @@ export function OperationView({
             <>
               <dt className="font-medium text-red-700">Error</dt>
               <dd className="whitespace-pre-wrap text-red-800">
-                {op.error}
-                {op.errorCode && <span className="ml-2 text-xs text-red-600">({op.errorCode})</span>}
+                {explained.known ? (
+                  <>
+                    <p className="font-medium">{explained.summary}</p>
+                    <p className="mt-1 text-red-900">{explained.next}</p>
+                    <details className="mt-1 text-xs text-red-700">
+                      <summary>Technical detail</summary>
+                      {op.error}
+                      {op.errorCode && <span className="ml-2">({op.errorCode})</span>}
+                    </details>
+                  </>
+                ) : (
+                  <>
+                    {/* The server's message already says what happened and what to do. */}
+                    {op.error}
+                    {op.errorCode && <span className="ml-2 text-xs text-red-600">({op.errorCode})</span>}
+                  </>
+                )}
               </dd>
             </>
           )}
         </dl>
-        {active && (
-          <div className="mt-4 space-y-1">
-            <p className="text-sm">{stepIndicator(op)}</p>
-            <ProgressBar
-              percent={isIndeterminate(op) ? undefined : op.progressPercent}
-              label="Operation progress"
+        {(active || kindSpec(op.kind)) && (
+          <div className="mt-4">
+            <OperationProgress
+              kind={op.kind}
+              stage={op.stage}
+              status={op.status}
+              percent={op.status === 'succeeded' ? 100 : op.progressPercent}
+              progress={active ? progress : null}
+              startedAt={op.startedAt}
+              indeterminate={isIndeterminate(op)}
             />
           </div>
         )}

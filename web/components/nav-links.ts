@@ -5,6 +5,8 @@ export interface NavLink {
   href: string;
   label: string;
   admin?: boolean;
+  /** Served outside the Next app (bull-board, the API's docs): a full page load. */
+  external?: boolean;
 }
 
 export const NAV_LINKS: NavLink[] = [
@@ -17,6 +19,9 @@ export const NAV_LINKS: NavLink[] = [
   { href: '/admin/users', label: 'Users', admin: true },
   { href: '/admin/migrations', label: 'Migrations', admin: true },
   { href: '/admin/run-sync', label: 'Run sync', admin: true },
+  // --- runux: ops surfaces for admins ---
+  { href: '/admin/queues', label: 'Queues (bull-board)', admin: true, external: true },
+  { href: '/api/docs', label: 'API docs', admin: true, external: true },
 ];
 
 export function navLinksFor(isAdmin: boolean): NavLink[] {

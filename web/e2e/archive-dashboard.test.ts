@@ -169,7 +169,8 @@ test('archive, watch progress, restore, history; viewer is read-only', async () 
   const viewer = await browser.newContext({ viewport: { width: 390, height: 844 } });
   const v = await login(viewer, 'vera', 'Viewer-password-1');
   await v.getByRole('link', { name: RUN }).click();
-  await v.getByRole('row').filter({ hasText: 'before edits' }).waitFor();
+  // 390 px wide: the archives are cards (list items) with their actions, not a table.
+  await v.getByRole('listitem').filter({ hasText: 'before edits' }).waitFor();
   // The viewer may watch the channel: the replayed history shows the last operation.
   await v.getByRole('log', { name: 'Operation messages' }).getByText('RESTORE_COMPLETE').waitFor();
   expect(await v.getByRole('button', { name: /Restore/ }).count()).toBe(0);
@@ -320,7 +321,7 @@ test('folder browser → queue with live step progress → history → job detai
         p
           .getByRole('row')
           .filter({ hasText: `${n} — folder-archive` })
-          .getByText('succeeded')
+          .getByText('completed', { exact: true })
           .count(),
       ),
     );
@@ -424,7 +425,7 @@ test('a dashboard opened during an operation starts disabled; cancel and retry f
   sys.startService('compress');
   await p.goto(`${sys.webUrl}/operations/${(started.body as { operationId: string }).operationId}`);
   await p.getByRole('button', { name: 'Retry' }).click();
-  await p.getByText('succeeded').first().waitFor({ timeout: 120000 });
+  await p.getByText('completed', { exact: true }).first().waitFor({ timeout: 120000 });
   await shot(p, '21-operation-retried');
   await p.goto(`${sys.webUrl}/runs/${run}`);
   await p.getByRole('row').filter({ hasText: 'held' }).waitFor();
@@ -501,7 +502,7 @@ test('a folder job is cancelled and retried from its page in its second stage (u
     .waitFor();
   await shot(p, '23-job-failed-in-upload');
   await p.getByRole('button', { name: 'Retry' }).click();
-  await p.getByText('succeeded').first().waitFor({ timeout: 120000 });
+  await p.getByText('completed', { exact: true }).first().waitFor({ timeout: 120000 });
   expect(await fs.readdir(folder)).toEqual(['Two_Stage-ARCHIVED-TO-GLOBUS.txt']);
   await shot(p, '24-job-retried-succeeded');
   await ctx.close();

@@ -573,7 +573,7 @@ function sourceError(rel: string, err: unknown): unknown {
   const code = (err as NodeJS.ErrnoException)?.code;
   if (code === 'ENOENT')
     return new PermanentError(
-      `${rel} disappeared while the snapshot was being written; run it again once the run is not changing`,
+      `${rel} disappeared while the snapshot was being written (something deleted or moved it meanwhile). Nothing in the run was changed and no archive was kept: retrying is safe once the run has stopped changing`,
       'ARCHIVE_SOURCE_CHANGED',
     );
   return describeFsError(err, `Cannot read ${rel}`, 'ARCHIVE_SOURCE_UNREADABLE');

@@ -289,7 +289,14 @@ export async function restoreStaged(opts: StagedRestoreOptions): Promise<Restore
         filesDone: 0,
         filesTotal: 0,
       });
-      preRestoreArchive = await createSnapshot({ runDir, kind: 'pre-restore', signal, hostId });
+      // Its own progress is reported under this stage (a large run's safety snapshot takes a while).
+      preRestoreArchive = await createSnapshot({
+        runDir,
+        kind: 'pre-restore',
+        signal,
+        hostId,
+        onProgress: (p) => opts.onProgress?.({ ...p, stage: 'pre-restore-snapshot' }),
+      });
     }
     signal?.throwIfAborted();
     // From here the swap cannot be cancelled (its stage says so); it still refuses a locked or
@@ -559,6 +566,7 @@ async function extract(
     });
 
   const files = plan.filter((p) => p.type === 'file');
+  const LARGE_FILE_PROGRESS = 8 * 1024 * 1024;
   const progress: ArchiveProgress = {
     stage: 'extracting',
     bytesDone: 0,
@@ -601,6 +609,9 @@ async function extract(
             hash.update(buf);
             await writeFully(fh, buf, pos);
             pos += buf.length;
+            // A large file reports as it is written, not only once it is complete.
+            if (pe.entry.size >= LARGE_FILE_PROGRESS)
+              opts.onProgress?.({ ...progress, bytesDone: progress.bytesDone + pos, currentPath: pe.path });
           },
           signal,
         );

@@ -148,7 +148,7 @@ function generate(configs: RouteConfig[]): Doc {
       title: 'Arkive API',
       version: '0.1.0',
       description:
-        'Snapshot, archive, verify, restore, sync and migrate project directories. Errors: {error: {code, message, details?}}. Lists: ?limit=&offset= → {items, total, limit, offset}.',
+        'Snapshot, verify and restore run directories, and archive NAS folders to cold storage (every route listed here exists). Errors: {error: {code, message, details?}}. Lists: ?limit=&offset= → {items, total, limit, offset}.',
     },
     servers: [{ url: '/' }],
   });

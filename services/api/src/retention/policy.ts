@@ -2,6 +2,7 @@ import type { RetentionPolicy } from '@arkive/shared/contracts';
 import type { AppDeps } from '../deps';
 
 const DAY_MS = 86_400_000;
+const days = (n: number) => (n === 1 ? '1 day' : `${n} days`);
 
 /** The policy a run follows: its own values where set, the deployment defaults (RETENTION_*) elsewhere. */
 export async function effectiveRetention(
@@ -31,17 +32,18 @@ export interface Expired extends RetentionCandidate {
 
 /** Words for a policy: "keep the last 3 snapshots or those newer than 14 days; pre-restore snapshots 30 days". */
 export function describePolicy(p: RetentionPolicy): string {
+  const lastN = p.keepLast === 1 ? 'the last snapshot' : `the last ${p.keepLast} snapshots`;
   const snap =
     p.keepLast > 0 && p.keepDays > 0
-      ? `keep the last ${p.keepLast} snapshots and those newer than ${p.keepDays} days`
+      ? `keep ${lastN} and those newer than ${days(p.keepDays)}`
       : p.keepLast > 0
-        ? `keep the last ${p.keepLast} snapshots`
+        ? `keep ${lastN}`
         : p.keepDays > 0
-          ? `keep snapshots newer than ${p.keepDays} days`
+          ? `keep snapshots newer than ${days(p.keepDays)}`
           : 'keep every snapshot';
   const pre =
     p.preRestoreDays > 0
-      ? `pre-restore snapshots expire after ${p.preRestoreDays} days`
+      ? `pre-restore snapshots expire after ${days(p.preRestoreDays)}`
       : 'pre-restore snapshots are kept';
   return `${snap}; ${pre}`;
 }
@@ -69,7 +71,7 @@ export function selectExpired(items: RetentionCandidate[], p: RetentionPolicy, n
   if (p.preRestoreDays > 0) {
     for (const a of items)
       if (a.kind === 'pre-restore' && age(a) >= p.preRestoreDays * DAY_MS)
-        out.push({ ...a, rule: `pre-restore snapshots expire after ${p.preRestoreDays} days` });
+        out.push({ ...a, rule: `pre-restore snapshots expire after ${days(p.preRestoreDays)}` });
   }
   return out;
 }

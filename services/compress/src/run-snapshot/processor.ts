@@ -5,6 +5,7 @@ import {
   registerProcessor,
   verifyArchive,
   progressPump,
+  workFraction,
   requireUnlockedRunDir,
   sweepDeadPartials,
   runSnapshot,
@@ -21,8 +22,7 @@ type Payload = z.infer<typeof runSnapshotPayload>;
 type Result = z.infer<typeof runSnapshotResult>;
 
 function snapshotUpdate(p: ArchiveProgress): ProgressUpdate {
-  const frac =
-    p.bytesTotal > 0 ? p.bytesDone / p.bytesTotal : p.filesTotal > 0 ? p.filesDone / p.filesTotal : 0;
+  const frac = workFraction(p);
   const percent = p.stage === 'scanning' ? 0 : p.stage === 'compressing' ? Math.min(95, frac * 95) : 96;
   const message = p.currentPath
     ? `Adding ${p.currentPath}`

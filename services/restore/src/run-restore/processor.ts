@@ -8,6 +8,7 @@ import {
   registerProcessor,
   restoreArchive,
   progressPump,
+  workFraction,
   assertRunUnlocked,
   requireUnlockedRunDir,
   runRestore,
@@ -22,8 +23,7 @@ type Payload = z.infer<typeof runRestorePayload>;
 type Result = z.infer<typeof runRestoreResult>;
 
 function restoreUpdate(p: ArchiveProgress): ProgressUpdate | null {
-  const frac =
-    p.bytesTotal > 0 ? p.bytesDone / p.bytesTotal : p.filesTotal > 0 ? p.filesDone / p.filesTotal : 0;
+  const frac = workFraction(p);
   switch (p.stage) {
     case 'extracting':
       return {
@@ -37,8 +37,11 @@ function restoreUpdate(p: ArchiveProgress): ProgressUpdate | null {
     case 'pre-restore-snapshot':
       return {
         stage: 'pre-restore-snapshot',
-        percent: 86,
-        message: 'Snapshotting the current content before replacing it',
+        percent: 85 + frac * 10,
+        message: p.currentPath ? undefined : 'Snapshotting the current content before replacing it',
+        current: p.bytesDone,
+        total: p.bytesTotal,
+        unit: 'bytes',
       };
     case 'swapping':
       return { stage: 'swapping', percent: 95, message: 'Swapping the restored content into place' };

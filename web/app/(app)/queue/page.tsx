@@ -145,7 +145,7 @@ export default function QueuePage() {
                           </Link>
                           <button
                             type="button"
-                            className="text-xs text-red-700 underline"
+                            className="btn-secondary"
                             onClick={() => void cancel(o)}
                           >
                             Cancel<span className="sr-only"> {operationTitle(o)}</span>

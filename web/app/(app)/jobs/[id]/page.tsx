@@ -1,7 +1,7 @@
 'use client';
-import { use, useEffect, useState } from 'react';
+import { use, useCallback, useEffect, useState } from 'react';
 import { api } from '@/lib/api';
-import { formatBytes } from '@/lib/format';
+import { Bytes } from '@/components/Bytes';
 import { OperationView } from '@/components/OperationView';
 import type { JobView } from '@arkive/shared/contracts';
 
@@ -11,15 +11,18 @@ type Job = JobView;
 export default function JobPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = use(params);
   const [job, setJob] = useState<Job | null>(null);
-  useEffect(() => {
+  const loadJob = useCallback(() => {
     api<Job>(`/api/jobs/${id}`)
       .then(setJob)
-      .catch(() => setJob(null));
+      .catch(() => undefined);
   }, [id]);
+  useEffect(loadJob, [loadJob]);
   return (
     <OperationView
       id={id}
       title={(op) => `Job: ${job?.folder_name ?? op.scopeId}`}
+      // The operation view re-reads its row on every status line: the job's fields follow (live).
+      onLoaded={loadJob}
       extra={() =>
         job && (
           <>
@@ -33,9 +36,13 @@ export default function JobPage({ params }: { params: Promise<{ id: string }> })
               <code>7z x {job.folder_name}.tar.7z</code>, or use Folders → Restore from cold storage.
             </dd>
             <dt className="font-medium text-slate-600">Folder size</dt>
-            <dd>{formatBytes(job.folder_size_bytes)}</dd>
+            <dd>
+              <Bytes value={job.folder_size_bytes} />
+            </dd>
             <dt className="font-medium text-slate-600">Archive size</dt>
-            <dd>{formatBytes(job.archive_size_bytes)}</dd>
+            <dd>
+              <Bytes value={job.archive_size_bytes} />
+            </dd>
             {job.sha256 && (
               <>
                 <dt className="font-medium text-slate-600">SHA-256</dt>

@@ -8,6 +8,8 @@ import {
   type ArchiveItem,
   type ArkiveEvent,
   type RunArchives,
+  runRestoreSpec,
+  runSnapshotSpec,
 } from '@arkive/shared/contracts';
 import { api, ApiError, errorMessage } from '@/lib/api';
 import { formatTime } from '@/lib/format';
@@ -18,6 +20,9 @@ import { EventLog, type LogLine } from '@/components/EventLog';
 import { ConfirmDialog, Empty, ErrorBanner, Field, Loading, PageHeader, ProgressBar } from '@/components/ui';
 import { Bytes } from '@/components/Bytes';
 import { RetentionPanel } from './RetentionPanel';
+import { eventPercent, OperationProgress, type LiveProgress } from '@/components/OperationProgress';
+import { explainError } from '@/lib/errors';
+import type { Operation } from '@/lib/operations';
 import { CopyHash } from '@/components/CopyHash';
 import { RunHealthPanel } from '@/components/RunHealth';
 import { useRun } from './run-context';
@@ -26,11 +31,11 @@ export type ArchiveRow = ArchiveItem;
 type ActiveOp = Pick<ActiveOperation, 'id'> & Partial<ActiveOperation>;
 const WRITE_ROLES = new Set(['collaborator', 'owner']);
 
-function percentOf(e: ArkiveEvent): number | undefined {
-  if (typeof e.percent === 'number') return e.percent;
-  if (e.progress && e.progress.total > 0) return (e.progress.current / e.progress.total) * 100;
-  return undefined;
-}
+/** The overall percent of an event; a stage's own current/total restarts per stage and is never used. */
+const percentOf = (e: ArkiveEvent): number | undefined => eventPercent(e);
+/** The run channel carries snapshots and restores: a restore's stages are its own. */
+const kindOfStage = (stage: string) =>
+  runRestoreSpec.stages.some((s) => s.name === stage) ? runRestoreSpec.kind : runSnapshotSpec.kind;
 
 export function RunDashboard({ runid }: { runid: string }) {
   const me = useMe();
@@ -42,13 +47,28 @@ export function RunDashboard({ runid }: { runid: string }) {
   const [active, setActive] = useState<ActiveOp | null>(null);
   const [trackedOp, setTrackedOp] = useState<string | null>(null);
   const trackedRef = useRef<string | null>(null);
+  const [lines, setLines] = useState<LogLine[]>([]);
+  const [percent, setPercentRaw] = useState<number | undefined>(undefined);
+  /** The overall percent only grows while one operation runs (a new operation starts again at 0). */
+  const setPercent = useCallback((p: number | undefined) => {
+    setPercentRaw((prev) => (p === undefined ? prev : Math.max(prev ?? 0, p)));
+  }, []);
+  const [progress, setProgress] = useState<LiveProgress | null>(null);
+  const [opInfo, setOpInfo] = useState<Pick<Operation, 'kind' | 'startedAt' | 'status' | 'stage'> | null>(
+    null,
+  );
+  /** The run's last operation when it failed: its error in plain words and Retry. */
+  const [failedOp, setFailedOp] = useState<Operation | null>(null);
   const track = useCallback((id: string) => {
-    if (trackedRef.current !== id) setLines([]);
+    if (trackedRef.current !== id) {
+      setLines([]);
+      setPercentRaw(undefined);
+      setProgress(null);
+      setOpInfo(null);
+    }
     trackedRef.current = id;
     setTrackedOp(id);
   }, []);
-  const [lines, setLines] = useState<LogLine[]>([]);
-  const [percent, setPercent] = useState<number | undefined>(undefined);
   const [finished, setFinished] = useState<{ type: string; message: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [label, setLabel] = useState('');
@@ -79,13 +99,23 @@ export function RunDashboard({ runid }: { runid: string }) {
         track(op.id);
         setPercent(op.progressPercent ?? undefined);
         setFinished(null);
+        setFailedOp(null);
+        void api<Operation>(`/api/operations/${op.id}`)
+          .then((o) => setOpInfo({ kind: o.kind, startedAt: o.startedAt, status: o.status, stage: o.stage }))
+          .catch(() => undefined);
+      } else {
+        // The run's newest operation: if it failed, the page says why and offers Retry.
+        const last = await api<{ items: Operation[] }>(
+          `/api/operations?scopeType=run&scopeId=${encodeURIComponent(runid)}&limit=1`,
+        ).catch(() => ({ items: [] as Operation[] }));
+        setFailedOp(last.items[0]?.status === 'failed' ? last.items[0] : null);
       }
       if (op?.channel) setChannel(op.channel);
     } catch (err) {
       setError(errorMessage(err));
       setArchives((a) => a ?? []);
     }
-  }, [base, track, reloadRun]);
+  }, [base, track, reloadRun, runid, setPercent]);
   useEffect(() => {
     void load();
   }, [load]);
@@ -105,18 +135,31 @@ export function RunDashboard({ runid }: { runid: string }) {
         const starts = e.type === 'ENQUEUED' || (!replay && !isTerminalEvent(e.type)) || cur === null;
         if (!starts) return;
         track(e.operationId);
-        setLines([line]);
+        setLines(e.type === 'PROGRESS' ? [] : [line]);
         setPercent(e.type === 'ENQUEUED' ? 0 : undefined);
-      } else {
+      } else if (e.type !== 'PROGRESS') {
+        // PROGRESS moves the bar; only lines (the ones the stored log has too) go into the log.
         setLines((ls) => [...ls.slice(-499), line]);
       }
       const p = percentOf(e);
       if (p !== undefined) setPercent(p);
+      if (e.progress) setProgress(e.progress);
+      if (e.stage)
+        setOpInfo((o) => {
+          if (o && o.stage !== e.stage && !e.progress) setProgress(null);
+          return {
+            kind: o?.kind || kindOfStage(e.stage!),
+            startedAt: o?.startedAt ?? (e.type === 'ENQUEUED' ? null : e.ts),
+            status: 'running',
+            stage: e.stage ?? null,
+          };
+        });
       if (replay) return;
       if (isTerminalEvent(e.type)) {
         if (e.type === 'ARCHIVE_COMPLETE' || e.type === 'RESTORE_COMPLETE') setPercent(100);
         setFinished({ type: e.type, message: e.message });
         setActive(null);
+        setOpInfo((o) => (o ? { ...o, status: e.type === 'EXCEPTION' ? 'failed' : 'succeeded' } : o));
         void load();
       } else {
         setFinished(null);
@@ -135,6 +178,7 @@ export function RunDashboard({ runid }: { runid: string }) {
     () => void load(),
   );
 
+  const opKind = active?.kind ?? opInfo?.kind ?? undefined;
   const canWrite = me.isAdmin || (role !== undefined && WRITE_ROLES.has(role));
   const busy = active !== null || submitting;
   const health = run.health;
@@ -182,6 +226,18 @@ export function RunDashboard({ runid }: { runid: string }) {
       else setError(errorMessage(err));
     } finally {
       setSubmitting(false);
+    }
+  };
+  const retry = async (id: string) => {
+    setError(null);
+    try {
+      await api(`/api/operations/${id}/retry`, { method: 'POST' });
+      setFailedOp(null);
+      track(id);
+      setFinished(null);
+      await load();
+    } catch (err) {
+      setError(errorMessage(err));
     }
   };
   const cancel = async () => {
@@ -317,7 +373,19 @@ export function RunDashboard({ runid }: { runid: string }) {
             </Link>
           </p>
         )}
-        {(active || trackedOp) && <ProgressBar percent={percent} label="Operation progress" />}
+        {(active || trackedOp) &&
+          (opKind ? (
+            <OperationProgress
+              kind={opKind}
+              stage={active?.stage ?? opInfo?.stage}
+              status={active ? (active.status ?? 'running') : (opInfo?.status ?? 'succeeded')}
+              percent={percent}
+              progress={active ? progress : null}
+              startedAt={opInfo?.startedAt}
+            />
+          ) : (
+            <ProgressBar percent={percent} label="Operation progress" />
+          ))}
         {finished && (
           <div
             role="status"
@@ -340,6 +408,26 @@ export function RunDashboard({ runid }: { runid: string }) {
             </Link>
           </div>
         )}
+        {!active && !finished && failedOp && (
+          <div role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">
+            <p className="font-semibold">
+              The last {failedOp.kind === 'run-restore' ? 'restore' : 'snapshot'} failed:{' '}
+              {explainError(failedOp.errorCode, failedOp.error).summary}
+            </p>
+            <p>{explainError(failedOp.errorCode, failedOp.error).next}</p>
+            <p className="mt-1 text-xs">
+              {explainError(failedOp.errorCode, failedOp.error).known && failedOp.error}{' '}
+              <Link className="underline" href={`/operations/${failedOp.id}`}>
+                details
+              </Link>
+            </p>
+          </div>
+        )}
+        {!active && canWrite && failedOp?.retryable && (
+          <button type="button" className="btn-primary" onClick={() => void retry(failedOp.id)}>
+            Retry
+          </button>
+        )}
         <EventLog lines={lines} label="Operation messages" empty="No archive or restore has run yet." />
         {active && canWrite && (
           <button type="button" className="btn-secondary" onClick={() => void cancel()}>
@@ -349,7 +437,7 @@ export function RunDashboard({ runid }: { runid: string }) {
       </section>
 
       <section aria-labelledby="archives-title">
-        <h2 id="archives-title" className="mb-3 text-lg font-semibold">
+        <h2 id="archives-title" className="mb-3 text-lg font-semibold" tabIndex={-1}>
           Archives
         </h2>
         {archives === null ? (

@@ -4,7 +4,7 @@ import { use, useCallback, useEffect, useState } from 'react';
 import { api, errorMessage, itemsOf } from '@/lib/api';
 import { formatTime } from '@/lib/format';
 import { useMe } from '@/lib/session';
-import { Empty, ErrorBanner, Field, Loading, PageHeader } from '@/components/ui';
+import { ConfirmDialog, Empty, ErrorBanner, Field, Loading, PageHeader } from '@/components/ui';
 
 interface Member {
   userId?: number;
@@ -24,6 +24,7 @@ export default function MembersPage({ params }: { params: Promise<{ runid: strin
   const [error, setError] = useState<string | null>(null);
   const [username, setUsername] = useState('');
   const [role, setRole] = useState<string>('viewer');
+  const [removing, setRemoving] = useState<Member | null>(null);
   const load = useCallback(() => {
     api(base)
       .then((b) => setMembers(itemsOf<Member>(b)))
@@ -56,7 +57,7 @@ export default function MembersPage({ params }: { params: Promise<{ runid: strin
     }
   };
   const remove = async (m: Member) => {
-    if (!window.confirm(`Remove ${m.username} from ${runid}?`)) return;
+    setRemoving(null);
     setError(null);
     try {
       await api(`${base}/${encodeURIComponent(m.username)}`, { method: 'DELETE' });
@@ -156,7 +157,7 @@ export default function MembersPage({ params }: { params: Promise<{ runid: strin
                   <td>{formatTime(m.createdAt ?? m.created_at)}</td>
                   <td className="text-right">
                     {canManage && (
-                      <button type="button" className="btn-secondary" onClick={() => void remove(m)}>
+                      <button type="button" className="btn-secondary" onClick={() => setRemoving(m)}>
                         Remove<span className="sr-only"> {m.username}</span>
                       </button>
                     )}
@@ -166,6 +167,19 @@ export default function MembersPage({ params }: { params: Promise<{ runid: strin
             </tbody>
           </table>
         </div>
+      )}
+      {removing && (
+        <ConfirmDialog
+          title={`Remove ${removing.username} from ${runid}?`}
+          confirmLabel={`Remove ${removing.username}`}
+          onCancel={() => setRemoving(null)}
+          onConfirm={() => void remove(removing)}
+        >
+          <p>
+            {removing.username} ({removing.role}) loses access to run <strong>{runid}</strong> at once, open
+            pages included. Links they shared stop working.
+          </p>
+        </ConfirmDialog>
       )}
     </>
   );
