@@ -8,6 +8,7 @@ import {
   repairLostJobs,
 } from '@arkive/shared';
 import type { AppDeps } from './deps';
+import { queueScheduledBackups } from './backup-schedule';
 
 /**
  * Periodic duties ("cron"): run every minute inside the system by a BullMQ repeatable job on the
@@ -56,6 +57,8 @@ registerMaintenanceDuty('reap-stale-operations', async (deps) => ({
 }));
 registerMaintenanceDuty('expire-operations', async (deps) => ({ expired: await expireOperations(deps) }));
 registerMaintenanceDuty('repair-lost-jobs', async (deps) => ({ repaired: await repairLostJobs(deps) }));
+// --- backups (issue 13) ---
+registerMaintenanceDuty('scheduled-backups', (deps) => queueScheduledBackups(deps));
 // Revoked session ids and login-failure counters live in Redis with a TTL equal to their
 // lifetime, and signed links are stateless: nothing of theirs needs purging here.
 

@@ -13,6 +13,7 @@ import {
 } from '@arkive/shared';
 import { createApiWorld, type ApiWorld } from '../../../test-support/api-world';
 import { makeUser, type TestUser } from '../../../test-support/users';
+import { queueScheduledBackups } from '../../../backup-schedule';
 
 /** Backup routes against a real restic repository (local region); backups made with the shared engine as the backup service does. */
 let api: ApiWorld;
@@ -222,4 +223,39 @@ test("a stranger cannot list, browse, restore, dry-run or start another run's ba
   const mine = await makeRun();
   const res = await as(request(app).get(`/api/runs/${mine.runid}/backups/${b.id}/tree`), carol).expect(404);
   expect(res.body.error.code).toBe('BACKUP_NOT_FOUND');
+});
+
+test('daily schedule: queues a scheduled backup for runs edited since a backup older than a day (or never backed up), not for unchanged ones', async () => {
+  const never = await makeRun();
+  const unchanged = await makeRun();
+  const edited = await makeRun();
+  const old = new Date(Date.now() - 3 * 24 * 3600 * 1000);
+  const older = new Date(old.getTime() - 3600_000);
+  for (const r of [unchanged, edited]) {
+    // every entry's mtime before the (old) last backup
+    for (const rel of [
+      'data/f0.txt',
+      'data/f1.txt',
+      'data/f2.txt',
+      'data/deep/x.bin',
+      'top.txt',
+      'data/deep',
+      'data',
+      '',
+    ])
+      await fs.utimes(path.join(r.runDir, rel), older, older);
+    await api.world.prisma.run.update({ where: { id: r.runid }, data: { lastBackupAt: old } });
+  }
+  await fs.writeFile(path.join(edited.runDir, 'top.txt'), 'edited since\n');
+  const { queued } = await queueScheduledBackups(api.deps);
+  expect(queued).toEqual(expect.arrayContaining([never.runid, edited.runid]));
+  expect(queued).not.toContain(unchanged.runid);
+  const op = await api.world.prisma.operation.findFirstOrThrow({
+    where: { kind: 'run-backup', scopeId: edited.runid },
+  });
+  expect(op.input).toMatchObject({ purpose: 'scheduled' });
+  // the next tick does not queue them again
+  const again = await queueScheduledBackups(api.deps);
+  expect(again.queued).not.toContain(edited.runid);
+  expect(again.queued).not.toContain(never.runid);
 });
