@@ -11,6 +11,7 @@ export interface RunTab {
 export const RUN_TABS: RunTab[] = [
   { segment: '', label: 'Archives' },
   { segment: 'members', label: 'Members' },
+  { segment: 'backups', label: 'Backups' },
 ];
 
 export function runTabHref(runid: string, tab: RunTab): string {
