@@ -4,6 +4,7 @@ import { registerList } from './commands/list';
 import { registerRestore } from './commands/restore';
 import { registerSnapshot } from './commands/snapshot';
 import { registerVerify } from './commands/verify';
+import { registerBackup } from './commands/backup';
 import { reportFailure, type GlobalOptions } from './output';
 
 const program = new Command();
@@ -27,6 +28,7 @@ registerSnapshot(program, run);
 registerRestore(program, run);
 registerVerify(program, run);
 registerList(program, run);
+registerBackup(program, run);
 
 program.on('command:*', (operands: string[]) => {
   process.stderr.write(`arkive: unknown command ${JSON.stringify(operands[0])} (see arkive --help)\n`);
