@@ -2,7 +2,7 @@ import type { JobKind } from './define';
 import { runRestore } from './run-restore';
 import { runSnapshot } from './run-snapshot';
 import { folderArchive } from './folder-archive';
-import { runBackup, runBackupRestore } from './run-backup';
+import { backupPrune, runBackup, runBackupRestore } from './run-backup';
 
 export * from './define';
 export * from './run-snapshot';
@@ -17,6 +17,7 @@ export const jobKinds = {
   [folderArchive.kind]: folderArchive,
   [runBackup.kind]: runBackup,
   [runBackupRestore.kind]: runBackupRestore,
+  [backupPrune.kind]: backupPrune,
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
 } as const satisfies Record<string, JobKind<any, any>>;
 

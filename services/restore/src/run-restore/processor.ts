@@ -9,6 +9,7 @@ import {
   restoreArchive,
   progressPump,
   assertRunUnlocked,
+  markRunEdited,
   requireUnlockedRunDir,
   runRestore,
   type ArchiveProgress,
@@ -103,6 +104,8 @@ export async function processRunRestore(ctx: ProcessorContext<Payload>): Promise
   } finally {
     await pump.drain();
   }
+  // freshness (issue 13): the run changed now
+  await markRunEdited(ctx.prisma, runid);
   const pre = result.preRestoreArchive;
   if (pre) {
     // The swap is done (and committed): record the pre-restore archive.

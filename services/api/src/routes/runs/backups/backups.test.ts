@@ -259,3 +259,25 @@ test('daily schedule: queues a scheduled backup for runs edited since a backup o
   expect(again.queued).not.toContain(edited.runid);
   expect(again.queued).not.toContain(never.runid);
 });
+
+test('retention: the owner sets a policy (bad ones 400), prune queues backup-prune on the repository slot (409 without a policy)', async () => {
+  const { runid } = await makeRun();
+  await api.world.prisma.runMember.update({
+    where: { runId_userId: { runId: runid, userId: carol.id } },
+    data: { role: 'owner' },
+  });
+  const none = await as(request(app).post(`/api/runs/${runid}/backups/prune`), carol).expect(409);
+  expect(none.body.error.code).toBe('NO_RETENTION_POLICY');
+  await as(request(app).put(`/api/runs/${runid}/backups/retention`).send({}), carol).expect(400);
+  await as(request(app).put(`/api/runs/${runid}/backups/retention`).send({ keepLast: 0 }), carol).expect(400);
+  await as(request(app).put(`/api/runs/${runid}/backups/retention`).send({ keepLast: 3 }), vera).expect(403);
+  const set = await as(
+    request(app).put(`/api/runs/${runid}/backups/retention`).send({ keepLast: 3, keepDaily: 7 }),
+    carol,
+  ).expect(200);
+  expect(set.body.policy).toEqual({ keepLast: 3, keepDaily: 7 });
+  const queued = await as(request(app).post(`/api/runs/${runid}/backups/prune`), carol).expect(202);
+  const op = await api.world.prisma.operation.findUniqueOrThrow({ where: { id: queued.body.operationId } });
+  expect(op).toMatchObject({ kind: 'backup-prune', exclusiveKey: 'repo:local' });
+  expect(op.input).toMatchObject({ policy: { keepLast: 3, keepDaily: 7 } });
+});
