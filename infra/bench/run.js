@@ -11,6 +11,7 @@ const SUITES = {
   latency: 'latency.js',
   discovery: 'discovery.js',
   'folder-pipeline': 'folder-pipeline.js',
+  backup: 'backup.js',
 };
 
 async function main() {
