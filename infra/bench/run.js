@@ -12,6 +12,7 @@ const SUITES = {
   discovery: 'discovery.js',
   'folder-pipeline': 'folder-pipeline.js',
   'migration-scan': 'migration-scan.js',
+  backup: 'backup.js',
 };
 
 async function main() {

@@ -5,3 +5,19 @@
 export * from './archive';
 export { AppError, CancelledError, ConflictError, errorCode, errorMessage } from './errors';
 export { findLockFiles } from './runs';
+// --- backups (issue 13): restic against a local repository, no server ---
+export {
+  BACKUP_HOST,
+  backupDir,
+  ensureResticRepo,
+  fillPaths,
+  fillWhole,
+  listSnapshots,
+  listTree,
+  normalizePaths,
+  planRestoreFromTree,
+  resolveBackupPassword,
+  runTag,
+  type ResticRepo,
+  type ResticSnapshot,
+} from './backup';

@@ -11,6 +11,7 @@ import {
 } from '@arkive/shared';
 import type { AppDeps } from './deps';
 import { applyRetentionEverywhere } from './retention/apply';
+import { queueScheduledBackups } from './backup-schedule';
 
 /**
  * Periodic duties ("cron"): run every minute inside the system by a BullMQ repeatable job on the
@@ -65,6 +66,8 @@ registerMaintenanceDuty('mark-offline-hosts', async (deps) => ({
 registerMaintenanceDuty('apply-retention', (deps) => applyRetentionEverywhere(deps));
 // Galleries (issue 15): the same as POST /api/cron/process-archives.
 registerMaintenanceDuty('process-gallery-archives', (deps) => processPendingArchives(deps));
+// --- backups (issue 13) ---
+registerMaintenanceDuty('scheduled-backups', (deps) => queueScheduledBackups(deps));
 // Revoked session ids and login-failure counters live in Redis with a TTL equal to their
 // lifetime, and signed links are stateless: nothing of theirs needs purging here.
 

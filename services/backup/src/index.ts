@@ -1,6 +1,7 @@
 import { createLogger, recoverRestoreLeftovers, startService, sweepDeadSnapshotTemps } from '@arkive/shared';
 import { runBackupProcessor } from './run-backup/processor';
 import { runBackupRestoreProcessor } from './run-backup-restore/processor';
+import { backupPruneProcessor } from './backup-prune/processor';
 
 /** The `backup` service: restic backups of runs and restores from them (queue `backup`). */
 void startService('backup', async (config) => {
@@ -10,5 +11,7 @@ void startService('backup', async (config) => {
   for (const line of await recoverRestoreLeftovers(config.runsRoot, config.hostId)) logger.info(line);
   for (const r of await sweepDeadSnapshotTemps(config.runsRoot, config.hostId))
     logger.info({ file: r.path, bytes: r.size }, `removed ${r.path}, left by a restore whose process died`);
-  return [{ queue: 'backup', processors: [runBackupProcessor, runBackupRestoreProcessor] }];
+  return [
+    { queue: 'backup', processors: [runBackupProcessor, runBackupRestoreProcessor, backupPruneProcessor] },
+  ];
 });

@@ -6,6 +6,7 @@ import { registerRestore } from './commands/restore';
 import { registerSnapshot } from './commands/snapshot';
 import { registerSync } from './commands/sync';
 import { registerVerify } from './commands/verify';
+import { registerBackup } from './commands/backup';
 import { reportFailure, type GlobalOptions } from './output';
 
 const program = new Command();
@@ -31,6 +32,7 @@ registerVerify(program, run);
 registerList(program, run);
 registerMigrations(program, run);
 registerSync(program, run);
+registerBackup(program, run);
 
 program.on('command:*', (operands: string[]) => {
   process.stderr.write(`arkive: unknown command ${JSON.stringify(operands[0])} (see arkive --help)\n`);

@@ -119,3 +119,20 @@ export async function recoverAfterCrash(repo: ResticRepo, signal?: AbortSignal):
   }
   return done;
 }
+
+/** restic forget's arguments for a retention policy. */
+export function keepArgs(p: {
+  keepLast?: number;
+  keepDaily?: number;
+  keepWeekly?: number;
+  keepMonthly?: number;
+  keepWithinDays?: number;
+}): string[] {
+  const a: string[] = [];
+  if (p.keepLast) a.push('--keep-last', String(p.keepLast));
+  if (p.keepDaily) a.push('--keep-daily', String(p.keepDaily));
+  if (p.keepWeekly) a.push('--keep-weekly', String(p.keepWeekly));
+  if (p.keepMonthly) a.push('--keep-monthly', String(p.keepMonthly));
+  if (p.keepWithinDays) a.push('--keep-within', `${p.keepWithinDays}d`);
+  return a;
+}

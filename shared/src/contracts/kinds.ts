@@ -410,6 +410,23 @@ export const runSyncSpec = defineKindSpec({
   ],
 });
 
+/** Retention of a run's backups: `restic forget` by its policy, then `prune`, on the repository's exclusive slot. */
+export const backupPruneSpec = defineKindSpec({
+  kind: 'backup-prune',
+  scopeType: 'run',
+  completeEvent: 'COMPLETE',
+  stages: [
+    {
+      name: 'pruning',
+      label: 'Applying retention',
+      queue: 'backup',
+      weight: 100,
+      concurrency: 2,
+      retryFrom: true,
+    },
+  ],
+});
+
 /** Every job kind's public shape, keyed by kind. */
 export const KIND_SPECS = {
   [runSnapshotSpec.kind]: runSnapshotSpec,
@@ -424,6 +441,7 @@ export const KIND_SPECS = {
   [runMigrationSpec.kind]: runMigrationSpec,
   [migrationSnapshotSpec.kind]: migrationSnapshotSpec,
   [runSyncSpec.kind]: runSyncSpec,
+  [backupPruneSpec.kind]: backupPruneSpec,
 } as const satisfies Record<string, KindSpec>;
 
 export type KindName = keyof typeof KIND_SPECS;

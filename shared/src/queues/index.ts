@@ -2,11 +2,11 @@ import type { JobKind } from './define';
 import { runRestore } from './run-restore';
 import { runSnapshot } from './run-snapshot';
 import { folderArchive } from './folder-archive';
-import { runBackup, runBackupRestore } from './run-backup';
 import { galleryArchive } from './gallery-archive';
 import { folderRetrieve } from './folder-retrieve';
 import { migrationSnapshot, runMigration, runMigrationDryRun, runMigrationValidate } from './run-migration';
 import { runSync } from './run-sync';
+import { backupPrune, runBackup, runBackupRestore } from './run-backup';
 
 export * from './define';
 export * from './run-snapshot';
@@ -32,6 +32,7 @@ export const jobKinds = {
   [runMigration.kind]: runMigration,
   [migrationSnapshot.kind]: migrationSnapshot,
   [runSync.kind]: runSync,
+  [backupPrune.kind]: backupPrune,
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
 } as const satisfies Record<string, JobKind<any, any>>;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { channels } from '../contracts/channels';
-import { runBackupRestoreSpec, runBackupSpec } from '../contracts/kinds';
+import { backupPruneSpec, runBackupRestoreSpec, runBackupSpec } from '../contracts/kinds';
 import { RUN_ID_PATTERN } from '../contracts/ids';
 import { defineJobKind } from './define';
 
@@ -68,4 +68,37 @@ export const runBackupRestore = defineJobKind({
   scopeId: (p) => p.runid,
   channel: (p) => channels.runArchive(p.runid),
   exclusiveKey: (p) => `run:${p.runid}`,
+});
+
+/** A run's retention policy (restic forget's --keep-* options); at least one rule. */
+export const retentionPolicy = z
+  .object({
+    keepLast: z.number().int().min(1).max(10000).optional(),
+    keepDaily: z.number().int().min(1).max(10000).optional(),
+    keepWeekly: z.number().int().min(1).max(10000).optional(),
+    keepMonthly: z.number().int().min(1).max(10000).optional(),
+    keepWithinDays: z.number().int().min(1).max(36500).optional(),
+  })
+  .strict()
+  .refine((p) => Object.values(p).some((v) => v !== undefined), { message: 'at least one keep rule' });
+export type RetentionPolicy = z.infer<typeof retentionPolicy>;
+
+export const backupPrunePayload = z.object({
+  runid: z.string().regex(RUN_ID_PATTERN),
+  /** the repository (region) whose exclusive slot the prune takes */
+  repoId: z.string().min(1).max(64),
+  policy: retentionPolicy,
+});
+export const backupPruneResult = z.object({ kept: z.number(), removed: z.number() });
+
+export const backupPrune = defineJobKind({
+  spec: backupPruneSpec,
+  payload: backupPrunePayload,
+  result: backupPruneResult,
+  attempts: 3,
+  backoffMs: 5000,
+  scopeId: (p) => p.runid,
+  channel: (p) => channels.runArchive(p.runid),
+  // one exclusive operation (prune, check) per repository at a time
+  exclusiveKey: (p) => `repo:${p.repoId}`,
 });

@@ -1,5 +1,6 @@
 import { runBackupProcessor } from '../run-backup/processor';
 import { runBackupRestoreProcessor } from '../run-backup-restore/processor';
+import { backupPruneProcessor } from '../backup-prune/processor';
 
 /** The backup kinds' processors, for the job-contract suite's worker processes. */
-export const contractProcessors = () => [runBackupProcessor, runBackupRestoreProcessor];
+export const contractProcessors = () => [runBackupProcessor, runBackupRestoreProcessor, backupPruneProcessor];

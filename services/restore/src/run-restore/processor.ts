@@ -10,6 +10,7 @@ import {
   progressPump,
   workFraction,
   assertRunUnlocked,
+  markRunEdited,
   requireUnlockedRunDir,
   runRestore,
   type ArchiveProgress,
@@ -106,6 +107,8 @@ export async function processRunRestore(ctx: ProcessorContext<Payload>): Promise
   } finally {
     await pump.drain();
   }
+  // freshness (issue 13): the run changed now
+  await markRunEdited(ctx.prisma, runid);
   const pre = result.preRestoreArchive;
   if (pre) {
     // The swap is done (and committed): record the pre-restore archive.

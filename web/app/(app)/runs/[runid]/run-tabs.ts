@@ -13,6 +13,7 @@ export const RUN_TABS: RunTab[] = [
   { segment: 'members', label: 'Members' },
   { segment: 'migration', label: 'Migration' },
   { segment: 'provenance', label: 'Provenance' },
+  { segment: 'backups', label: 'Backups' },
 ];
 
 export function runTabHref(runid: string, tab: RunTab): string {

@@ -13,6 +13,7 @@ import {
 } from '@arkive/shared';
 import { createApiWorld, type ApiWorld } from '../../../test-support/api-world';
 import { makeUser, type TestUser } from '../../../test-support/users';
+import { queueScheduledBackups } from '../../../backup-schedule';
 
 /** Backup routes against a real restic repository (local region); backups made with the shared engine as the backup service does. */
 let api: ApiWorld;
@@ -222,4 +223,61 @@ test("a stranger cannot list, browse, restore, dry-run or start another run's ba
   const mine = await makeRun();
   const res = await as(request(app).get(`/api/runs/${mine.runid}/backups/${b.id}/tree`), carol).expect(404);
   expect(res.body.error.code).toBe('BACKUP_NOT_FOUND');
+});
+
+test('daily schedule: queues a scheduled backup for runs edited since a backup older than a day (or never backed up), not for unchanged ones', async () => {
+  const never = await makeRun();
+  const unchanged = await makeRun();
+  const edited = await makeRun();
+  const old = new Date(Date.now() - 3 * 24 * 3600 * 1000);
+  const older = new Date(old.getTime() - 3600_000);
+  for (const r of [unchanged, edited]) {
+    // every entry's mtime before the (old) last backup
+    for (const rel of [
+      'data/f0.txt',
+      'data/f1.txt',
+      'data/f2.txt',
+      'data/deep/x.bin',
+      'top.txt',
+      'data/deep',
+      'data',
+      '',
+    ])
+      await fs.utimes(path.join(r.runDir, rel), older, older);
+    await api.world.prisma.run.update({ where: { id: r.runid }, data: { lastBackupAt: old } });
+  }
+  await fs.writeFile(path.join(edited.runDir, 'top.txt'), 'edited since\n');
+  const { queued } = await queueScheduledBackups(api.deps);
+  expect(queued).toEqual(expect.arrayContaining([never.runid, edited.runid]));
+  expect(queued).not.toContain(unchanged.runid);
+  const op = await api.world.prisma.operation.findFirstOrThrow({
+    where: { kind: 'run-backup', scopeId: edited.runid },
+  });
+  expect(op.input).toMatchObject({ purpose: 'scheduled' });
+  // the next tick does not queue them again
+  const again = await queueScheduledBackups(api.deps);
+  expect(again.queued).not.toContain(edited.runid);
+  expect(again.queued).not.toContain(never.runid);
+});
+
+test('retention: the owner sets a policy (bad ones 400), prune queues backup-prune on the repository slot (409 without a policy)', async () => {
+  const { runid } = await makeRun();
+  await api.world.prisma.runMember.update({
+    where: { runId_userId: { runId: runid, userId: carol.id } },
+    data: { role: 'owner' },
+  });
+  const none = await as(request(app).post(`/api/runs/${runid}/backups/prune`), carol).expect(409);
+  expect(none.body.error.code).toBe('NO_RETENTION_POLICY');
+  await as(request(app).put(`/api/runs/${runid}/backups/retention`).send({}), carol).expect(400);
+  await as(request(app).put(`/api/runs/${runid}/backups/retention`).send({ keepLast: 0 }), carol).expect(400);
+  await as(request(app).put(`/api/runs/${runid}/backups/retention`).send({ keepLast: 3 }), vera).expect(403);
+  const set = await as(
+    request(app).put(`/api/runs/${runid}/backups/retention`).send({ keepLast: 3, keepDaily: 7 }),
+    carol,
+  ).expect(200);
+  expect(set.body.policy).toEqual({ keepLast: 3, keepDaily: 7 });
+  const queued = await as(request(app).post(`/api/runs/${runid}/backups/prune`), carol).expect(202);
+  const op = await api.world.prisma.operation.findUniqueOrThrow({ where: { id: queued.body.operationId } });
+  expect(op).toMatchObject({ kind: 'backup-prune', exclusiveKey: 'repo:local' });
+  expect(op.input).toMatchObject({ policy: { keepLast: 3, keepDaily: 7 } });
 });

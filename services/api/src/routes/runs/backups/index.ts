@@ -2,14 +2,17 @@ import type { RouteDef } from '../../../http/route';
 import { createRunBackup } from './create';
 import { listRunBackups } from './list';
 import { restoreRunBackup } from './restore';
+import { pruneRunBackups, setRunRetention } from './retention';
 import { startRun } from './start';
 import { backupTree } from './tree';
 
-/** Run backups (restic): back up, list, browse, restore, restore-on-missing start. */
+/** Run backups (restic): back up, list, browse, restore, restore-on-missing start, retention. */
 export const runBackupRoutes: RouteDef[] = [
   createRunBackup,
   listRunBackups,
   backupTree,
   restoreRunBackup,
   startRun,
+  setRunRetention,
+  pruneRunBackups,
 ];

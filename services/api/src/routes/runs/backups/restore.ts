@@ -67,14 +67,12 @@ export const restoreRunBackup = defineRoute({
           { missing },
         );
       if (b?.dryRun ?? b?.dry_run) {
-        res
-          .status(200)
-          .json({
-            dry_run: true,
-            backup_id: row.id,
-            paths,
-            plan: await planRestoreFromTree(present ? runDir : '/nonexistent', entries, paths),
-          });
+        res.status(200).json({
+          dry_run: true,
+          backup_id: row.id,
+          paths,
+          plan: await planRestoreFromTree(present ? runDir : '/nonexistent', entries, paths),
+        });
         return;
       }
     } else if (b?.dryRun ?? b?.dry_run) {

@@ -1,0 +1,200 @@
+import os from 'node:os';
+import path from 'node:path';
+import type { Program, Runner } from '../program';
+import {
+  AppError,
+  backupDir,
+  ensureResticRepo,
+  fillPaths,
+  fillWhole,
+  findLockFiles,
+  listSnapshots,
+  listTree,
+  normalizePaths,
+  planRestoreFromTree,
+  resolveBackupPassword,
+  restoreStaged,
+  runTag,
+  type ResticRepo,
+} from '../engine';
+import { humanBytes, interruptSignal, printResult, progressReporter, type GlobalOptions } from '../output';
+
+interface RepoOptions {
+  repo?: string;
+}
+
+/**
+ * The local repository: --repo, else $ARKIVE_BACKUP_REPO, else ~/.arkive/backups. The password is
+ * BACKUP_PASSWORD, else generated once into ~/.arkive/secrets/backup.key (keep it: without it the
+ * backups cannot be read).
+ */
+function localRepo(o: RepoOptions): ResticRepo {
+  const home = process.env.ARKIVE_HOME ?? path.join(os.homedir(), '.arkive');
+  const location = path.resolve(o.repo ?? process.env.ARKIVE_BACKUP_REPO ?? path.join(home, 'backups'));
+  const password = resolveBackupPassword({
+    dataDir: home,
+    backup: {
+      password: process.env.BACKUP_PASSWORD || undefined,
+      regions: [],
+      defaultRegion: 'local',
+      daily: false,
+      scrubPeriodDays: 30,
+      zipTtlHours: 24,
+    },
+  });
+  return { location, password };
+}
+
+/** The run id of a run directory (its folder name): what the backups are tagged with. */
+const runIdOf = (runDir: string) => path.basename(path.resolve(runDir));
+
+function bar(g: GlobalOptions, stage: string) {
+  const p = progressReporter(g);
+  return {
+    update: (done: number, total: number) =>
+      p.onProgress({
+        stage: stage as never,
+        bytesDone: done,
+        bytesTotal: total,
+        filesDone: 0,
+        filesTotal: 0,
+      }),
+    stop: () => p.stop(),
+  };
+}
+
+export function registerBackup(program: Program, run: Runner): void {
+  program
+    .command('backup <runDir>')
+    .description('back the run up (deduplicated, encrypted, restic) into a local repository')
+    .option('--repo <dir>', 'restic repository (default $ARKIVE_BACKUP_REPO or ~/.arkive/backups)')
+    .action((runDir: string, cmd: RepoOptions) =>
+      run(async (g) => {
+        const repo = localRepo(cmd);
+        await ensureResticRepo(repo);
+        const b = bar(g, 'backing up');
+        try {
+          const s = await backupDir(repo, path.resolve(runDir), {
+            runid: runIdOf(runDir),
+            purpose: 'manual',
+            signal: interruptSignal(),
+            onProgress: (p) => b.update(p.bytesDone, p.bytesTotal),
+          });
+          b.stop();
+          printResult(g, { ok: true, repository: repo.location, ...s }, [
+            `Backed up ${s.totalFiles} files (${humanBytes(s.totalBytes)}) as ${s.snapshotId}; ${humanBytes(s.dataAdded)} added to ${repo.location}`,
+          ]);
+        } finally {
+          b.stop();
+        }
+      }),
+    );
+
+  program
+    .command('backups <runDir>')
+    .description("list the run's backups in the local repository, newest first")
+    .option('--repo <dir>', 'restic repository (default $ARKIVE_BACKUP_REPO or ~/.arkive/backups)')
+    .action((runDir: string, cmd: RepoOptions) =>
+      run(async (g) => {
+        const repo = localRepo(cmd);
+        await ensureResticRepo(repo);
+        const snaps = (await listSnapshots(repo, [runTag(runIdOf(runDir))])).reverse();
+        printResult(
+          g,
+          snaps.map((s) => ({ id: s.id, short_id: s.short_id, time: s.time, tags: s.tags ?? [] })),
+          snaps.length
+            ? snaps.map((s) => `${s.short_id}  ${s.time}  ${(s.tags ?? []).join(' ')}`)
+            : ['No backups'],
+        );
+      }),
+    );
+
+  program
+    .command('restore-backup <runDir> <id>')
+    .description(
+      'restore the run (or --path P, repeatable) from a backup: staging, restic restore --verify, safety snapshot, atomic swap',
+    )
+    .option('--repo <dir>', 'restic repository (default $ARKIVE_BACKUP_REPO or ~/.arkive/backups)')
+    .option(
+      '--path <p>',
+      'restore only this path of the run (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .option('--dry-run', 'print what the restore would add, replace and remove, and change nothing')
+    .option('--no-pre-restore-snapshot', 'do not save the current content to archives/ first')
+    .action(
+      (
+        runDir: string,
+        id: string,
+        cmd: RepoOptions & { path: string[]; dryRun?: boolean; preRestoreSnapshot: boolean },
+      ) =>
+        run(async (g) => {
+          const repo = localRepo(cmd);
+          const dir = path.resolve(runDir);
+          const paths = cmd.path.length
+            ? normalizePaths(cmd.path.map((p) => p.replace(/^\/+|\/+$/g, '')))
+            : undefined;
+          const entries = await listTree(repo, id);
+          const scoped = entries.filter(
+            (e) => !paths || paths.some((p) => e.path === p || e.path.startsWith(`${p}/`)),
+          );
+          const missing = (paths ?? []).filter((p) => !entries.some((e) => e.path === p));
+          if (missing.length)
+            throw new AppError('PATH_NOT_IN_BACKUP', `Not in backup ${id}: ${missing.join(', ')}`, 422);
+          const plan = await planRestoreFromTree(dir, entries, paths);
+          if (cmd.dryRun) {
+            printResult(g, { ok: true, dryRun: true, plan }, [
+              `Would write ${plan.files} files (${humanBytes(plan.bytes)}): ${plan.added.length} added, ${plan.replaced.length} replaced, ${plan.removed.length} removed, ${plan.unchanged} unchanged`,
+              ...plan.replaced.slice(0, 20).map((p) => `  replace ${p}`),
+              ...plan.removed.slice(0, 20).map((p) => `  remove  ${p}`),
+              ...plan.added.slice(0, 20).map((p) => `  add     ${p}`),
+            ]);
+            return;
+          }
+          const assertUnlocked = async (d: string) => {
+            const locks = await findLockFiles(d);
+            if (locks.length)
+              throw new AppError('RUN_LOCKED', `Run is locked (${locks.slice(0, 3).join(', ')})`, 409);
+          };
+          await assertUnlocked(dir);
+          const bytesTotal = scoped.reduce((n, e) => n + (e.type === 'file' ? e.size : 0), 0);
+          const files = scoped.filter((e) => e.type === 'file').length;
+          const b = bar(g, 'restoring');
+          const signal = interruptSignal();
+          const fillOpts = {
+            bytesTotal,
+            files,
+            signal,
+            onProgress: (p: { bytesDone: number; bytesTotal: number }) => b.update(p.bytesDone, p.bytesTotal),
+          };
+          try {
+            const r = await restoreStaged({
+              runDir: dir,
+              preRestoreSnapshot: cmd.preRestoreSnapshot !== false,
+              assertUnlocked,
+              signal,
+              prepare: paths ? fillPaths(repo, id, dir, paths, fillOpts) : fillWhole(repo, id, fillOpts),
+            });
+            b.stop();
+            printResult(
+              g,
+              {
+                ok: true,
+                plan,
+                filesRestored: r.filesRestored,
+                preRestoreArchive: r.preRestoreArchive?.name,
+              },
+              [
+                `Restored ${paths ? paths.join(', ') : 'the whole run'} from ${id} into ${dir} (${plan.added.length} added, ${plan.replaced.length} replaced, ${plan.removed.length} removed)`,
+                ...(r.preRestoreArchive
+                  ? [`  previous content saved as archives/${r.preRestoreArchive.name}`]
+                  : []),
+              ],
+            );
+          } finally {
+            b.stop();
+          }
+        }),
+    );
+}
