@@ -11,6 +11,7 @@ const SUITES = {
   latency: 'latency.js',
   discovery: 'discovery.js',
   'folder-pipeline': 'folder-pipeline.js',
+  gallery: 'gallery.js',
 };
 
 async function main() {
