@@ -13,6 +13,7 @@ const SUITES = {
   'folder-pipeline': 'folder-pipeline.js',
   'migration-scan': 'migration-scan.js',
   backup: 'backup.js',
+  gallery: 'gallery.js',
 };
 
 async function main() {

@@ -38,6 +38,8 @@ const access = {
   roleOf: async (user: { id: number }, runid: string) =>
     members.get(user.id)?.has(runid) ? ('viewer' as const) : undefined,
   runsOf: async (user: { id: number }) => [...(members.get(user.id) ?? [])],
+  /** Gallery g3 is bob's (galleries, issue 15). */
+  galleryOwnerOf: async (galleryId: string) => (galleryId === 'g3' ? 3 : undefined),
 };
 
 beforeAll(async () => {
@@ -127,6 +129,11 @@ test('channel rights: run members for run channels, any user for folder/operatio
   await connected(root);
   expect(await join(root, 'run2:archive')).toMatchObject({ ok: true });
   expect(await join(root, 'gallery:g1:archive')).toMatchObject({ ok: true });
+  // A gallery's channel: its owner, not another user.
+  const bob = client('bob');
+  await connected(bob);
+  expect(await join(bob, 'gallery:g3:archive')).toMatchObject({ ok: true });
+  expect(await join(alice, 'gallery:g3:archive')).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
 });
 
 test('replays history, then streams live events; a reconnect resumes after the last id', async () => {

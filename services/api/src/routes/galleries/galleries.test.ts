@@ -267,6 +267,49 @@ describe('galleries API', () => {
     expect(again.body.enqueued).toBe(0);
   });
 
+  it('thumbnails: made once with sharp into the images bucket, then served from there', async () => {
+    const sharp = (await import('sharp')).default;
+    const photo = await sharp({ create: { width: 1200, height: 800, channels: 3, background: '#3366aa' } })
+      .jpeg()
+      .toBuffer();
+    const id = await newGallery(ann);
+    const up = await upload(ann, id, { 'real.jpg': photo, 'fake.jpg': fakeJpeg(5000) }).expect(201);
+    const [real, fake] = up.body.images as { id: string }[];
+    const bin = (r: request.Test) =>
+      r.buffer(true).parse((res, cb) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
+    const first = await bin(
+      request(api.app).get(`/api/galleries/${id}/images/${real.id}/thumb`).set(ann.auth),
+    ).expect(200);
+    expect(first.headers['content-type']).toBe('image/webp');
+    expect(await sharp(first.body as Buffer).metadata()).toMatchObject({
+      format: 'webp',
+      width: 400,
+      height: 400,
+    });
+    const row = await api.world.prisma.galleryImage.findUniqueOrThrow({ where: { id: real.id } });
+    expect(row.thumbKey).toBe(`galleries/${id}/thumbs/${real.id}.webp`);
+    const { galleryStores } = await import('@arkive/shared');
+    expect(await galleryStores(api.world.config).images.head(row.thumbKey!)).toMatchObject({
+      size: (first.body as Buffer).length,
+    });
+    const again = await bin(
+      request(api.app).get(`/api/galleries/${id}/images/${real.id}/thumb`).set(ann.auth),
+    ).expect(200);
+    expect(sha256Hex(again.body as Buffer)).toBe(sha256Hex(first.body as Buffer));
+    // Bytes sharp cannot decode: the original instead.
+    const fallback = await request(api.app)
+      .get(`/api/galleries/${id}/images/${fake.id}/thumb`)
+      .set(ann.auth)
+      .redirects(0);
+    expect(fallback.status).toBe(302);
+    expect(fallback.headers.location).toBe(`/api/galleries/${id}/images/${fake.id}/file`);
+    await request(api.app).get(`/api/galleries/${id}/images/${real.id}/thumb`).set(bob.auth).expect(404);
+  });
+
   it('keeps only a plain file name of an upload', () => {
     expect(cleanName('../../etc/passwd')).toBe('passwd');
     expect(cleanName('C:\\Users\\me\\IMG_1.JPG')).toBe('IMG_1.JPG');

@@ -8,6 +8,7 @@ import { downloadGallery } from './download';
 import { getGallery } from './get';
 import { deleteGalleryImage } from './image-delete';
 import { getGalleryImageFile } from './image-file';
+import { getGalleryImageThumb } from './image-thumb';
 import { uploadGalleryImages } from './images-upload';
 import { issueArchiveLink, resendArchiveEmail } from './links';
 import { listGalleries } from './list';
@@ -23,6 +24,7 @@ export const galleryRoutes: RouteDef[] = [
   uploadGalleryImages,
   deleteGalleryImage,
   getGalleryImageFile,
+  getGalleryImageThumb,
   addGalleryClient,
   deleteGalleryClient,
   publishGallery,

@@ -296,9 +296,9 @@ export function GalleryView({ id }: { id: string }) {
         <ul className="grid grid-cols-2 gap-3 sm:grid-cols-4 lg:grid-cols-6">
           {g.images.map((img) => (
             <li key={img.id} className="group relative overflow-hidden rounded border border-slate-200">
-              {/* The browser scales the original down (no server-side thumbnails; see README). */}
+              {/* A 400 px WebP made once with sharp (or the original, scaled here, for formats it cannot read). */}
               <img
-                src={`/api/galleries/${id}/images/${img.id}/file`}
+                src={`/api/galleries/${id}/images/${img.id}/thumb`}
                 alt={img.name}
                 loading="lazy"
                 className="aspect-square w-full object-cover"
