@@ -225,6 +225,10 @@ test('happy path: the run arrives byte-identical, with provenance, owner, events
   });
   const p = await request(dest.app).get(`/api/runs/${runid}/provenance`).set(dstUser.auth).expect(200);
   expect(p.body.provenance).toMatchObject({ runid, sha256: sha, version_at_pull: 1000 });
+  // The fleet-wide record: the run's row in the migrations table carries the provenance.
+  const record = await dest.world.prisma.runMigration.findUniqueOrThrow({ where: { runid } });
+  expect(record).toMatchObject({ sourceHost: sourceUrl, versionAtPull: 1000, lastStatus: 'synced' });
+  expect(record.localPath).toMatch(new RegExp(`${runid}$`));
   // the new owner sees the run; the operation's input never carries the token
   await request(dest.app).get(`/api/runs/${runid}`).set(dstUser.auth).expect(200);
   expect(JSON.stringify(op.input)).not.toContain(t);

@@ -23,15 +23,28 @@ export interface ProvenanceRecord extends Provenance {
 }
 
 /**
- * >>> WIRING POINT for the `migrations` table (issue 16, branch h/migration). <<<
- * The one place an import records its provenance row: when the migrations table lands, upsert
- * here (by runid) local_path, source_host, original_url, pulled_at, owner_email, version_at_pull
- * and last_status = 'synced'. Until then the run_syncs row and .provenance.json carry it, so this
- * deliberately writes nothing; it runs inside the registering transaction (`tx`).
+ * The fleet-wide record of the import: the run's row in the `migrations` table (shared with the
+ * migration service, one row per run), upserted by runid inside the registering transaction.
+ * Migration fields (traits, archives, fixture flag) are left as they are on an existing row.
  */
 export async function recordProvenance(
-  _tx: Pick<PrismaClient, 'run'>,
-  _record: ProvenanceRecord,
+  tx: Pick<PrismaClient, 'runMigration'>,
+  record: ProvenanceRecord,
 ): Promise<void> {
-  // Intentionally empty until the migrations table exists (see above).
+  const fields = {
+    localPath: record.localPath,
+    sourceHost: record.source_host,
+    originalUrl: record.original_url,
+    pulledAt: new Date(record.pulled_at),
+    ownerEmail: record.owner_email,
+    versionAtPull: record.version_at_pull,
+    lastStatus: record.lastStatus,
+    lastOperationId: record.operation_id ?? null,
+    lastMessage: `Imported from ${record.source_host}`,
+  };
+  await tx.runMigration.upsert({
+    where: { runid: record.runid },
+    create: { runid: record.runid, ...fields },
+    update: fields,
+  });
 }
