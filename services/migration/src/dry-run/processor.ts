@@ -73,6 +73,7 @@ export function dryRunProcessor(traits: readonly Trait[]) {
           );
           await ctx.enterStage('validating', 'Validating the migrated copy');
           await validateTraits(run, traits);
+          ctx.throwIfStopped();
         } catch (err) {
           if (!(err instanceof MigrationStepError)) throw err;
           failure = { trait: err.traitId, reason: err.message };
