@@ -143,11 +143,7 @@ export default function QueuePage() {
                           <Link href={operationLink(o)} className="font-medium text-blue-700 hover:underline">
                             {operationTitle(o)}
                           </Link>
-                          <button
-                            type="button"
-                            className="btn-secondary"
-                            onClick={() => void cancel(o)}
-                          >
+                          <button type="button" className="btn-secondary" onClick={() => void cancel(o)}>
                             Cancel<span className="sr-only"> {operationTitle(o)}</span>
                           </button>
                         </div>
