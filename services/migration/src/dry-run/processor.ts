@@ -62,9 +62,9 @@ export function dryRunProcessor(traits: readonly Trait[]) {
             (m) => ctx.report.status(m),
             async (t, i, of) => {
               ctx.throwIfStopped();
+              await ctx.report.status(`Running ${t.id} (${i + 1} of ${of})`);
               await ctx.report.progress({
                 fraction: i / of,
-                message: `Running ${t.id} (${i + 1} of ${of})`,
                 current: i,
                 total: of,
                 unit: 'traits',

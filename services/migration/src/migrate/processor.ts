@@ -183,9 +183,10 @@ export function migrateProcessor(traits: readonly Trait[]) {
             (m) => ctx.report.status(m),
             async (t, i, of) => {
               ctx.throwIfStopped();
+              // A STATUS line per trait (progress events are throttled and may be merged).
+              await ctx.report.status(`Running ${t.id} (${i + 1} of ${of}): ${t.description}`);
               await ctx.report.progress({
                 fraction: i / of,
-                message: `Running ${t.id} (${i + 1} of ${of}): ${t.description}`,
                 current: i,
                 total: of,
                 unit: 'traits',
