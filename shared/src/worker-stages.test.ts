@@ -148,6 +148,7 @@ describe('operation lifecycle outside the processors', () => {
         payload: z.object({
           scope: z.string(),
           children: z.number().int(),
+          childSteps: z.number().int().optional(),
           failing: z.number().int().default(-1),
           stepMs: z.number().int().default(20),
           /** Children work on the parent's own run (same exclusive key). */
@@ -170,7 +171,7 @@ describe('operation lifecycle outside the processors', () => {
           def: childKind,
           payload: {
             scope: p.sameScope ? p.scope : `${p.scope}-c${i}`,
-            steps: 4,
+            steps: p.childSteps ?? 4,
             stepMs: p.stepMs,
             failTimes: i === p.failing ? 1 : 0,
             failWith: 'permanent' as const,
@@ -254,7 +255,14 @@ describe('operation lifecycle outside the processors', () => {
     test('cancelling the parent cancels its running children, then the parent', async () => {
       await startAll();
       const scope = `pcancel-${++n}`;
-      const { operationId } = await enqueueOperation(deps(), parentKind, { scope, children: 2, stepMs: 400 });
+      // Long children: a child in its last step when the cancel lands finishes (a result that
+      // arrives is success), so the window between "running" and the cancel must stay small.
+      const { operationId } = await enqueueOperation(deps(), parentKind, {
+        scope,
+        children: 2,
+        stepMs: 400,
+        childSteps: 20,
+      });
       await waitFor(
         async () =>
           (await world.prisma.operation.count({ where: { parentId: operationId, status: 'running' } })) > 0,
