@@ -201,10 +201,21 @@ export function Field({
   );
 }
 
-/** Sets the browser tab's title to "<page> · Arkive" while the page is shown. */
+/**
+ * Sets the browser tab's title to "<page> · Arkive" while the page is shown. Next renders the root
+ * layout's metadata title on every client navigation, sometimes after this page's effect ran, so
+ * the hook keeps its title: it re-applies it whenever the head's title changes while it is shown.
+ */
 export function usePageTitle(title: string): void {
   useEffect(() => {
-    document.title = title ? `${title} · Arkive` : 'Arkive';
+    const wanted = title ? `${title} · Arkive` : 'Arkive';
+    const apply = () => {
+      if (document.title !== wanted) document.title = wanted;
+    };
+    apply();
+    const watch = new MutationObserver(apply);
+    watch.observe(document.head, { subtree: true, childList: true, characterData: true });
+    return () => watch.disconnect();
   }, [title]);
 }
 
