@@ -141,21 +141,32 @@ async function main() {
 
   const apiPort = process.env.API_PORT || 4000;
   const webPort = process.env.WEB_PORT || 3000;
+  // "Up" means every part a user needs answers: the API's health and, when the web runs, its own.
+  const checks = [{ name: 'the API', url: `http://127.0.0.1:${apiPort}/api/health` }];
+  if (web) checks.push({ name: 'the web app', url: `http://127.0.0.1:${webPort}/healthz` });
+  const healthy = new Set();
   for (let i = 0; i < 120 && !stopping(); i++) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${apiPort}/api/health`);
-      if (res.ok) {
-        log(
-          `Arkive is up: open http://127.0.0.1:${webPort}  (API http://127.0.0.1:${apiPort}/api/health is healthy). Ctrl-C stops everything.`,
-        );
-        return;
+    for (const c of checks) {
+      if (healthy.has(c.name)) continue;
+      try {
+        if ((await fetch(c.url)).ok) healthy.add(c.name);
+      } catch {
+        /* not yet */
       }
-    } catch {
-      /* not yet */
+    }
+    if (healthy.size === checks.length) {
+      log(
+        web
+          ? `Arkive is up: open http://127.0.0.1:${webPort}  (API http://127.0.0.1:${apiPort}/api/health is healthy). Ctrl-C stops everything.`
+          : `Arkive is up without the web app (API http://127.0.0.1:${apiPort}/api/health is healthy). Ctrl-C stops everything.`,
+      );
+      return;
     }
     await new Promise((r) => setTimeout(r, 500));
   }
-  if (!stopping()) log('the API has not reported healthy after 60 s; see its log lines above');
+  if (stopping()) return;
+  const down = checks.filter((c) => !healthy.has(c.name)).map((c) => `${c.name} (${c.url})`);
+  log(`not up after 60 s: ${down.join(' and ')} has not answered healthy; see its log lines above`);
 }
 
 /** Ctrl-C / SIGTERM stop every supervised process, then what `stops` holds; returns "stopping?". */
