@@ -67,7 +67,7 @@ test('POST /api/hosts/:id/drain and /undrain: administrators only, HOST_NOT_FOUN
   await request(api.app).post('/api/hosts/d1/drain').set(alice.auth).expect(403);
   await request(api.app).post('/api/hosts/d1/drain').expect(401);
   const missing = await request(api.app).post('/api/hosts/nope/drain').set(admin.auth).expect(404);
-  expect(missing.body.code).toBe('HOST_NOT_FOUND');
+  expect(missing.body.error.code).toBe('HOST_NOT_FOUND');
   await request(api.app).post('/api/hosts/d1/undrain').set(admin.auth).expect(409);
   const drained = await request(api.app).post('/api/hosts/d1/drain').set(admin.auth).expect(200);
   expect(drained.body).toEqual({ id: 'd1', status: 'draining' });
@@ -78,5 +78,5 @@ test('POST /api/hosts/:id/drain and /undrain: administrators only, HOST_NOT_FOUN
   expect((await api.deps.prisma.host.findUniqueOrThrow({ where: { id: 'd1' } })).status).toBe('online');
   await api.deps.prisma.host.update({ where: { id: 'd1' }, data: { status: 'off' } });
   const off = await request(api.app).post('/api/hosts/d1/drain').set(admin.auth).expect(409);
-  expect(off.body.code).toBe('HOST_OFF');
+  expect(off.body.error.code).toBe('HOST_OFF');
 });
