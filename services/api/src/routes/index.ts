@@ -12,6 +12,7 @@ import { userRoutes } from './users';
 import { runRoutes } from './runs';
 import { cronRoutes } from './cron';
 import { listHosts } from './hosts/list';
+import { drainHost, undrainHost } from './hosts/drain';
 // --- runux: archive retention ---
 import { runRetentionRoutes } from './runs/retention';
 // --- backups (issue 13) ---
@@ -44,6 +45,8 @@ export const routes: RouteDef[] = [
   ...cronRoutes,
   // Hosts (issue 14)
   listHosts,
+  drainHost,
+  undrainHost,
   // --- runux: archive retention ---
   ...runRetentionRoutes,
   // --- backups (issue 13) ---

@@ -60,3 +60,23 @@ test("a run's host_id is in its API view; a new run is placed on the API's host"
   const got = await request(api.app).get('/api/runs/placed').set(alice.auth).expect(200);
   expect(got.body.host_id).toBe(api.deps.config.hostId);
 });
+
+test('POST /api/hosts/:id/drain and /undrain: administrators only, HOST_NOT_FOUND, HOST_OFF, HOST_NOT_DRAINING', async () => {
+  const cfg = parseConfig({ ...api.world.env, HOST_ID: 'd1', RUNS_ROOT: '/srv/d1/runs' });
+  await heartbeatHost(api.deps.prisma, cfg, true);
+  await request(api.app).post('/api/hosts/d1/drain').set(alice.auth).expect(403);
+  await request(api.app).post('/api/hosts/d1/drain').expect(401);
+  const missing = await request(api.app).post('/api/hosts/nope/drain').set(admin.auth).expect(404);
+  expect(missing.body.error.code).toBe('HOST_NOT_FOUND');
+  await request(api.app).post('/api/hosts/d1/undrain').set(admin.auth).expect(409);
+  const drained = await request(api.app).post('/api/hosts/d1/drain').set(admin.auth).expect(200);
+  expect(drained.body).toEqual({ id: 'd1', status: 'draining' });
+  // A heartbeat keeps draining.
+  await heartbeatHost(api.deps.prisma, cfg);
+  expect((await api.deps.prisma.host.findUniqueOrThrow({ where: { id: 'd1' } })).status).toBe('draining');
+  await request(api.app).post('/api/hosts/d1/undrain').set(admin.auth).expect(200);
+  expect((await api.deps.prisma.host.findUniqueOrThrow({ where: { id: 'd1' } })).status).toBe('online');
+  await api.deps.prisma.host.update({ where: { id: 'd1' }, data: { status: 'off' } });
+  const off = await request(api.app).post('/api/hosts/d1/drain').set(admin.auth).expect(409);
+  expect(off.body.error.code).toBe('HOST_OFF');
+});
