@@ -4,7 +4,7 @@ import { isTerminalEvent, type RunMigrationStatus } from '@arkive/shared/contrac
 import { api, errorMessage } from '@/lib/api';
 import { useChannel } from '@/lib/socket';
 import { EventLog, type LogLine } from '@/components/EventLog';
-import { ErrorBanner, Loading } from '@/components/ui';
+import { ConfirmDialog, ErrorBanner, Loading } from '@/components/ui';
 
 const ACTIONS = [
   { mode: 'validate', label: 'Validate only' },
@@ -53,12 +53,9 @@ export function MigrationPanel({ runid, canAct }: { runid: string; canAct: boole
     },
     load,
   );
+  const [confirming, setConfirming] = useState<'migrate' | 'restore' | null>(null);
   const start = async (mode: string) => {
-    if (
-      mode === 'migrate' &&
-      !window.confirm(`Migrate ${runid}? A pre-migration snapshot is taken first; any failure restores it.`)
-    )
-      return;
+    setConfirming(null);
     setError(null);
     setBusy(true);
     try {
@@ -71,7 +68,7 @@ export function MigrationPanel({ runid, canAct }: { runid: string; canAct: boole
     }
   };
   const restore = async (archiveName: string) => {
-    if (!window.confirm(`Replace everything in ${runid} except archives/ with ${archiveName}?`)) return;
+    setConfirming(null);
     setError(null);
     try {
       await api(`${base}/restore`, { method: 'POST', json: { archiveName } });
@@ -84,6 +81,33 @@ export function MigrationPanel({ runid, canAct }: { runid: string; canAct: boole
   return (
     <section aria-label={`Migration of ${runid}`} className="space-y-4">
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      {confirming === 'migrate' && (
+        <ConfirmDialog
+          title={`Migrate ${runid}?`}
+          confirmLabel={`Migrate ${runid}`}
+          onConfirm={() => void start('migrate')}
+          onCancel={() => setConfirming(null)}
+        >
+          <p>
+            The run is brought to version {status.current_version}. A pre-migration snapshot is taken first
+            and any failure restores it; the run is locked while it runs.
+          </p>
+        </ConfirmDialog>
+      )}
+      {confirming === 'restore' && status.last?.archive_before && (
+        <ConfirmDialog
+          title={`Restore ${runid} from ${status.last.archive_before}?`}
+          confirmLabel="Replace the run's content"
+          onConfirm={() => status.last?.archive_before && void restore(status.last.archive_before)}
+          onCancel={() => setConfirming(null)}
+        >
+          <p>
+            Everything in <strong>{runid}</strong> except <code>archives/</code> is replaced with{' '}
+            <strong>{status.last.archive_before}</strong>. The current content is kept as a pre-restore
+            archive first.
+          </p>
+        </ConfirmDialog>
+      )}
       <div className="flex flex-wrap items-center gap-3">
         <VersionBadge version={status.version} needs={status.needs_migration} />
         <span className="text-sm text-slate-600">target version {status.current_version}</span>
@@ -144,7 +168,7 @@ export function MigrationPanel({ runid, canAct }: { runid: string; canAct: boole
               key={a.mode}
               type="button"
               disabled={active}
-              onClick={() => void start(a.mode)}
+              onClick={() => (a.mode === 'migrate' ? setConfirming('migrate') : void start(a.mode))}
               className="rounded-md bg-slate-800 px-3 py-1.5 text-sm text-white disabled:opacity-50"
             >
               {a.label}
@@ -153,7 +177,7 @@ export function MigrationPanel({ runid, canAct }: { runid: string; canAct: boole
           <button
             type="button"
             disabled={active || !status.last?.archive_before}
-            onClick={() => status.last?.archive_before && void restore(status.last.archive_before)}
+            onClick={() => setConfirming('restore')}
             className="rounded-md border border-slate-400 px-3 py-1.5 text-sm disabled:opacity-50"
           >
             Restore last pre-migration archive

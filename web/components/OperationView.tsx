@@ -5,7 +5,7 @@ import { api, errorMessage } from '@/lib/api';
 import { formatBytes, formatDuration, formatTime } from '@/lib/format';
 import { isIndeterminate, stageLabel, type Operation } from '@/lib/operations';
 import { useChannel } from '@/lib/socket';
-import { kindSpec } from '@arkive/shared/contracts';
+import { kindSpec, stageIndex } from '@arkive/shared/contracts';
 import { EventLog, type LogLine } from './EventLog';
 import { ErrorBanner, Loading, PageHeader, StatusBadge } from './ui';
 import { eventPercent, OperationProgress, type LiveProgress } from './OperationProgress';
@@ -55,12 +55,21 @@ export function OperationView({
         api<Operation>(`/api/operations/${id}`),
         api<{ items: LogRow[] }>(`/api/operations/${id}/logs?limit=5000`),
       ]);
-      // The overall percent never goes back on this page while the operation runs on.
-      setOp((prev) =>
-        prev && prev.id === o.id && o.status === 'running' && prev.status === 'running'
-          ? { ...o, progressPercent: Math.max(prev.progressPercent, o.progressPercent) }
-          : o,
-      );
+      // The overall percent never goes back on this page while the operation runs on, also across
+      // a hand-off to its next queue (the row says `queued` there, with the percent it last stored,
+      // which can be older than the live events this page already showed).
+      const open = (s: string) => s === 'running' || s === 'queued';
+      // The same holds for the stage: a row read while live events already moved on keeps the later one.
+      setOp((prev) => {
+        if (!(prev && prev.id === o.id && open(o.status) && open(prev.status))) return o;
+        const spec = kindSpec(o.kind);
+        const behind = spec && stageIndex(spec, o.stage) < stageIndex(spec, prev.stage);
+        return {
+          ...o,
+          progressPercent: Math.max(prev.progressPercent, o.progressPercent),
+          ...(behind ? { stage: prev.stage } : {}),
+        };
+      });
       onLoadedRef.current?.(o);
       setLogs(l.items.map((r) => ({ key: `db-${r.id}`, ts: r.ts, level: r.level, message: r.message })));
     } catch (err) {

@@ -195,3 +195,53 @@ test('removing a member goes through the same confirmation, and Cancel gives foc
     'mara',
   );
 });
+
+test('deleting a user and revoking a sync token go through the app confirmation, never a native dialog', async () => {
+  let native = 0;
+  const onDialog = () => {
+    native++;
+  };
+  page.on('dialog', onDialog);
+  try {
+    expect(
+      (
+        await apiAs('POST', '/api/users', {
+          username: 'leaving',
+          password: 'Leaving-password-1',
+          role: 'user',
+          must_change_password: false,
+        })
+      ).status,
+    ).toBe(201);
+    await page.goto(`${sys.webUrl}/admin/users`);
+    const row = page.getByRole('row').filter({ hasText: 'leaving' });
+    await row.getByRole('button', { name: 'Delete leaving' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete user leaving?' });
+    await expect(dialog.textContent()).resolves.toMatch(/galleries/);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect((await apiAs('GET', '/api/users')).body).toMatchObject({
+      items: expect.arrayContaining([expect.objectContaining({ username: 'leaving' })]),
+    });
+    await row.getByRole('button', { name: 'Delete leaving' }).click();
+    await dialog.getByRole('button', { name: 'Delete leaving' }).click();
+    await row.waitFor({ state: 'detached' });
+    const users = (await apiAs('GET', '/api/users')).body as { items: { username: string }[] };
+    expect(users.items.map((u) => u.username)).not.toContain('leaving');
+
+    expect((await apiAs('POST', '/api/sync-tokens', { name: 'lab-b', expires_in_days: 7 })).status).toBe(201);
+    await page.goto(`${sys.webUrl}/admin/run-sync`);
+    await page.getByRole('button', { name: 'Revoke lab-b' }).click();
+    const revoke = page.getByRole('dialog', { name: 'Revoke the sync token "lab-b"?' });
+    await revoke.getByRole('button', { name: 'Revoke token' }).click();
+    await revoke.waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Revoke lab-b' }).waitFor({ state: 'detached' });
+    const tokens = (await apiAs('GET', '/api/sync-tokens')).body as {
+      items: { name: string; status: string }[];
+    };
+    expect(tokens.items.find((t) => t.name === 'lab-b')?.status).toBe('revoked');
+    expect(native).toBe(0);
+  } finally {
+    page.off('dialog', onDialog);
+  }
+});

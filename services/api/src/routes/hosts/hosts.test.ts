@@ -80,3 +80,18 @@ test('POST /api/hosts/:id/drain and /undrain: administrators only, HOST_NOT_FOUN
   const off = await request(api.app).post('/api/hosts/d1/drain').set(admin.auth).expect(409);
   expect(off.body.error.code).toBe('HOST_OFF');
 });
+
+test('a draining host takes no new runs (409 HOST_DRAINING), and takes them again once undrained', async () => {
+  const hostId = api.deps.config.hostId;
+  await heartbeatHost(api.deps.prisma, api.deps.config, true);
+  await request(api.app).post(`/api/hosts/${hostId}/drain`).set(admin.auth).expect(200);
+  const refused = await request(api.app)
+    .post('/api/runs')
+    .set(alice.auth)
+    .send({ runid: 'while-draining' })
+    .expect(409);
+  expect(refused.body.error.code).toBe('HOST_DRAINING');
+  expect(await api.deps.prisma.run.findUnique({ where: { id: 'while-draining' } })).toBeNull();
+  await request(api.app).post(`/api/hosts/${hostId}/undrain`).set(admin.auth).expect(200);
+  await request(api.app).post('/api/runs').set(alice.auth).send({ runid: 'while-draining' }).expect(201);
+});

@@ -41,6 +41,16 @@ export const createRun = defineRoute({
         : nameUnavailable(body.runid);
     // Claiming someone's existing data makes the caller its owner: administrators only.
     if (before && !user!.isAdmin) throw nameUnavailable(body.runid);
+    // A draining (or turned-off) host takes no new placements.
+    const host = await deps.prisma.host.findUnique({
+      where: { id: deps.config.hostId },
+      select: { status: true },
+    });
+    if (host && (host.status === 'draining' || host.status === 'off'))
+      throw new ConflictError(
+        'HOST_DRAINING',
+        `Host ${deps.config.hostId} is ${host.status}: new runs are not placed on it. An administrator can end draining with POST /api/hosts/${deps.config.hostId}/undrain`,
+      );
     let run;
     try {
       run = await deps.prisma.run.create({

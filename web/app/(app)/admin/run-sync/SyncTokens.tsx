@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, errorMessage, itemsOf } from '@/lib/api';
 import { formatTime } from '@/lib/format';
-import { Empty, ErrorBanner, Field, Loading, StatusBadge } from '@/components/ui';
+import { ConfirmDialog, Empty, ErrorBanner, Field, Loading, StatusBadge } from '@/components/ui';
 
 interface SyncToken {
   id: string;
@@ -54,13 +54,9 @@ export function SyncTokens() {
       setError(errorMessage(err));
     }
   };
+  const [revoking, setRevoking] = useState<SyncToken | null>(null);
   const revoke = async (t: SyncToken) => {
-    if (
-      !window.confirm(
-        `Revoke the sync token "${t.name}"? Hosts using it can no longer export runs from here.`,
-      )
-    )
-      return;
+    setRevoking(null);
     try {
       await api(`/api/sync-tokens/${t.id}`, { method: 'DELETE' });
       load();
@@ -74,6 +70,19 @@ export function SyncTokens() {
         Sync tokens (for hosts that import from this one)
       </h2>
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      {revoking && (
+        <ConfirmDialog
+          title={`Revoke the sync token "${revoking.name}"?`}
+          confirmLabel="Revoke token"
+          onConfirm={() => void revoke(revoking)}
+          onCancel={() => setRevoking(null)}
+        >
+          <p>
+            Hosts using <strong>{revoking.name}</strong> can no longer export runs from here. This cannot be
+            undone: a new token must be issued and given to them.
+          </p>
+        </ConfirmDialog>
+      )}
       {issued && (
         <div role="status" className="rounded border border-amber-300 bg-amber-50 p-3 text-sm">
           <p className="font-medium">Copy this token now: it is not shown again.</p>
@@ -149,8 +158,8 @@ export function SyncTokens() {
                 </td>
                 <td className="py-2 pr-3">
                   {t.status === 'active' && (
-                    <button type="button" className="btn-secondary" onClick={() => void revoke(t)}>
-                      Revoke
+                    <button type="button" className="btn-secondary" onClick={() => setRevoking(t)}>
+                      Revoke<span className="sr-only"> {t.name}</span>
                     </button>
                   )}
                 </td>

@@ -3,7 +3,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { api, errorMessage, itemsOf } from '@/lib/api';
 import { formatTime } from '@/lib/format';
 import { useMe } from '@/lib/session';
-import { Empty, ErrorBanner, Field, Loading, Modal, PageHeader } from '@/components/ui';
+import { ConfirmDialog, Empty, ErrorBanner, Field, Loading, Modal, PageHeader } from '@/components/ui';
 
 type Role = 'admin' | 'operator' | 'user';
 const ROLE_HINT: Record<Role, string> = {
@@ -65,8 +65,9 @@ export default function UsersPage() {
       load();
     }
   };
+  const [deleting, setDeleting] = useState<User | null>(null);
   const remove = async (u: User) => {
-    if (!window.confirm(`Delete user ${u.username}? Their run memberships are removed too.`)) return;
+    setDeleting(null);
     setError(null);
     try {
       await api(`/api/users/${u.id}`, { method: 'DELETE' });
@@ -83,6 +84,20 @@ export default function UsersPage() {
         </button>
       </PageHeader>
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      {deleting && (
+        <ConfirmDialog
+          title={`Delete user ${deleting.username}?`}
+          confirmLabel={`Delete ${deleting.username}`}
+          onConfirm={() => void remove(deleting)}
+          onCancel={() => setDeleting(null)}
+        >
+          <p>
+            <strong>{deleting.username}</strong> can no longer log in. Their run memberships, the download
+            links they made and their galleries (with the galleries&apos; ZIP archives) are removed too. Run
+            directories, archives and backups stay.
+          </p>
+        </ConfirmDialog>
+      )}
       {users === null ? (
         <Loading />
       ) : users.length === 0 ? (
@@ -134,7 +149,7 @@ export default function UsersPage() {
                   <td className="whitespace-nowrap">{formatTime(u.last_login)}</td>
                   <td className="text-right">
                     {u.id !== me.id && (
-                      <button type="button" className="btn-secondary" onClick={() => void remove(u)}>
+                      <button type="button" className="btn-secondary" onClick={() => setDeleting(u)}>
                         Delete<span className="sr-only"> {u.username}</span>
                       </button>
                     )}
