@@ -1,12 +1,15 @@
 import {
+  backupPrune,
   ConflictError,
   enqueueOperation,
   findTool,
   isStale,
   refreshLastEdited,
   runBackup,
+  retentionPolicy,
   runExists,
   runPath,
+  runRepoId,
 } from '@arkive/shared';
 import type { AppDeps } from './deps';
 
@@ -46,6 +49,50 @@ export async function queueScheduledBackups(deps: AppDeps, now = new Date()): Pr
       queued.push(run.id);
     } catch (err) {
       // another operation of the run is active: the next tick tries again
+      if (!(err instanceof ConflictError)) throw err;
+    }
+  }
+  return { queued };
+}
+
+/**
+ * Scheduled retention (with BACKUP_DAILY): once a day, each run with a retention policy and a backup
+ * newer than its last retention run gets a `backup-prune` (forget by the policy, then prune, on the
+ * repository's exclusive slot). A run whose prune was queued in the last day is left alone.
+ */
+export async function queueScheduledRetention(
+  deps: AppDeps,
+  now = new Date(),
+): Promise<{ queued: string[] }> {
+  const queued: string[] = [];
+  if (!deps.config.backup.daily || !findTool('restic')) return { queued };
+  const backedUp = await deps.prisma.run.findMany({
+    where: { lastBackupAt: { not: null } },
+    select: { id: true, lastBackupAt: true, backupRetention: true },
+    orderBy: { id: 'asc' },
+  });
+  for (const run of backedUp) {
+    const policy = retentionPolicy.safeParse(run.backupRetention);
+    if (!policy.success) continue;
+    const last = await deps.prisma.operation.findFirst({
+      where: { kind: backupPrune.kind, scopeId: run.id },
+      orderBy: { createdAt: 'desc' },
+      select: { createdAt: true },
+    });
+    if (last && (last.createdAt.getTime() > now.getTime() - DAY_MS || last.createdAt >= run.lastBackupAt!))
+      continue;
+    const repoId = await runRepoId(deps.prisma, deps.config, run.id);
+    try {
+      await enqueueOperation(
+        deps,
+        backupPrune,
+        { runid: run.id, repoId, policy: policy.data },
+        { createdBy: 'schedule' },
+      );
+      queued.push(run.id);
+      if (queued.length >= BATCH) break;
+    } catch (err) {
+      // the repository's slot or the run is busy: the next tick tries again
       if (!(err instanceof ConflictError)) throw err;
     }
   }

@@ -11,7 +11,7 @@ import {
 } from '@arkive/shared';
 import type { AppDeps } from './deps';
 import { applyRetentionEverywhere } from './retention/apply';
-import { queueScheduledBackups } from './backup-schedule';
+import { queueScheduledBackups, queueScheduledRetention } from './backup-schedule';
 
 /**
  * Periodic duties ("cron"): run every minute inside the system by a BullMQ repeatable job on the
@@ -68,6 +68,7 @@ registerMaintenanceDuty('apply-retention', (deps) => applyRetentionEverywhere(de
 registerMaintenanceDuty('process-gallery-archives', (deps) => processPendingArchives(deps));
 // --- backups (issue 13) ---
 registerMaintenanceDuty('scheduled-backups', (deps) => queueScheduledBackups(deps));
+registerMaintenanceDuty('scheduled-retention', (deps) => queueScheduledRetention(deps));
 // Revoked session ids and login-failure counters live in Redis with a TTL equal to their
 // lifetime, and signed links are stateless: nothing of theirs needs purging here.
 

@@ -13,7 +13,7 @@ import {
 } from '@arkive/shared';
 import { createApiWorld, type ApiWorld } from '../../../test-support/api-world';
 import { makeUser, type TestUser } from '../../../test-support/users';
-import { queueScheduledBackups } from '../../../backup-schedule';
+import { queueScheduledBackups, queueScheduledRetention } from '../../../backup-schedule';
 
 /** Backup routes against a real restic repository (local region); backups made with the shared engine as the backup service does. */
 let api: ApiWorld;
@@ -280,4 +280,48 @@ test('retention: the owner sets a policy (bad ones 400), prune queues backup-pru
   const op = await api.world.prisma.operation.findUniqueOrThrow({ where: { id: queued.body.operationId } });
   expect(op).toMatchObject({ kind: 'backup-prune', exclusiveKey: 'repo:local' });
   expect(op.input).toMatchObject({ policy: { keepLast: 3, keepDaily: 7 } });
+});
+
+test('scheduled retention: once a day, runs with a policy and a newer backup get backup-prune; others are left alone', async () => {
+  const withPolicy = await makeRun();
+  const noPolicy = await makeRun();
+  const notBackedUp = await makeRun();
+  const yesterday = new Date(Date.now() - 2 * 3600_000);
+  await api.world.prisma.run.update({
+    where: { id: withPolicy.runid },
+    data: { backupRetention: { keepLast: 2 }, lastBackupAt: yesterday },
+  });
+  await api.world.prisma.run.update({ where: { id: noPolicy.runid }, data: { lastBackupAt: yesterday } });
+  await api.world.prisma.run.update({
+    where: { id: notBackedUp.runid },
+    data: { backupRetention: { keepLast: 2 } },
+  });
+  // The prune the test above queued (no worker here) holds the repository's slot: end it first,
+  // and check that a busy slot means "next tick", not an error.
+  expect((await queueScheduledRetention(api.deps)).queued).toEqual([]);
+  await api.world.prisma.operation.updateMany({
+    where: { kind: 'backup-prune', status: 'queued' },
+    data: { status: 'cancelled', finishedAt: new Date() },
+  });
+  const { queued } = await queueScheduledRetention(api.deps);
+  expect(queued).toContain(withPolicy.runid);
+  expect(queued).not.toContain(noPolicy.runid);
+  expect(queued).not.toContain(notBackedUp.runid);
+  const op = await api.world.prisma.operation.findFirstOrThrow({
+    where: { kind: 'backup-prune', scopeId: withPolicy.runid },
+  });
+  expect(op).toMatchObject({ createdBy: 'schedule', exclusiveKey: 'repo:local' });
+  expect(op.input).toMatchObject({ runid: withPolicy.runid, policy: { keepLast: 2 } });
+  // The same day it is not queued again, even once that prune has finished.
+  await api.world.prisma.operation.update({ where: { id: op.id }, data: { status: 'succeeded' } });
+  expect((await queueScheduledRetention(api.deps)).queued).not.toContain(withPolicy.runid);
+  // A day later with no backup since the last prune: nothing to forget, not queued.
+  const tomorrow = new Date(Date.now() + 25 * 3600_000);
+  expect((await queueScheduledRetention(api.deps, tomorrow)).queued).not.toContain(withPolicy.runid);
+  // A day later after a new backup: queued again.
+  await api.world.prisma.run.update({
+    where: { id: withPolicy.runid },
+    data: { lastBackupAt: new Date(Date.now() + 3600_000) },
+  });
+  expect((await queueScheduledRetention(api.deps, tomorrow)).queued).toContain(withPolicy.runid);
 });
