@@ -2,6 +2,7 @@ import { createLogger, recoverRestoreLeftovers, startService, sweepDeadSnapshotT
 import { runBackupProcessor } from './run-backup/processor';
 import { runBackupRestoreProcessor } from './run-backup-restore/processor';
 import { backupPruneProcessor } from './backup-prune/processor';
+import { runDeleteProcessor } from './run-delete/processor';
 
 /** The `backup` service: restic backups of runs and restores from them (queue `backup`). */
 void startService('backup', async (config) => {
@@ -12,6 +13,9 @@ void startService('backup', async (config) => {
   for (const r of await sweepDeadSnapshotTemps(config.runsRoot, config.hostId))
     logger.info({ file: r.path, bytes: r.size }, `removed ${r.path}, left by a restore whose process died`);
   return [
-    { queue: 'backup', processors: [runBackupProcessor, runBackupRestoreProcessor, backupPruneProcessor] },
+    {
+      queue: 'backup',
+      processors: [runBackupProcessor, runBackupRestoreProcessor, backupPruneProcessor, runDeleteProcessor],
+    },
   ];
 });

@@ -427,6 +427,27 @@ export const backupPruneSpec = defineKindSpec({
   ],
 });
 
+/**
+ * Deleting a run: its directory (archives included), its backups (`restic forget` now; the data goes
+ * at the repository's next prune) and its rows. Holds the run's exclusive key: refused while other
+ * work on the run is active.
+ */
+export const runDeleteSpec = defineKindSpec({
+  kind: 'run-delete',
+  scopeType: 'run',
+  completeEvent: 'COMPLETE',
+  stages: [
+    {
+      name: 'deleting',
+      label: 'Deleting the run',
+      queue: 'backup',
+      weight: 100,
+      concurrency: 2,
+      retryFrom: true,
+    },
+  ],
+});
+
 /** Every job kind's public shape, keyed by kind. */
 export const KIND_SPECS = {
   [runSnapshotSpec.kind]: runSnapshotSpec,
@@ -442,6 +463,7 @@ export const KIND_SPECS = {
   [migrationSnapshotSpec.kind]: migrationSnapshotSpec,
   [runSyncSpec.kind]: runSyncSpec,
   [backupPruneSpec.kind]: backupPruneSpec,
+  [runDeleteSpec.kind]: runDeleteSpec,
 } as const satisfies Record<string, KindSpec>;
 
 export type KindName = keyof typeof KIND_SPECS;

@@ -7,6 +7,7 @@ import { folderRetrieve } from './folder-retrieve';
 import { migrationSnapshot, runMigration, runMigrationDryRun, runMigrationValidate } from './run-migration';
 import { runSync } from './run-sync';
 import { backupPrune, runBackup, runBackupRestore } from './run-backup';
+import { runDelete } from './run-delete';
 
 export * from './define';
 export * from './run-snapshot';
@@ -17,6 +18,7 @@ export * from './gallery-archive';
 export * from './folder-retrieve';
 export * from './run-migration';
 export * from './run-sync';
+export * from './run-delete';
 
 /** Every job kind of the system, keyed by kind. Add new kinds here (one file each beside this one). */
 export const jobKinds = {
@@ -33,6 +35,7 @@ export const jobKinds = {
   [migrationSnapshot.kind]: migrationSnapshot,
   [runSync.kind]: runSync,
   [backupPrune.kind]: backupPrune,
+  [runDelete.kind]: runDelete,
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
 } as const satisfies Record<string, JobKind<any, any>>;
 

@@ -1,6 +1,12 @@
 import { runBackupProcessor } from '../run-backup/processor';
 import { runBackupRestoreProcessor } from '../run-backup-restore/processor';
 import { backupPruneProcessor } from '../backup-prune/processor';
+import { runDeleteProcessor } from '../run-delete/processor';
 
 /** The backup kinds' processors, for the job-contract suite's worker processes. */
-export const contractProcessors = () => [runBackupProcessor, runBackupRestoreProcessor, backupPruneProcessor];
+export const contractProcessors = () => [
+  runBackupProcessor,
+  runBackupRestoreProcessor,
+  backupPruneProcessor,
+  runDeleteProcessor,
+];

@@ -4,6 +4,7 @@ import { getRun } from './get';
 import { listRuns } from './list';
 import { createRunLink, listRunLinks, revokeRunLink } from './links';
 import { addMember, listMembers, removeMember } from './members';
+import { deleteRun, runDeletionPlan } from './delete';
 
 export const runRoutes: RouteDef[] = [
   listRuns,
@@ -15,4 +16,6 @@ export const runRoutes: RouteDef[] = [
   createRunLink,
   listRunLinks,
   revokeRunLink,
+  runDeletionPlan,
+  deleteRun,
 ];
