@@ -245,3 +245,26 @@ test('deleting a user and revoking a sync token go through the app confirmation,
     page.off('dialog', onDialog);
   }
 });
+
+test('deleting a run says what goes, needs its name typed, and removes it', async () => {
+  expect((await apiAs('POST', '/api/runs', { runid: 'doomed-run' })).status).toBe(201);
+  await fs.writeFile(path.join(runDir('doomed-run'), 'result.dat'), 'x'.repeat(1000));
+  await page.goto(`${sys.webUrl}/runs/doomed-run/settings`);
+  await page.getByRole('button', { name: 'Delete this run…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Delete run doomed-run?' });
+  await expect(dialog.textContent()).resolves.toMatch(/directory: 1 file, 1000 B/);
+  const go = dialog.getByRole('button', { name: 'Delete doomed-run for good' });
+  expect(await go.isDisabled()).toBe(true);
+  await dialog.getByLabel('Type doomed-run to confirm').fill('doomed-ru');
+  expect(await go.isDisabled()).toBe(true);
+  await dialog.getByLabel('Type doomed-run to confirm').fill('doomed-run');
+  await shot(page, 'run-delete-01-confirm');
+  await go.click();
+  await page.getByRole('status').filter({ hasText: 'Deleting doomed-run' }).waitFor();
+  for (let i = 0; i < 120; i++) {
+    if ((await apiAs('GET', '/api/runs/doomed-run')).status === 404) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  expect((await apiAs('GET', '/api/runs/doomed-run')).status).toBe(404);
+  await expect(fs.stat(runDir('doomed-run'))).rejects.toMatchObject({ code: 'ENOENT' });
+});

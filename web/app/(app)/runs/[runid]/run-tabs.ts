@@ -14,6 +14,7 @@ export const RUN_TABS: RunTab[] = [
   { segment: 'migration', label: 'Migration' },
   { segment: 'provenance', label: 'Provenance' },
   { segment: 'backups', label: 'Backups' },
+  { segment: 'settings', label: 'Settings' },
 ];
 
 export function runTabHref(runid: string, tab: RunTab): string {
