@@ -131,6 +131,7 @@ const envSchema = z.object({
   GALLERY_ARCHIVE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(5),
   GALLERY_LINK_DAYS: z.coerce.number().positive().max(7).default(7),
   GALLERY_DOWNLOADS_PER_MINUTE: z.coerce.number().int().positive().default(30),
+  GALLERY_ARCHIVE_RETENTION_DAYS: z.coerce.number().int().nonnegative().default(730),
   // Run migrations (issue 16)
   CURRENT_VERSION: z.coerce.number().int().min(1).default(1000),
   MIGRATION_SCAN_CACHE_SECONDS: z.coerce.number().nonnegative().default(300),
@@ -208,6 +209,11 @@ export interface Config {
     linkDays: number;
     /** Public download requests per client address and gallery per minute. */
     downloadsPerMinute: number;
+    /**
+     * An outdated archive version is deleted from the bucket this many days after it was made (and
+     * never while a link handed out for it is valid); 0 keeps every version.
+     */
+    archiveRetentionDays: number;
   };
   runSync: {
     /** Destination base URLs (origins) a push may go to; empty = pushing is off. */
@@ -405,6 +411,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       archiveConcurrency: e.GALLERY_ARCHIVE_CONCURRENCY,
       linkDays: e.GALLERY_LINK_DAYS,
       downloadsPerMinute: e.GALLERY_DOWNLOADS_PER_MINUTE,
+      archiveRetentionDays: e.GALLERY_ARCHIVE_RETENTION_DAYS,
     },
     runSync: {
       allowPush: (e.ALLOW_PUSH ?? '')

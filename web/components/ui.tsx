@@ -97,14 +97,15 @@ const STATUS_ICON: Record<string, string> = {
 /** One word per outcome everywhere: an operation that `succeeded` reads "completed", as folder jobs do. */
 export const STATUS_LABEL: Record<string, string> = { succeeded: 'completed' };
 
-export function StatusBadge({ status }: { status: string }) {
+/** A status pill; `label` replaces the status's usual word (e.g. "sent" for an e-mail that succeeded). */
+export function StatusBadge({ status, label }: { status: string; label?: string }) {
   return (
     <span
       data-status={status}
       className={`inline-flex items-center gap-1 rounded-full px-2 py-0.5 text-xs font-medium ${STATUS_STYLE[status] ?? 'bg-blue-100 text-blue-800'}`}
     >
       <span aria-hidden="true">{STATUS_ICON[status] ?? '▶'}</span>
-      <span>{STATUS_LABEL[status] ?? status}</span>
+      <span>{label ?? STATUS_LABEL[status] ?? status}</span>
     </span>
   );
 }

@@ -6,7 +6,7 @@ import { createTestWorld, type TestWorld } from '../../shared/src/test-support/h
 
 /**
  * The whole Arkive system for browser tests, in a fresh test world: API, compress, restore and
- * upload-verify services and the web server (Next + proxy + socket.io relay) as child processes on free ports.
+ * upload-verify, backup and gallery-archive services and the web server (Next + proxy + socket.io relay) as child processes on free ports.
  * Children run from TypeScript sources through tsx with @arkive/shared mapped to shared/src, so
  * nothing but the Next bundle (.next) is needed; it is built once if missing.
  */
@@ -121,6 +121,7 @@ export async function startSystem(): Promise<ArkiveSystem> {
   run('restore', 'services/restore/src/index.ts');
   run('upload-verify', 'services/upload-verify/src/index.ts');
   run('backup', 'services/backup/src/index.ts');
+  run('gallery-archive', 'services/gallery-archive/src/index.ts');
   const web = run('web', path.join(WEB, 'server', 'index.ts'), [], WEB);
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const webUrl = `http://127.0.0.1:${webPort}`;

@@ -42,7 +42,9 @@ export interface WebServer {
 }
 
 /** Pages a visitor without a session cookie may load; everything else redirects to /login. */
-const PUBLIC_PAGE = /^\/(login(\/|$)|_next\/|favicon\.ico$|robots\.txt$)/;
+// Pages anyone may open: sign-in, assets, and a gallery's download page (a client opens it from
+// the e-mail without an account; the API checks the signed link or the gallery password).
+const PUBLIC_PAGE = /^\/(login(\/|$)|download\/[^/]+\/?$|_next\/|favicon\.ico$|icon\.svg$|robots\.txt$)/;
 
 export async function createWebServer(opts: WebServerOptions): Promise<WebServer> {
   const { config } = opts;

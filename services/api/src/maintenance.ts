@@ -3,6 +3,7 @@ import {
   bullPrefix,
   createWorkerRedis,
   errorMessage,
+  expireGalleryArchives,
   expireOperations,
   markOfflineHosts,
   processPendingArchives,
@@ -12,6 +13,7 @@ import {
 import type { AppDeps } from './deps';
 import { applyRetentionEverywhere } from './retention/apply';
 import { queueScheduledBackups, queueScheduledRetention } from './backup-schedule';
+import { storesOf } from './routes/galleries/common';
 
 /**
  * Periodic duties ("cron"): run every minute inside the system by a BullMQ repeatable job on the
@@ -66,6 +68,9 @@ registerMaintenanceDuty('mark-offline-hosts', async (deps) => ({
 registerMaintenanceDuty('apply-retention', (deps) => applyRetentionEverywhere(deps));
 // Galleries (issue 15): the same as POST /api/cron/process-archives.
 registerMaintenanceDuty('process-gallery-archives', (deps) => processPendingArchives(deps));
+registerMaintenanceDuty('expire-gallery-archives', (deps) =>
+  expireGalleryArchives({ ...deps, stores: storesOf(deps) }),
+);
 // --- backups (issue 13) ---
 registerMaintenanceDuty('scheduled-backups', (deps) => queueScheduledBackups(deps));
 registerMaintenanceDuty('scheduled-retention', (deps) => queueScheduledRetention(deps));

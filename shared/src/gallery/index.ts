@@ -4,3 +4,4 @@ export * from './mail';
 export * from './email-template';
 export * from './archives';
 export * from './notify';
+export * from './retention';

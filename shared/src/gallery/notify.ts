@@ -3,6 +3,7 @@ import type { PrismaClient } from '../db';
 import { errorMessage } from '../errors';
 import { archiveEmail } from './email-template';
 import { createMailer, type Mailer } from './mail';
+import { holdArchiveForLink } from './retention';
 import { linkExpiry, signDownloadToken } from './tokens';
 
 /** Absolute links for an archive on PUBLIC_URL: the signed download and the gallery's download page. */
@@ -41,6 +42,7 @@ export async function sendArchiveEmail(
   });
   const mailer = deps.mailer ?? createMailer(config);
   const links = archiveLinks(config, archive.galleryId, archive.id);
+  await holdArchiveForLink(prisma, archive.id, links.expiresAt);
   let outcome: SendOutcome;
   try {
     await mailer.send(

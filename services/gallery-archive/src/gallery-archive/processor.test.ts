@@ -81,6 +81,8 @@ describeServiceContract({
     const row = await world.prisma.galleryArchive.findUniqueOrThrow({ where: { id: payload.archiveId } });
     expect(row.status).toBe('completed');
     expect(row.checksum).toBe(result.sha256);
+    // Retention starts at completion (GALLERY_ARCHIVE_RETENTION_DAYS, default 730).
+    expect(row.expiresAt!.getTime() - row.completedAt!.getTime()).toBe(730 * 86_400_000);
     expect(Object.keys(await zipContents(world.config, result.storagePath))).toHaveLength(6);
   },
   async capture(world, payload) {

@@ -4,6 +4,7 @@ import {
   PermanentError,
   ShutdownError,
   TransientError,
+  archiveExpiry,
   classifyError,
   createZipStream,
   errorMessage,
@@ -132,6 +133,7 @@ export async function processGalleryArchive(ctx: ProcessorContext<Payload>): Pro
           'ARCHIVE_VERIFY_FAILED',
         );
       ctx.throwIfStopped();
+      const completedAt = new Date();
       await prisma.$transaction([
         prisma.galleryArchive.update({
           where: { id: archiveId },
@@ -139,7 +141,8 @@ export async function processGalleryArchive(ctx: ProcessorContext<Payload>): Pro
             status: 'completed',
             fileSizeBytes: BigInt(size),
             checksum: sha256,
-            completedAt: new Date(),
+            completedAt,
+            expiresAt: archiveExpiry(config, completedAt),
             errorMessage: null,
           },
         }),

@@ -6,6 +6,12 @@ import { storesOf } from './common';
 
 /** An archive whose ZIP exists in the bucket (the current one, or an outdated older version). */
 export function assertDownloadable(a: GalleryArchive): void {
+  if (a.status === 'expired')
+    throw new AppError(
+      'ARCHIVE_EXPIRED',
+      `Archive version ${a.version} was deleted by the retention policy (a newer version replaced it); download the current one`,
+      410,
+    );
   if (a.status !== 'completed' && a.status !== 'outdated')
     throw new AppError(
       'ARCHIVE_NOT_READY',

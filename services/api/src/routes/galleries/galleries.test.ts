@@ -216,6 +216,26 @@ describe('galleries API', () => {
     expect([owner.status, owner.body.error.code]).toEqual([409, 'ARCHIVE_NOT_READY']);
   });
 
+  it('a version the retention policy deleted answers 410 ARCHIVE_EXPIRED to its owner and to its old links', async () => {
+    const id = await newGallery(ann);
+    await upload(ann, id, { 'a.jpg': fakeJpeg(100) }).expect(201);
+    const pub = await request(api.app).post(`/api/galleries/${id}/publish`).set(ann.auth).expect(202);
+    const archiveId = pub.body.archiveId as string;
+    await api.world.prisma.galleryArchive.update({ where: { id: archiveId }, data: { status: 'expired' } });
+    const token = signDownloadToken(api.world.config, archiveId, new Date(Date.now() + 60_000));
+    const viaLink = await request(api.app).get(`/api/download/${archiveId}?token=${token}`);
+    expect([viaLink.status, viaLink.body.error.code]).toEqual([410, 'ARCHIVE_EXPIRED']);
+    const owner = await request(api.app).get(`/api/download/${archiveId}`).set(ann.auth);
+    expect([owner.status, owner.body.error.code]).toEqual([410, 'ARCHIVE_EXPIRED']);
+    const relink = await request(api.app)
+      .post(`/api/galleries/${id}/archives/${archiveId}/link`)
+      .set(ann.auth);
+    expect([relink.status, relink.body.error.code]).toEqual([410, 'ARCHIVE_EXPIRED']);
+    // A stranger's token-less request still learns nothing.
+    const stranger = await request(api.app).get(`/api/download/${archiveId}`).set(bob.auth);
+    expect(stranger.status).toBe(404);
+  });
+
   it('clients: added with notify_on_archive, duplicates refused, removed', async () => {
     const id = await newGallery(ann);
     const c = await request(api.app)

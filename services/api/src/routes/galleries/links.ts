@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NotFoundError, archiveLinks, sendArchiveEmail } from '@arkive/shared';
+import { NotFoundError, archiveLinks, holdArchiveForLink, sendArchiveEmail } from '@arkive/shared';
 import { defineRoute } from '../../http/route';
 import { assertDownloadable } from './archive-url';
 import { archiveParams, requireOwnGallery } from './common';
@@ -28,6 +28,7 @@ export const issueArchiveLink = defineRoute({
     const g = await requireOwnGallery(deps, user, params.id);
     const a = await requireArchive(deps, g.id, params.archiveId);
     const l = archiveLinks(deps.config, g.id, a.id);
+    await holdArchiveForLink(deps.prisma, a.id, l.expiresAt);
     return { url: l.downloadUrl, page_url: l.pageUrl, expires_at: l.expiresAt.toISOString() };
   },
 });

@@ -384,7 +384,10 @@ export function GalleryView({ id }: { id: string }) {
                 <td>
                   {c.last_email ? (
                     <span title={c.last_email.error ?? undefined}>
-                      <StatusBadge status={c.last_email.status === 'sent' ? 'succeeded' : 'failed'} />{' '}
+                      <StatusBadge
+                        status={c.last_email.status === 'sent' ? 'succeeded' : 'failed'}
+                        label={c.last_email.status === 'sent' ? 'sent' : 'not sent'}
+                      />{' '}
                       {formatTime(c.last_email.at)}
                       {c.last_email.error && (
                         <span className="block text-xs text-red-700">{c.last_email.error}</span>

@@ -1,0 +1,2 @@
+-- AlterEnum
+ALTER TYPE "GalleryArchiveStatus" ADD VALUE 'expired';
