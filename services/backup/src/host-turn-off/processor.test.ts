@@ -1,10 +1,12 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import {
+  enqueueOperation,
   heartbeatHost,
   hostTurnOff,
   listSnapshots,
   replayEvents,
+  requestCancel,
   resticRepoFor,
   retryOperation,
   runBackup,
@@ -163,5 +165,39 @@ test('a run busy with other work is waited for, not failed', async () => {
   expect(op.status).toBe('succeeded');
   expect(await snapshotsOf(busy.runid)).toHaveLength(1);
   expect(await hostStatus()).toBe('off');
+  await removeRuns();
+});
+
+test('a cancelled turn-off cancels its backups and leaves the host draining, never off', async () => {
+  await heartbeatHost(ww.world.prisma, ww.world.config, true);
+  const big = await makeRun(ww.world, { bigBytes: 64 * 1024 * 1024 });
+  const { operationId } = await enqueueOperation(
+    { prisma: ww.world.prisma, publisher: ww.publisher, queues: ww.queues, config: ww.world.config },
+    hostTurnOff,
+    { hostId: hostId() },
+    { createdBy: 'admin' },
+  );
+  const child = await waitFor(
+    () => ww.world.prisma.operation.findFirst({ where: { parentId: operationId, status: 'running' } }),
+    30000,
+  );
+  expect(child.scopeId).toBe(big.runid);
+  const deps = {
+    prisma: ww.world.prisma,
+    publisher: ww.publisher,
+    queues: ww.queues,
+    config: ww.world.config,
+  };
+  await requestCancel(deps, operationId);
+  const done = await waitFor(async () => {
+    const row = await ww.world.prisma.operation.findUniqueOrThrow({ where: { id: operationId } });
+    return row.status === 'queued' || row.status === 'running' ? null : row;
+  }, 45000);
+  expect(done.status).toBe('cancelled');
+  await waitFor(async () => {
+    const c = await ww.world.prisma.operation.findUniqueOrThrow({ where: { id: child.id } });
+    return c.status === 'cancelled' ? c : null;
+  }, 30000);
+  expect(await hostStatus()).toBe('draining');
   await removeRuns();
 });
