@@ -19,6 +19,7 @@ export const NAV_LINKS: NavLink[] = [
   { href: '/admin/users', label: 'Users', admin: true },
   { href: '/admin/migrations', label: 'Migrations', admin: true },
   { href: '/admin/run-sync', label: 'Run sync', admin: true },
+  { href: '/admin/hosts', label: 'Hosts', admin: true },
   // --- runux: ops surfaces for admins ---
   { href: '/admin/queues', label: 'Queues (bull-board)', admin: true, external: true },
   { href: '/api/docs', label: 'API docs', admin: true, external: true },

@@ -25,6 +25,8 @@ export interface ArkiveSystem {
   /** Stop one service (e.g. 'compress') to hold jobs in the queue; startService brings it back. */
   stopService(name: string): Promise<void>;
   startService(name: string): void;
+  /** Another web process (Next + proxy + relay) on its own port against the same API and Redis: its URL. */
+  startWebReplica(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -152,6 +154,21 @@ export async function startSystem(): Promise<ArkiveSystem> {
     },
     startService(name) {
       run(name, scripts.get(name)!);
+    },
+    async startWebReplica() {
+      const port = await freePort();
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(WEB, 'server', 'index.ts')], {
+        cwd: WEB,
+        env: { ...env, WEB_PORT: String(port) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const keep = (b: Buffer) => output.push(`[web-${port}] ${b.toString()}`);
+      child.stdout!.on('data', keep);
+      child.stderr!.on('data', keep);
+      children.push({ name: `web-${port}`, child });
+      const url = `http://127.0.0.1:${port}`;
+      await waitFor(`${url}/healthz`, child, `web-${port}`, out);
+      return url;
     },
     async stop() {
       await Promise.all(children.map(({ child }) => stopChild(child)));

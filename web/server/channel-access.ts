@@ -29,6 +29,7 @@ export type ChannelDecision =
  * - `operations` and `folder:<id>`: any signed-in user (events on `operations` are then filtered
  *   one by one by the operation visibility rule, see eventVisible);
  * - `gallery:<id>:archive`: the gallery's owner (the photographer) and administrators;
+ * - `host:<hostId>` (a host's turn-off): administrators only;
  * - anything else: administrators only.
  */
 export async function checkChannelAccess(

@@ -129,6 +129,10 @@ test('channel rights: run members for run channels, any user for folder/operatio
   await connected(root);
   expect(await join(root, 'run2:archive')).toMatchObject({ ok: true });
   expect(await join(root, 'gallery:g1:archive')).toMatchObject({ ok: true });
+  // A host's channel (its turn-off): administrators only.
+  expect(await join(alice, 'host:h2')).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  expect(await join(root, 'host:h2')).toMatchObject({ ok: true });
+  expect(await join(root, 'host:../x')).toMatchObject({ ok: false, error: { code: 'BAD_CHANNEL' } });
   // A gallery's channel: its owner, not another user.
   const bob = client('bob');
   await connected(bob);

@@ -3,6 +3,7 @@ import { runBackupProcessor } from './run-backup/processor';
 import { runBackupRestoreProcessor } from './run-backup-restore/processor';
 import { backupPruneProcessor } from './backup-prune/processor';
 import { runDeleteProcessor } from './run-delete/processor';
+import { hostTurnOffProcessor } from './host-turn-off/processor';
 
 /** The `backup` service: restic backups of runs and restores from them (queue `backup`). */
 void startService('backup', async (config) => {
@@ -15,7 +16,13 @@ void startService('backup', async (config) => {
   return [
     {
       queue: 'backup',
-      processors: [runBackupProcessor, runBackupRestoreProcessor, backupPruneProcessor, runDeleteProcessor],
+      processors: [
+        runBackupProcessor,
+        runBackupRestoreProcessor,
+        backupPruneProcessor,
+        runDeleteProcessor,
+        hostTurnOffProcessor,
+      ],
     },
   ];
 });

@@ -13,16 +13,20 @@ export const channels = {
   folder: (operationId: string) => `folder:${operationId}`,
   galleryArchive: (galleryId: string) => `gallery:${galleryId}:archive`,
   operations: () => 'operations',
+  /** A host's own operations (turn-off); administrators only. */
+  host: (hostId: string) => `host:${hostId}`,
 } as const;
 
 export type ChannelTarget =
   | { kind: 'run'; runid: string; topic: 'archive' | 'migration' | 'run_sync' }
   | { kind: 'folder'; operationId: string }
   | { kind: 'gallery'; galleryId: string }
+  | { kind: 'host'; hostId: string }
   | { kind: 'operations' };
 
 const RUN_CHANNEL = /^(.+):(archive|migration|run_sync)$/;
 const FOLDER_CHANNEL = /^folder:([A-Za-z0-9_-]{1,128})$/;
+const HOST_CHANNEL = /^host:([A-Za-z0-9][A-Za-z0-9_-]{0,62})$/;
 const GALLERY_CHANNEL = /^gallery:([A-Za-z0-9_-]{1,128}):archive$/;
 
 /** What a channel name is about, or undefined for a name that is not one of ours. */
@@ -31,6 +35,8 @@ export function parseChannel(channel: string): ChannelTarget | undefined {
   if (channel === 'operations') return { kind: 'operations' };
   const gallery = GALLERY_CHANNEL.exec(channel);
   if (gallery) return { kind: 'gallery', galleryId: gallery[1] };
+  const host = HOST_CHANNEL.exec(channel);
+  if (host) return { kind: 'host', hostId: host[1] };
   const folder = FOLDER_CHANNEL.exec(channel);
   if (folder) return { kind: 'folder', operationId: folder[1] };
   const run = RUN_CHANNEL.exec(channel);

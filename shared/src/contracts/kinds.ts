@@ -448,6 +448,28 @@ export const runDeleteSpec = defineKindSpec({
   ],
 });
 
+/**
+ * Turning a host off (issue 14): the host is set draining, every run on it whose backup is older
+ * than its last edit is backed up (child run-backup operations), and only when all succeeded is
+ * the host marked `off`. Runs on the host being turned off (it scans its runs' directories).
+ */
+export const hostTurnOffSpec = defineKindSpec({
+  kind: 'host-turn-off',
+  scopeType: 'host',
+  completeEvent: 'COMPLETE',
+  stages: [
+    {
+      name: 'backing-up',
+      label: 'Backing up its runs',
+      queue: 'backup',
+      weight: 95,
+      concurrency: 2,
+      retryFrom: true,
+    },
+    { name: 'turning-off', label: 'Marking the host off', queue: 'backup', weight: 5, concurrency: 2 },
+  ],
+});
+
 /** Every job kind's public shape, keyed by kind. */
 export const KIND_SPECS = {
   [runSnapshotSpec.kind]: runSnapshotSpec,
@@ -464,6 +486,7 @@ export const KIND_SPECS = {
   [runSyncSpec.kind]: runSyncSpec,
   [backupPruneSpec.kind]: backupPruneSpec,
   [runDeleteSpec.kind]: runDeleteSpec,
+  [hostTurnOffSpec.kind]: hostTurnOffSpec,
 } as const satisfies Record<string, KindSpec>;
 
 export type KindName = keyof typeof KIND_SPECS;

@@ -4,7 +4,7 @@ import { backupPruneSpec, runBackupRestoreSpec, runBackupSpec } from '../contrac
 import { RUN_ID_PATTERN } from '../contracts/ids';
 import { defineJobKind } from './define';
 
-export const BACKUP_PURPOSES = ['manual', 'scheduled', 'pre-delete', 'copy'] as const;
+export const BACKUP_PURPOSES = ['manual', 'scheduled', 'pre-delete', 'copy', 'turn-off'] as const;
 
 export const runBackupPayload = z.object({
   runid: z.string().regex(RUN_ID_PATTERN),

@@ -2,6 +2,7 @@ import { runBackupProcessor } from '../run-backup/processor';
 import { runBackupRestoreProcessor } from '../run-backup-restore/processor';
 import { backupPruneProcessor } from '../backup-prune/processor';
 import { runDeleteProcessor } from '../run-delete/processor';
+import { hostTurnOffProcessor } from '../host-turn-off/processor';
 
 /** The backup kinds' processors, for the job-contract suite's worker processes. */
 export const contractProcessors = () => [
@@ -9,4 +10,5 @@ export const contractProcessors = () => [
   runBackupRestoreProcessor,
   backupPruneProcessor,
   runDeleteProcessor,
+  hostTurnOffProcessor,
 ];

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { effectiveHostStatus, HOST_STATUSES } from '@arkive/shared';
+import { HOST_STATUSES } from '@arkive/shared';
 import { defineRoute } from '../../http/route';
+import { presentHost } from './common';
 
 export const hostSchema = z.object({
   id: z.string(),
@@ -34,19 +35,9 @@ export const listHosts = defineRoute({
     const runs = new Map(counts.map((c) => [c.hostId, c._count._all]));
     const now = Date.now();
     return {
-      items: hosts.map((h) => ({
-        id: h.id,
-        name: h.name,
-        region: h.region,
-        status: effectiveHostStatus(h, deps.config, now),
-        runs_root: user!.isAdmin ? h.runsRoot : null,
-        free_bytes: h.freeBytes === null ? null : Number(h.freeBytes),
-        total_bytes: h.totalBytes === null ? null : Number(h.totalBytes),
-        version: h.version,
-        last_heartbeat_at: h.lastHeartbeatAt.toISOString(),
-        started_at: h.startedAt.toISOString(),
-        runs: runs.get(h.id) ?? 0,
-      })),
+      items: hosts.map((h) =>
+        presentHost(h, { config: deps.config, isAdmin: user!.isAdmin, runs: runs.get(h.id) ?? 0, now }),
+      ),
     };
   },
 });
