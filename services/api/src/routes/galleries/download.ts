@@ -1,6 +1,7 @@
 import bcrypt from 'bcryptjs';
 import { z } from 'zod';
 import { UnauthorizedError, galleryArchiveState, requestGalleryArchive } from '@arkive/shared';
+import { clientAddress, LoginLimiter } from '../../auth/login-limiter';
 import { defineRoute } from '../../http/route';
 import { archiveRedirectUrl } from './archive-url';
 import { galleryNotFound, galleryParams, ownsGallery, throttleDownload } from './common';
@@ -35,8 +36,17 @@ export const downloadGallery = defineRoute({
       const given = req.header('x-gallery-password') ?? query.password;
       if (!given)
         throw new UnauthorizedError('This gallery is protected by a password', 'GALLERY_PASSWORD_REQUIRED');
-      if (!(await bcrypt.compare(given, g.passwordHash)))
+      // Wrong passwords count like failed sign-ins (LOGIN_MAX_FAILURES per address and gallery,
+      // LOGIN_MAX_FAILURES_PER_IP over everything, then a slowdown for the gallery): 429 when throttled.
+      const attempt = await new LoginLimiter(deps.redis, deps.config).reserve(
+        `gallery-password:${g.id}`,
+        clientAddress(req),
+      );
+      if (!(await bcrypt.compare(given, g.passwordHash))) {
+        await attempt.failed();
         throw new UnauthorizedError('Wrong password for this gallery', 'GALLERY_PASSWORD_INVALID');
+      }
+      await attempt.succeeded();
     }
     let state = await galleryArchiveState(deps.prisma, g.id);
     if (state.status === 'ready' && state.archive) {

@@ -193,6 +193,24 @@ describe('galleries API', () => {
     expect(limited).toBeGreaterThan(0);
   });
 
+  it('wrong gallery passwords are throttled like failed sign-ins: after LOGIN_MAX_FAILURES even the right one waits', async () => {
+    const id = await newGallery(ann, { title: 'Guarded', password: 'correct horse' });
+    await upload(ann, id, { 'a.jpg': fakeJpeg(100) }).expect(201);
+    const guess = (pw: string) =>
+      request(api.app).get(`/api/galleries/${id}/download?mode=json`).set('X-Gallery-Password', pw);
+    // A right password in between gives its attempt back; it does not reset the count of wrong ones.
+    expect((await guess('correct horse')).status).toBe(202);
+    for (let i = 0; i < api.world.config.loginMaxFailures; i++)
+      expect((await guess(`wrong ${i}`)).body.error.code).toBe('GALLERY_PASSWORD_INVALID');
+    const locked = await guess('correct horse');
+    expect([locked.status, locked.body.error.code]).toEqual([429, 'TOO_MANY_ATTEMPTS']);
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+    // The owner's session needs no password and is not throttled by the guesses.
+    expect((await request(api.app).get(`/api/galleries/${id}/download?mode=json`).set(ann.auth)).status).toBe(
+      202,
+    );
+  });
+
   it('archive links: an expired or forged token is refused; without a token only the owner', async () => {
     const id = await newGallery(ann);
     await upload(ann, id, { 'a.jpg': fakeJpeg(100) }).expect(201);
