@@ -1,11 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { BaseWorker } from '@arkive/shared';
 import { waitFor } from '@arkive/shared/test-support/harness';
-import { fakeJpeg, sha256Hex, startGalleryS3 } from '@arkive/shared/test-support/gallery';
+import { fakeJpeg, sha256Hex, startGalleryS3, zipEntryHashes } from '@arkive/shared/test-support/gallery';
 import type { TestS3Server } from '@arkive/shared/test-support/s3';
 import { startSmtpServer, type CapturedMail, type TestSmtpServer } from '@arkive/shared/test-support/smtp';
 import { createApiWorld, type ApiWorld } from '../../services/api/src/test-support/api-world';
@@ -78,12 +77,7 @@ async function fetchZip(link: string): Promise<Record<string, string>> {
   const body = Buffer.from(await (await fetch(signed)).arrayBuffer());
   const file = path.join(tmp, `${sha256Hex(body)}.zip`);
   await fs.writeFile(file, body);
-  const out = execFileSync('python3', [
-    '-c',
-    'import zipfile,sys,hashlib,json\nz=zipfile.ZipFile(sys.argv[1])\nprint(json.dumps({i.filename:hashlib.sha256(z.read(i)).hexdigest() for i in z.infolist() if not i.filename.startswith(".arkive-manifest")}))',
-    file,
-  ]);
-  return JSON.parse(out.toString()) as Record<string, string>;
+  return zipEntryHashes(file);
 }
 
 async function gallery(

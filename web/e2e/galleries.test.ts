@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
+import { zipEntryHashes } from '../../shared/src/test-support/gallery';
 import { startSystem, type ArkiveSystem } from './system';
 import { launchBrowser, shot } from './browser';
 
@@ -48,12 +48,7 @@ afterAll(async () => {
 async function zipHashes(body: Buffer): Promise<Record<string, string>> {
   const file = path.join(tmp, `${sha256(body)}.zip`);
   await fs.writeFile(file, body);
-  const out = execFileSync('python3', [
-    '-c',
-    'import zipfile,sys,hashlib,json\nz=zipfile.ZipFile(sys.argv[1])\nprint(json.dumps({i.filename:hashlib.sha256(z.read(i)).hexdigest() for i in z.infolist() if not i.filename.startswith(".arkive-manifest")}))',
-    file,
-  ]);
-  return JSON.parse(out.toString()) as Record<string, string>;
+  return zipEntryHashes(file);
 }
 
 /** The text of the .eml files in DATA_DIR/outbox, quoted-printable decoded. */

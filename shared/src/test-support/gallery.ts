@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { PrismaClient } from '../db';
@@ -63,4 +64,17 @@ export async function seedGallery(
   for (const email of opts.clients ?? [])
     await prisma.galleryClient.create({ data: { galleryId: gallery.id, email } });
   return { user, gallery, images, stores };
+}
+
+/**
+ * The entries of a ZIP file (our manifest left out) with the SHA-256 of each, as Python's zipfile
+ * reads them: an independent reader, not our own.
+ */
+export function zipEntryHashes(file: string): Record<string, string> {
+  const out = execFileSync('python3', [
+    '-c',
+    'import zipfile,sys,hashlib,json\nz=zipfile.ZipFile(sys.argv[1])\nprint(json.dumps({i.filename:hashlib.sha256(z.read(i)).hexdigest() for i in z.infolist() if not i.filename.startswith(".arkive-manifest")}))',
+    file,
+  ]);
+  return JSON.parse(out.toString()) as Record<string, string>;
 }
