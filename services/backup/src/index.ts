@@ -3,6 +3,9 @@ import { runBackupProcessor } from './run-backup/processor';
 import { runBackupRestoreProcessor } from './run-backup-restore/processor';
 import { backupPruneProcessor } from './backup-prune/processor';
 import { runDeleteProcessor } from './run-delete/processor';
+import { moveOutProcessor } from './run-move/source';
+import { moveInProcessor } from './run-move/dest';
+import { moveFinishProcessor } from './run-move/finish';
 
 /** The `backup` service: restic backups of runs and restores from them (queue `backup`). */
 void startService('backup', async (config) => {
@@ -15,7 +18,16 @@ void startService('backup', async (config) => {
   return [
     {
       queue: 'backup',
-      processors: [runBackupProcessor, runBackupRestoreProcessor, backupPruneProcessor, runDeleteProcessor],
+      processors: [
+        runBackupProcessor,
+        runBackupRestoreProcessor,
+        backupPruneProcessor,
+        runDeleteProcessor,
+        moveOutProcessor,
+      ],
     },
+    // a run moving here: restore + verify; a run that moved away: remove the source copy
+    { queue: 'move-dest', processors: [moveInProcessor] },
+    { queue: 'move-source', processors: [moveFinishProcessor] },
   ];
 });

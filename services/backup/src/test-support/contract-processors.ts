@@ -2,6 +2,9 @@ import { runBackupProcessor } from '../run-backup/processor';
 import { runBackupRestoreProcessor } from '../run-backup-restore/processor';
 import { backupPruneProcessor } from '../backup-prune/processor';
 import { runDeleteProcessor } from '../run-delete/processor';
+import { moveOutProcessor } from '../run-move/source';
+import { moveInProcessor } from '../run-move/dest';
+import { moveFinishProcessor } from '../run-move/finish';
 
 /** The backup kinds' processors, for the job-contract suite's worker processes. */
 export const contractProcessors = () => [
@@ -9,4 +12,7 @@ export const contractProcessors = () => [
   runBackupRestoreProcessor,
   backupPruneProcessor,
   runDeleteProcessor,
+  moveOutProcessor,
+  moveInProcessor,
+  moveFinishProcessor,
 ];
