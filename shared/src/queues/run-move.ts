@@ -5,6 +5,7 @@ import { channels } from '../contracts/channels';
 import { runMoveSpec } from '../contracts/kinds';
 import { RUN_ID_PATTERN } from '../contracts/ids';
 import { createPrisma, type PrismaClient } from '../db';
+import { saveCheckpoint } from '../operations/records';
 import { createWorkerRedis } from '../redis';
 import { runLocksKey } from '../runs';
 import { defineJobKind } from './define';
@@ -86,6 +87,8 @@ async function cleanupMove(config: Config, opId: string, p: RunMovePayload, stag
   try {
     await revertMovePlacement(prisma, p);
     await unlockRunForMove(redis, config.redisPrefix, p.runid, opId);
+    // a retry then starts over at validating (canResumeAt)
+    await saveCheckpoint(prisma, opId, { reverted: true, placed: false } satisfies RunMoveCheckpoint);
   } finally {
     redis.disconnect();
     await prisma.$disconnect();
