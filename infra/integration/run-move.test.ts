@@ -16,6 +16,7 @@ import {
   heartbeatHost,
   parseConfig,
   placedQueue,
+  requestCancel,
   retryOperation,
   runBackup,
   runLocksKey,
@@ -258,5 +259,45 @@ test('a move whose destination restore fails leaves the source as it was, usable
   const done = await until(operationId, 'succeeded');
   expect(done.result).toMatchObject({ backedUp: true });
   expect(await contentOf(path.join(runsRoot('h2'), 'mv-d'))).toEqual(later);
+  expect(await exists(src)).toBe(false);
+}, 240_000);
+
+test('a move cancelled while it waits for an offline destination puts the run back; a retry starts over and completes when the host starts', async () => {
+  await heartbeatHost(
+    world.prisma,
+    parseConfig({ ...world.env, HOST_ID: 'h4', RUNS_ROOT: runsRoot('h4') }),
+    true,
+  );
+  await world.prisma.host.update({
+    where: { id: 'h4' },
+    data: { lastHeartbeatAt: new Date(Date.now() - 60_000) },
+  });
+  await placeRun('mv-e', 'h1');
+  const src = path.join(runsRoot('h1'), 'mv-e');
+  const before = await contentOf(src, true);
+  const withoutArchives = await contentOf(src);
+  const { operationId } = await startMove('mv-e', 'h1', 'h4');
+  const waitRestoring = () =>
+    waitFor(async () => {
+      const o = await row(operationId);
+      return o.stage === 'restoring' && o.status === 'queued' ? o : null;
+    }, 120_000);
+  await waitRestoring();
+  expect((await world.prisma.run.findUniqueOrThrow({ where: { id: 'mv-e' } })).hostId).toBe('h4');
+
+  const cancelled = await requestCancel(deps(), operationId);
+  expect(cancelled.status).toBe('cancelled');
+  expect(await queues.get(placedQueue('move-dest', 'h4')).getJob(operationId)).toBeUndefined();
+  expect((await world.prisma.run.findUniqueOrThrow({ where: { id: 'mv-e' } })).hostId).toBe('h1');
+  expect(await lockOf('mv-e')).toEqual({});
+  expect(await contentOf(src, true)).toEqual(before);
+
+  const retried = await retryOperation(deps(), operationId);
+  expect(retried).toMatchObject({ stage: 'validating', hostId: 'h1' });
+  await waitRestoring();
+  await startHost('h4');
+  const done = await until(operationId, 'succeeded');
+  expect(done.result).toMatchObject({ to: 'h4', archivesRemoved: 1 });
+  expect(await contentOf(path.join(runsRoot('h4'), 'mv-e'), true)).toEqual(withoutArchives);
   expect(await exists(src)).toBe(false);
 }, 240_000);

@@ -79,16 +79,22 @@ const SOURCE_END_STAGES = new Set<string>(
   runMoveSpec.stages.filter((s) => s.queue === 'move-source').map((s) => s.name),
 );
 
-/** Ended while waiting (a cancel, an expiry): the placement goes back and the lock is released. */
+/**
+ * Ended while waiting (a cancel, an expiry). Before the source copy's removal: the placement goes
+ * back to the source (whose copy is untouched), the lock is released and a retry starts over.
+ * Waiting for the removal (the destination verified its copy): the run stays on the destination,
+ * unlocked; the source copy is left for a retry to remove.
+ */
 async function cleanupMove(config: Config, opId: string, p: RunMovePayload, stage: string | null) {
-  if (stage && SOURCE_END_STAGES.has(stage)) return; // past the point of no return: cancel refused
   const prisma = createPrisma(config.databaseUrl, 1);
   const redis = createWorkerRedis(config.redisUrl);
   try {
-    await revertMovePlacement(prisma, p);
+    if (!(stage && SOURCE_END_STAGES.has(stage))) {
+      await revertMovePlacement(prisma, p);
+      // a retry then starts over at validating (canResumeAt)
+      await saveCheckpoint(prisma, opId, { reverted: true, placed: false } satisfies RunMoveCheckpoint);
+    }
     await unlockRunForMove(redis, config.redisPrefix, p.runid, opId);
-    // a retry then starts over at validating (canResumeAt)
-    await saveCheckpoint(prisma, opId, { reverted: true, placed: false } satisfies RunMoveCheckpoint);
   } finally {
     redis.disconnect();
     await prisma.$disconnect();
