@@ -18,6 +18,7 @@ import {
   unlockRunForMove,
   type BackupRestoreProgress,
   type ProcessorContext,
+  type ResticRepo,
   type RunMoveCheckpoint,
   type RunMovePayload,
 } from '@arkive/shared';
@@ -41,18 +42,22 @@ async function listLocal(dir: string, skipTop?: string): Promise<Map<string, num
 
 /**
  * The destination's file list and sizes against the snapshot's (`restic ls`); the content itself
- * was checked by `restic restore --verify`. Any missing, extra or different-size file fails.
+ * was checked by `restic restore --verify`. Any missing, extra or different-size file fails
+ * (MOVE_VERIFY_FAILED, naming the first ones).
  */
-async function verifyAgainstSnapshot(ctx: Ctx, repo: ReturnType<typeof resticRepoFor>, snapshotId: string) {
-  const { runid, includeArchives } = ctx.payload;
-  const dir = runPath(ctx.config.runsRoot, runid);
+export async function verifyAgainstSnapshot(
+  repo: ResticRepo,
+  snapshotId: string,
+  dir: string,
+  opts: { includeArchives: boolean; signal?: AbortSignal },
+) {
   const inSnapshot = new Map<string, number>();
-  for (const e of await listTree(repo, snapshotId, ctx.signal)) {
+  for (const e of await listTree(repo, snapshotId, opts.signal)) {
     if (e.type === 'dir') continue;
-    if (!includeArchives && (e.path === ARCHIVES_DIR || e.path.startsWith(`${ARCHIVES_DIR}/`))) continue;
+    if (!opts.includeArchives && (e.path === ARCHIVES_DIR || e.path.startsWith(`${ARCHIVES_DIR}/`))) continue;
     inSnapshot.set(e.path, e.type === 'file' ? e.size : 0);
   }
-  const local = await listLocal(dir, includeArchives ? undefined : ARCHIVES_DIR);
+  const local = await listLocal(dir, opts.includeArchives ? undefined : ARCHIVES_DIR);
   const missing = [...inSnapshot.keys()].filter((p) => !local.has(p));
   const extra = [...local.keys()].filter((p) => !inSnapshot.has(p));
   const wrongSize = [...inSnapshot]
@@ -60,7 +65,7 @@ async function verifyAgainstSnapshot(ctx: Ctx, repo: ReturnType<typeof resticRep
     .map(([p]) => p);
   if (missing.length || extra.length || wrongSize.length)
     throw new PermanentError(
-      `The copy on ${ctx.config.hostId} differs from snapshot ${snapshotId.slice(0, 8)}: ${missing.length} missing, ${extra.length} extra, ${wrongSize.length} of another size (${[...missing, ...extra, ...wrongSize].slice(0, 5).join(', ')})`,
+      `The copy in ${dir} differs from snapshot ${snapshotId.slice(0, 8)}: ${missing.length} missing, ${extra.length} extra, ${wrongSize.length} of another size (${[...missing, ...extra, ...wrongSize].slice(0, 5).join(', ')})`,
       'MOVE_VERIFY_FAILED',
       { missing: missing.slice(0, 100), extra: extra.slice(0, 100), wrongSize: wrongSize.slice(0, 100) },
     );
@@ -136,7 +141,10 @@ export async function processMoveIn(ctx: Ctx): Promise<void> {
     }
 
     await ctx.enterStage('verifying', `Verifying the copy on ${ctx.config.hostId} against snapshot ${short}`);
-    const v = await verifyAgainstSnapshot(ctx, repo, backup.snapshotId);
+    const v = await verifyAgainstSnapshot(repo, backup.snapshotId, dir, {
+      includeArchives,
+      signal: ctx.signal,
+    });
     await markRunEdited(ctx.prisma, runid);
     await ctx.report.status(`Verified ${v.files} files (${v.bytes} bytes) on ${ctx.config.hostId}`);
   } catch (err) {
