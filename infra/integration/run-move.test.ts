@@ -301,3 +301,30 @@ test('a move cancelled while it waits for an offline destination puts the run ba
   expect(await contentOf(path.join(runsRoot('h4'), 'mv-e'), true)).toEqual(withoutArchives);
   expect(await exists(src)).toBe(false);
 }, 240_000);
+
+test('a failure while removing the source copy is reported; the run lives on the destination, unlocked, and a retry removes the leftover', async () => {
+  await placeRun('mv-f', 'h1');
+  const src = path.join(runsRoot('h1'), 'mv-f');
+  const content = await contentOf(src);
+  const { operationId } = await startMove('mv-f', 'h1', 'h2');
+  // the source copy is renamed aside before it is removed: a non-empty folder under that name makes the rename fail
+  const aside = path.join(runsRoot('h1'), `.mv-f.moved-${operationId}`);
+  await fs.mkdir(aside, { recursive: true });
+  await fs.writeFile(path.join(aside, 'blocker'), 'x');
+  const failed = await until(operationId, 'failed');
+  expect(failed.stage).toBe('removing-source');
+  expect(failed.error).toMatch(/ENOTEMPTY|not empty/i);
+  expect((await world.prisma.run.findUniqueOrThrow({ where: { id: 'mv-f' } })).hostId).toBe('h2');
+  expect(await contentOf(path.join(runsRoot('h2'), 'mv-f'))).toEqual(content);
+  expect(await lockOf('mv-f')).toEqual({});
+  expect(await exists(src)).toBe(true);
+
+  await fs.rm(aside, { recursive: true });
+  const retried = await retryOperation(deps(), operationId);
+  expect(retried).toMatchObject({ stage: 'removing-source', hostId: 'h1', queue: 'move-source' });
+  const done = await until(operationId, 'succeeded');
+  expect(done.result).toMatchObject({ from: 'h1', to: 'h2' });
+  expect(await exists(src)).toBe(false);
+  expect(await exists(aside)).toBe(false);
+  expect(await contentOf(path.join(runsRoot('h2'), 'mv-f'))).toEqual(content);
+}, 180_000);
