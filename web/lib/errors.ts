@@ -66,6 +66,30 @@ const EXPLAINED: Record<string, ExplainedError> = {
     summary: 'The file system refused an operation.',
     next: 'The detail names the file and the reason; fix it (space, permissions), then retry.',
   },
+  RUN_EXISTS: {
+    summary: 'The destination already has a directory under the run’s name, so nothing was restored there.',
+    next: 'A move leaves the run on its source host, unchanged. Move or remove that directory on the destination, then retry.',
+  },
+  MOVE_VERIFY_FAILED: {
+    summary: 'The copy on the destination host did not match the backup, so it was removed.',
+    next: 'The run stays on its source host, unchanged. Check the destination’s disk, then retry the move.',
+  },
+  INSUFFICIENT_SPACE: {
+    summary: 'The destination host has too little free space for the run.',
+    next: 'Free space on that host (or pick another one), then move again.',
+  },
+  REGION_MISMATCH: {
+    summary: 'The destination host is in another backup region; a move goes through the run’s backups.',
+    next: 'Pick a host of the run’s region.',
+  },
+  HOST_DRAINING: {
+    summary: 'The destination host is draining: it takes no new runs.',
+    next: 'Pick another host, or ask an administrator to end draining.',
+  },
+  HOST_OFF: {
+    summary: 'The destination host is turned off.',
+    next: 'Pick another host.',
+  },
 };
 
 export function explainError(

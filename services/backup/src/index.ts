@@ -4,6 +4,9 @@ import { runBackupRestoreProcessor } from './run-backup-restore/processor';
 import { backupPruneProcessor } from './backup-prune/processor';
 import { runDeleteProcessor } from './run-delete/processor';
 import { hostTurnOffProcessor } from './host-turn-off/processor';
+import { moveOutProcessor } from './run-move/source';
+import { moveInProcessor } from './run-move/dest';
+import { moveFinishProcessor } from './run-move/finish';
 
 /** The `backup` service: restic backups of runs and restores from them (queue `backup`). */
 void startService('backup', async (config) => {
@@ -22,7 +25,11 @@ void startService('backup', async (config) => {
         backupPruneProcessor,
         runDeleteProcessor,
         hostTurnOffProcessor,
+        moveOutProcessor,
       ],
     },
+    // a run moving here: restore + verify; a run that moved away: remove the source copy
+    { queue: 'move-dest', processors: [moveInProcessor] },
+    { queue: 'move-source', processors: [moveFinishProcessor] },
   ];
 });

@@ -35,7 +35,8 @@ export const runTag = (runid: string) => `run:${runid}`;
 export const purposeTag = (purpose: string) => `purpose:${purpose}`;
 
 /**
- * `restic backup .` inside the run (the snapshot's root is the run's root), excluding archives/,
+ * `restic backup .` inside the run (the snapshot's root is the run's root), excluding archives/
+ * (unless `includeArchives`),
  * tagged with the run id and purpose, under the fixed host. Progress from restic's status lines.
  */
 export async function backupDir(
@@ -44,6 +45,8 @@ export async function backupDir(
   opts: {
     runid: string;
     purpose: string;
+    /** back up archives/ too (a move that carries the run's local snapshots) */
+    includeArchives?: boolean;
     signal?: AbortSignal;
     onProgress?(p: BackupProgress): void;
   },
@@ -59,8 +62,7 @@ export async function backupDir(
     runTag(opts.runid),
     '--tag',
     purposeTag(opts.purpose),
-    '--exclude',
-    globEscape(path.join(path.resolve(runDir), ARCHIVES_DIR)),
+    ...(opts.includeArchives ? [] : ['--exclude', globEscape(path.join(path.resolve(runDir), ARCHIVES_DIR))]),
     '.',
   ];
   await runRestic(repo, args, {

@@ -75,6 +75,8 @@ export function fillWhole(
   opts: {
     bytesTotal: number;
     files: number;
+    /** keep archives/ as restored (a move's backup that carried them) */
+    keepArchives?: boolean;
     signal?: AbortSignal;
     onProgress?(p: BackupRestoreProgress): void;
   },
@@ -82,8 +84,8 @@ export function fillWhole(
   return async (makeStaging: () => Promise<string>): Promise<PreparedStaging> => {
     const staging = await makeStaging();
     await resticRestore(repo, snapshotId, staging, opts);
-    // a backup never holds archives/; whatever the restore put there is not the run's
-    await removeTree(path.join(staging, ARCHIVES_DIR));
+    // a backup holds archives/ only when a move carried them; otherwise it is not the run's
+    if (!opts.keepArchives) await removeTree(path.join(staging, ARCHIVES_DIR));
     return { filesRestored: opts.files, totalBytes: opts.bytesTotal };
   };
 }

@@ -470,6 +470,51 @@ export const hostTurnOffSpec = defineKindSpec({
   ],
 });
 
+/**
+ * Moving a run to another host (issue 14, the seed's Phase 2). On the source host (`backup`):
+ * validate, lock, back up when the last backup is older than the last edit, update the placement;
+ * on the destination host (`move-dest`): restore the backup into a staging folder renamed into
+ * place, verify it against the snapshot; back on the source host (`move-source`): remove the
+ * source copy, unlock. A failure on the destination puts the placement back (the source is
+ * untouched until the destination verified).
+ */
+export const runMoveSpec = defineKindSpec({
+  kind: 'run-move',
+  scopeType: 'run',
+  completeEvent: 'COMPLETE',
+  stages: [
+    { name: 'validating', label: 'Validating', queue: 'backup', weight: 2, concurrency: 2, retryFrom: true },
+    { name: 'locking', label: 'Locking the run', queue: 'backup', weight: 1, concurrency: 2 },
+    { name: 'backing-up', label: 'Backing up (when needed)', queue: 'backup', weight: 35, concurrency: 2 },
+    { name: 'placing', label: 'Updating the placement', queue: 'backup', weight: 2, concurrency: 2 },
+    {
+      name: 'restoring',
+      label: 'Restoring on the destination',
+      queue: 'move-dest',
+      weight: 45,
+      concurrency: 2,
+      retryFrom: true,
+    },
+    {
+      name: 'verifying',
+      label: 'Verifying on the destination',
+      queue: 'move-dest',
+      weight: 10,
+      concurrency: 2,
+    },
+    {
+      name: 'removing-source',
+      label: 'Removing the source copy',
+      queue: 'move-source',
+      weight: 4,
+      concurrency: 2,
+      retryFrom: true,
+      pointOfNoReturn: true,
+    },
+    { name: 'unlocking', label: 'Unlocking', queue: 'move-source', weight: 1, concurrency: 2 },
+  ],
+});
+
 /** Every job kind's public shape, keyed by kind. */
 export const KIND_SPECS = {
   [runSnapshotSpec.kind]: runSnapshotSpec,
@@ -487,6 +532,7 @@ export const KIND_SPECS = {
   [backupPruneSpec.kind]: backupPruneSpec,
   [runDeleteSpec.kind]: runDeleteSpec,
   [hostTurnOffSpec.kind]: hostTurnOffSpec,
+  [runMoveSpec.kind]: runMoveSpec,
 } as const satisfies Record<string, KindSpec>;
 
 export type KindName = keyof typeof KIND_SPECS;

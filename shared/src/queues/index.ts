@@ -9,6 +9,7 @@ import { runSync } from './run-sync';
 import { backupPrune, runBackup, runBackupRestore } from './run-backup';
 import { runDelete } from './run-delete';
 import { hostTurnOff } from './host-turn-off';
+import { runMove } from './run-move';
 
 export * from './define';
 export * from './run-snapshot';
@@ -21,6 +22,7 @@ export * from './run-migration';
 export * from './run-sync';
 export * from './run-delete';
 export * from './host-turn-off';
+export * from './run-move';
 
 /** Every job kind of the system, keyed by kind. Add new kinds here (one file each beside this one). */
 export const jobKinds = {
@@ -39,6 +41,7 @@ export const jobKinds = {
   [backupPrune.kind]: backupPrune,
   [runDelete.kind]: runDelete,
   [hostTurnOff.kind]: hostTurnOff,
+  [runMove.kind]: runMove,
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
 } as const satisfies Record<string, JobKind<any, any>>;
 

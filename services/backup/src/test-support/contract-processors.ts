@@ -3,6 +3,9 @@ import { runBackupRestoreProcessor } from '../run-backup-restore/processor';
 import { backupPruneProcessor } from '../backup-prune/processor';
 import { runDeleteProcessor } from '../run-delete/processor';
 import { hostTurnOffProcessor } from '../host-turn-off/processor';
+import { moveOutProcessor } from '../run-move/source';
+import { moveInProcessor } from '../run-move/dest';
+import { moveFinishProcessor } from '../run-move/finish';
 
 /** The backup kinds' processors, for the job-contract suite's worker processes. */
 export const contractProcessors = () => [
@@ -11,4 +14,7 @@ export const contractProcessors = () => [
   backupPruneProcessor,
   runDeleteProcessor,
   hostTurnOffProcessor,
+  moveOutProcessor,
+  moveInProcessor,
+  moveFinishProcessor,
 ];

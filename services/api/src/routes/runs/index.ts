@@ -5,6 +5,7 @@ import { listRuns } from './list';
 import { createRunLink, listRunLinks, revokeRunLink } from './links';
 import { addMember, listMembers, removeMember } from './members';
 import { deleteRun, runDeletionPlan } from './delete';
+import { moveRun } from './move';
 
 export const runRoutes: RouteDef[] = [
   listRuns,
@@ -18,4 +19,5 @@ export const runRoutes: RouteDef[] = [
   revokeRunLink,
   runDeletionPlan,
   deleteRun,
+  moveRun,
 ];
