@@ -27,3 +27,4 @@ export * from './hosts';
 export * from './run-health';
 export * from './backup';
 export * from './gallery';
+export * from './copies';

@@ -8,6 +8,7 @@ import { migrationSnapshot, runMigration, runMigrationDryRun, runMigrationValida
 import { runSync } from './run-sync';
 import { backupPrune, runBackup, runBackupRestore } from './run-backup';
 import { runDelete } from './run-delete';
+import { runCopy, runCopyApply } from './run-copy';
 
 export * from './define';
 export * from './run-snapshot';
@@ -19,6 +20,7 @@ export * from './folder-retrieve';
 export * from './run-migration';
 export * from './run-sync';
 export * from './run-delete';
+export * from './run-copy';
 
 /** Every job kind of the system, keyed by kind. Add new kinds here (one file each beside this one). */
 export const jobKinds = {
@@ -36,6 +38,8 @@ export const jobKinds = {
   [runSync.kind]: runSync,
   [backupPrune.kind]: backupPrune,
   [runDelete.kind]: runDelete,
+  [runCopy.kind]: runCopy,
+  [runCopyApply.kind]: runCopyApply,
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
 } as const satisfies Record<string, JobKind<any, any>>;
 
