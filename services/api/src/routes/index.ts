@@ -13,6 +13,7 @@ import { runRoutes } from './runs';
 import { cronRoutes } from './cron';
 import { listHosts } from './hosts/list';
 import { drainHost, undrainHost } from './hosts/drain';
+import { copyRoutes } from './copies';
 // --- runux: archive retention ---
 import { runRetentionRoutes } from './runs/retention';
 // --- backups (issue 13) ---
@@ -47,6 +48,7 @@ export const routes: RouteDef[] = [
   listHosts,
   drainHost,
   undrainHost,
+  ...copyRoutes,
   // --- runux: archive retention ---
   ...runRetentionRoutes,
   // --- backups (issue 13) ---
