@@ -18,6 +18,7 @@ export type {
   GalleryArchiveEmail,
   SyncToken,
   RunSync,
+  PendingCopy,
 } from './generated/prisma/client';
 export * from './generated/prisma/enums';
 

@@ -64,7 +64,13 @@ export async function sweepCopies(deps: LifecycleDeps, now = new Date()): Promis
         code: 'EXPIRED',
       });
     }
-    out.expired += await markCopiesEnded(deps.prisma, [row.id], 'expired');
+    await markCopiesEnded(deps.prisma, [row.id], 'expired');
+    // the apply operation's clean-up may have marked it already
+    const now2 = await deps.prisma.pendingCopy.findUnique({
+      where: { id: row.id },
+      select: { status: true },
+    });
+    if (now2?.status === 'expired') out.expired++;
   }
 
   const unreleased = await deps.prisma.pendingCopy.findMany({

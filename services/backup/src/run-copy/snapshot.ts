@@ -1,5 +1,6 @@
 import {
   BACKUP_HOST,
+  findSnapshot,
   isStale,
   listLevel,
   purposeTag,
@@ -53,7 +54,9 @@ export async function snapshotPaths(
     },
   );
   if (!summary) throw new Error('restic backup ended without a summary');
-  return summary;
+  // restic 0.14 reports the short id
+  const snap = await findSnapshot(repo, summary.snapshotId, opts.signal);
+  return { ...summary, snapshotId: snap.id };
 }
 
 /** Whether a snapshot holds every one of `paths`. */
