@@ -10,6 +10,7 @@ import path from 'node:path';
 import request from 'supertest';
 import {
   enqueueOperation,
+  listLevel,
   listSnapshots,
   resticRepoFor,
   runBackup,
@@ -204,11 +205,21 @@ test('copy to 3 destinations, one on a host that is down: two apply at once, the
   expect([method(same), method(other)]).toEqual(['plain-copy', 'restic']);
   expect(applies.find((a) => a.scopeId === later)).toMatchObject({ status: 'queued', hostId: 'h3' });
 
+  // work on the waiting run queued meanwhile starts only once its copy is in place
+  const backup = await enqueueOperation(
+    api.deps,
+    runBackup,
+    { runid: later, purpose: 'manual' },
+    { createdBy: 'olga' },
+  );
   await startHost('h3');
   const done = await finished(operationId);
   expect(done.status).toBe('succeeded');
   expect(done.result).toMatchObject({ total: 3, done: 3, failed: 0, snapshotReused: false });
   await expectCopied('h3', later);
+  expect((await finished(backup.operationId)).status).toBe('succeeded');
+  const b = await api.world.prisma.backup.findFirstOrThrow({ where: { runId: later } });
+  expect(await listLevel(repo(), b.snapshotId, 'from-teacher')).not.toBeNull();
   expect((await rows(operationId)).every((r) => r.status === 'done' && r.snapshotForgottenAt)).toBe(true);
   expect(await listSnapshots(repo(), [`copy:${operationId}`])).toHaveLength(0);
 }, 240_000);
