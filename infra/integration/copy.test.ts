@@ -352,6 +352,20 @@ test("a fresh backup holding the paths is reused (and kept); a stranger cannot c
   // the run's own backup is never forgotten by a copy
   expect((await listSnapshots(repo(), [`run:${src}`])).map((s) => s.id)).toContain(b.snapshotId);
 
+  // a path missing on the source's host (which the API cannot look into) fails the copy and each destination
+  const missing = await copy({
+    src: { runid: src, paths: ['no-such'] },
+    dests: [{ runid: dest, path: 'x' }],
+  }).expect(202);
+  expect(await finished(missing.body.operationId)).toMatchObject({
+    status: 'failed',
+    errorCode: 'PATH_NOT_FOUND',
+  });
+  expect((await rows(missing.body.operationId))[0]).toMatchObject({
+    status: 'failed',
+    errorCode: 'PATH_NOT_FOUND',
+  });
+
   await copy({ src: { runid: src, paths: ['notes.md'] }, dests: [{ runid: theirs, path: 'x' }] }).expect(404);
   await copy({ src: { runid: theirs, paths: ['notes.md'] }, dests: [{ runid: dest, path: 'x' }] }).expect(
     404,

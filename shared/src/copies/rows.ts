@@ -1,7 +1,11 @@
 import type { Config } from '../config';
 import type { PrismaClient } from '../db';
 import { resticRepoFor } from '../backup/repos';
+import { listSnapshots } from '../backup/snapshots';
 import { BACKUP_HOST, ResticLockedError, runRestic } from '../backup/restic';
+
+/** The tag of every snapshot a copy makes (a retry after a crash may have made more than one). */
+export const copyTag = (operationId: string) => `copy:${operationId}`;
 
 /** Copy statuses that still need the source snapshot (a failed one is kept for a retry until it expires). */
 export const COPY_HOLDING_STATUSES = ['pending', 'applying', 'failed'] as const;
@@ -53,9 +57,14 @@ export async function releaseCopySnapshot(
   });
   if (claim.count === 0) return false;
   try {
-    await runRestic(resticRepoFor(config, row.repoId), ['forget', '--host', BACKUP_HOST, row.snapshotId], {
-      signal,
-    });
+    // every snapshot with the copy's tag: also one an interrupted earlier attempt made
+    // (restic forget needs ids: `--tag` alone, without a keep policy, removes nothing)
+    const repo = resticRepoFor(config, row.repoId);
+    const ids = new Set([
+      row.snapshotId,
+      ...(await listSnapshots(repo, [copyTag(operationId)], signal)).map((x) => x.id),
+    ]);
+    await runRestic(repo, ['forget', '--host', BACKUP_HOST, ...ids], { signal });
     return true;
   } catch (err) {
     await prisma.pendingCopy.updateMany({

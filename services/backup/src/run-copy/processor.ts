@@ -2,6 +2,9 @@ import { WaitingChildrenError, DelayedError } from 'bullmq';
 import type { z } from 'zod';
 import {
   assertRunUnlocked,
+  CancelledError,
+  classifyError,
+  errorCode,
   ensureRepoRow,
   ensureResticRepo,
   entryInside,
@@ -41,73 +44,22 @@ interface CopyCheckpoint {
  * is done, cancelled or expired, the snapshot is forgotten.
  */
 export async function processRunCopy(ctx: ProcessorContext<Payload>): Promise<Result> {
-  const { runid, paths } = ctx.payload;
   const opId = ctx.operation.id;
   const cp = ctx.checkpoint as CopyCheckpoint;
 
   if (!cp.snapshotDone) {
-    const runDir = await requireRunDir(ctx.config.runsRoot, runid);
-    for (const p of paths) {
-      const where = await entryInside(runDir, p);
-      if (where !== 'ok')
-        throw new PermanentError(
-          where === 'missing' ? `${p} does not exist in run ${runid}` : `${p} leads outside run ${runid}`,
-          'PATH_NOT_FOUND',
-          { path: p },
-        );
+    try {
+      await snapshotStage(ctx);
+    } catch (err) {
+      const final = classifyError(err) !== 'transient' || ctx.operation.attempt >= ctx.operation.maxAttempts;
+      if (final && !(err instanceof DelayedError) && !(err instanceof CancelledError))
+        // no destination can be applied: say why on each (a retry of the copy sets them pending again)
+        await ctx.prisma.pendingCopy.updateMany({
+          where: { operationId: opId, status: 'pending', applyOperationId: null },
+          data: { status: 'failed', error: errorMessage(err), errorCode: errorCode(err) },
+        });
+      throw err;
     }
-    const rows = await ctx.prisma.pendingCopy.findMany({ where: { operationId: opId, status: 'pending' } });
-    const dests = await ctx.prisma.run.findMany({
-      where: { id: { in: rows.map((r) => r.destRunId) } },
-      select: { id: true, hostId: true },
-    });
-    const src = await ctx.prisma.run.findUniqueOrThrow({ where: { id: runid }, select: { hostId: true } });
-    const remote = dests.filter((d) => d.hostId !== src.hostId).length;
-    let snapshotId: string | null = null;
-    let reused = false;
-    if (remote > 0) {
-      const repoId = await runRepoId(ctx.prisma, ctx.config, runid);
-      const row = await ensureRepoRow(ctx.prisma, ctx.config, repoId);
-      const repo = resticRepoFor(ctx.config, row.region);
-      await ensureResticRepo(repo, ctx.signal);
-      const fresh = await reusableBackup(ctx.prisma, repo, runid, runDir, paths, ctx.signal);
-      if (fresh) {
-        snapshotId = fresh.snapshotId;
-        reused = true;
-        await ctx.report.status(
-          `Reusing the run's last backup ${fresh.snapshotId.slice(0, 8)}: it is newer than the last edit and holds the paths`,
-        );
-      } else {
-        await assertRunUnlocked(runDir, runid, ctx.redis, ctx.config.redisPrefix);
-        await ctx.report.status(`Snapshotting ${paths.join(', ')} for ${remote} destinations on other hosts`);
-        try {
-          const snap = await snapshotPaths(repo, runDir, {
-            runid,
-            operationId: opId,
-            paths,
-            signal: ctx.signal,
-          });
-          snapshotId = snap.snapshotId;
-          await ctx.report.status(
-            `Copy snapshot ${snap.snapshotId.slice(0, 8)}: ${snap.files} files, ${snap.bytes} bytes`,
-          );
-        } catch (err) {
-          if (err instanceof ResticLockedError)
-            return ctx.postpone(
-              COPY_REPO_BUSY_RETRY_MS,
-              'Waiting for the repository: an exclusive operation holds it',
-            );
-          throw err;
-        }
-      }
-      await ctx.prisma.pendingCopy.updateMany({
-        where: { operationId: opId },
-        data: { snapshotId, repoId, snapshotOwned: !reused },
-      });
-    } else {
-      await ctx.report.status('Every destination is on this host: plain copies, no snapshot');
-    }
-    await ctx.saveCheckpoint({ snapshotDone: true, snapshotId, snapshotReused: reused });
   }
 
   await ctx.enterStage('applying', 'Copying to the destinations');
@@ -175,6 +127,79 @@ export async function processRunCopy(ctx: ProcessorContext<Payload>): Promise<Re
   }
   await ctx.report.status(summary);
   return out;
+}
+
+/** Checks the paths and makes (or reuses) the source snapshot when some destination is on another host. */
+async function snapshotStage(ctx: ProcessorContext<Payload>): Promise<void> {
+  const { runid, paths } = ctx.payload;
+  const opId = ctx.operation.id;
+  // a retry of the copy: destinations a failed attempt marked failed are pending again
+  await ctx.prisma.pendingCopy.updateMany({
+    where: { operationId: opId, status: 'failed', applyOperationId: null },
+    data: { status: 'pending', error: null, errorCode: null },
+  });
+  const runDir = await requireRunDir(ctx.config.runsRoot, runid);
+  for (const p of paths) {
+    const where = await entryInside(runDir, p);
+    if (where !== 'ok')
+      throw new PermanentError(
+        where === 'missing' ? `${p} does not exist in run ${runid}` : `${p} leads outside run ${runid}`,
+        'PATH_NOT_FOUND',
+        { path: p },
+      );
+  }
+  const rows = await ctx.prisma.pendingCopy.findMany({ where: { operationId: opId, status: 'pending' } });
+  const dests = await ctx.prisma.run.findMany({
+    where: { id: { in: rows.map((r) => r.destRunId) } },
+    select: { id: true, hostId: true },
+  });
+  const src = await ctx.prisma.run.findUniqueOrThrow({ where: { id: runid }, select: { hostId: true } });
+  const remote = dests.filter((d) => d.hostId !== src.hostId).length;
+  let snapshotId: string | null = null;
+  let reused = false;
+  if (remote > 0) {
+    const repoId = await runRepoId(ctx.prisma, ctx.config, runid);
+    const row = await ensureRepoRow(ctx.prisma, ctx.config, repoId);
+    const repo = resticRepoFor(ctx.config, row.region);
+    await ensureResticRepo(repo, ctx.signal);
+    const fresh = await reusableBackup(ctx.prisma, repo, runid, runDir, paths, ctx.signal);
+    if (fresh) {
+      snapshotId = fresh.snapshotId;
+      reused = true;
+      await ctx.report.status(
+        `Reusing the run's last backup ${fresh.snapshotId.slice(0, 8)}: it is newer than the last edit and holds the paths`,
+      );
+    } else {
+      await assertRunUnlocked(runDir, runid, ctx.redis, ctx.config.redisPrefix);
+      await ctx.report.status(`Snapshotting ${paths.join(', ')} for ${remote} destinations on other hosts`);
+      try {
+        const snap = await snapshotPaths(repo, runDir, {
+          runid,
+          operationId: opId,
+          paths,
+          signal: ctx.signal,
+        });
+        snapshotId = snap.snapshotId;
+        await ctx.report.status(
+          `Copy snapshot ${snap.snapshotId.slice(0, 8)}: ${snap.files} files, ${snap.bytes} bytes`,
+        );
+      } catch (err) {
+        if (err instanceof ResticLockedError)
+          return ctx.postpone(
+            COPY_REPO_BUSY_RETRY_MS,
+            'Waiting for the repository: an exclusive operation holds it',
+          );
+        throw err;
+      }
+    }
+    await ctx.prisma.pendingCopy.updateMany({
+      where: { operationId: opId },
+      data: { snapshotId, repoId, snapshotOwned: !reused },
+    });
+  } else {
+    await ctx.report.status('Every destination is on this host: plain copies, no snapshot');
+  }
+  await ctx.saveCheckpoint({ snapshotDone: true, snapshotId, snapshotReused: reused });
 }
 
 /** Records each row's apply operation (the cancel route and the listing use it). */

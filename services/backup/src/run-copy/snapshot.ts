@@ -1,5 +1,6 @@
 import {
   BACKUP_HOST,
+  copyTag,
   findSnapshot,
   isStale,
   listLevel,
@@ -11,7 +12,6 @@ import {
 } from '@arkive/shared';
 
 export const copyOfTag = (runid: string) => `copy-of:${runid}`;
-export const copyTag = (operationId: string) => `copy:${operationId}`;
 
 /**
  * `restic backup` of only `paths` inside the run (the snapshot's root is the run's root), tagged
