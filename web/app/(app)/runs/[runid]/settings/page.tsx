@@ -4,6 +4,7 @@ import { use, useState } from 'react';
 import { api, errorMessage } from '@/lib/api';
 import { formatBytes } from '@/lib/format';
 import { ErrorBanner, Field, Modal, PageHeader } from '@/components/ui';
+import { CopiesPanel } from './CopiesPanel';
 
 interface DeletionPlan {
   runid: string;
@@ -16,7 +17,7 @@ interface DeletionPlan {
   message: string;
 }
 
-/** Run settings: the danger zone (delete the run, with what it removes said first and its name typed). */
+/** Run settings: the run's copies, the danger zone (delete the run, with what it removes said first and its name typed). */
 export default function RunSettingsPage({ params }: { params: Promise<{ runid: string }> }) {
   const runid = decodeURIComponent(use(params).runid);
   const base = `/api/runs/${encodeURIComponent(runid)}`;
@@ -49,6 +50,7 @@ export default function RunSettingsPage({ params }: { params: Promise<{ runid: s
     <>
       <PageHeader title={`Settings of ${runid}`} />
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      <CopiesPanel runid={runid} />
       <section aria-labelledby="danger-h" className="card space-y-3 border-red-300">
         <h2 id="danger-h" className="text-lg font-semibold text-red-800">
           Danger zone
