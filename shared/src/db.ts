@@ -19,6 +19,7 @@ export type {
   SyncToken,
   RunSync,
   Host,
+  PendingCopy,
 } from './generated/prisma/client';
 export * from './generated/prisma/enums';
 

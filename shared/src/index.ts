@@ -28,3 +28,4 @@ export * from './run-health';
 export * from './backup';
 export * from './gallery';
 export * from './move-checks';
+export * from './copies';

@@ -9,6 +9,7 @@ import {
   processPendingArchives,
   reapStaleOperations,
   repairLostJobs,
+  sweepCopies,
 } from '@arkive/shared';
 import type { AppDeps } from './deps';
 import { applyRetentionEverywhere } from './retention/apply';
@@ -74,6 +75,8 @@ registerMaintenanceDuty('expire-gallery-archives', (deps) =>
 // --- backups (issue 13) ---
 registerMaintenanceDuty('scheduled-backups', (deps) => queueScheduledBackups(deps));
 registerMaintenanceDuty('scheduled-retention', (deps) => queueScheduledRetention(deps));
+// --- copy to many runs (issue 14): expire unapplied copies after 7 days, forget unneeded snapshots ---
+registerMaintenanceDuty('copies', (deps) => sweepCopies(deps));
 // Revoked session ids and login-failure counters live in Redis with a TTL equal to their
 // lifetime, and signed links are stateless: nothing of theirs needs purging here.
 

@@ -7,6 +7,8 @@ import { hostTurnOffProcessor } from './host-turn-off/processor';
 import { moveOutProcessor } from './run-move/source';
 import { moveInProcessor } from './run-move/dest';
 import { moveFinishProcessor } from './run-move/finish';
+import { runCopyProcessor } from './run-copy/processor';
+import { runCopyApplyProcessor } from './run-copy/apply';
 
 /** The `backup` service: restic backups of runs and restores from them (queue `backup`). */
 void startService('backup', async (config) => {
@@ -26,6 +28,8 @@ void startService('backup', async (config) => {
         runDeleteProcessor,
         hostTurnOffProcessor,
         moveOutProcessor,
+        runCopyProcessor,
+        runCopyApplyProcessor,
       ],
     },
     // a run moving here: restore + verify; a run that moved away: remove the source copy

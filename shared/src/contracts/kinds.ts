@@ -515,6 +515,52 @@ export const runMoveSpec = defineKindSpec({
   ],
 });
 
+/**
+ * Copy paths of a run to many runs (issue 14): the source snapshot (restic, only the paths; reused
+ * when the run's last backup is fresh and holds them; none when every destination is on the
+ * source's host), then one run-copy-apply child per destination; the parent's status rolls up.
+ */
+export const runCopySpec = defineKindSpec({
+  kind: 'run-copy',
+  scopeType: 'run',
+  completeEvent: 'COMPLETE',
+  stages: [
+    {
+      name: 'snapshotting',
+      label: 'Snapshotting the source paths',
+      queue: 'backup',
+      weight: 20,
+      concurrency: 2,
+      retryFrom: true,
+    },
+    {
+      name: 'applying',
+      label: 'Copying to the destinations',
+      queue: 'backup',
+      weight: 80,
+      concurrency: 2,
+      retryFrom: true,
+    },
+  ],
+});
+
+/** One destination of a copy, on the destination run's host: restore (or plain copy) into a temp folder, rename into place. */
+export const runCopyApplySpec = defineKindSpec({
+  kind: 'run-copy-apply',
+  scopeType: 'run',
+  completeEvent: 'COMPLETE',
+  stages: [
+    {
+      name: 'applying',
+      label: 'Copying into the run',
+      queue: 'backup',
+      weight: 100,
+      concurrency: 2,
+      retryFrom: true,
+    },
+  ],
+});
+
 /** Every job kind's public shape, keyed by kind. */
 export const KIND_SPECS = {
   [runSnapshotSpec.kind]: runSnapshotSpec,
@@ -533,6 +579,8 @@ export const KIND_SPECS = {
   [runDeleteSpec.kind]: runDeleteSpec,
   [hostTurnOffSpec.kind]: hostTurnOffSpec,
   [runMoveSpec.kind]: runMoveSpec,
+  [runCopySpec.kind]: runCopySpec,
+  [runCopyApplySpec.kind]: runCopyApplySpec,
 } as const satisfies Record<string, KindSpec>;
 
 export type KindName = keyof typeof KIND_SPECS;

@@ -84,12 +84,33 @@ export async function enqueueOperation<P>(
   deps: EnqueueDeps,
   def: JobKind<P, unknown>,
   rawPayload: unknown,
-  opts: CreateOperationOptions & { jobOptions?: Omit<JobsOptions, 'jobId'>; enqueuedMessage?: string } = {},
+  opts: CreateOperationOptions & {
+    jobOptions?: Omit<JobsOptions, 'jobId'>;
+    enqueuedMessage?: string;
+    /** Writes the rows the job will read (e.g. a copy's destinations) after the Operation exists, before its job is queued. */
+    beforeQueue?(operation: Operation): Promise<void>;
+  } = {},
 ): Promise<EnqueueResult> {
   const payload = def.payload.parse(rawPayload);
   const hostId = await stageHost(def, payload, def.spec.stages[0], deps);
   const operation = await createOperation(deps.prisma, def, payload, { ...opts, hostId });
   const generic = def as JobKind<unknown, unknown>;
+  if (opts.beforeQueue) {
+    try {
+      await opts.beforeQueue(operation);
+    } catch (err) {
+      await deps.prisma.operation.update({
+        where: { id: operation.id },
+        data: {
+          status: 'failed',
+          error: (err as Error).message,
+          errorCode: 'ENQUEUE_FAILED',
+          finishedAt: new Date(),
+        },
+      });
+      throw err;
+    }
+  }
   try {
     await addStageJob(deps.queues, deps.config, generic, operation, def.spec.stages[0], opts.jobOptions);
   } catch (err) {

@@ -29,7 +29,7 @@ export async function endWithoutWorker(
     });
     if (current && !isTerminal(current.status)) {
       try {
-        await def?.cleanup?.({ config: deps.config, operation: op, stage: op.stage });
+        await def?.cleanup?.({ config: deps.config, operation: op, stage: op.stage, prisma: deps.prisma });
       } catch (err) {
         await appendLog(deps.prisma, op.id, 'WARNING', `Clean-up after ${status}: ${errorMessage(err)}`);
       }

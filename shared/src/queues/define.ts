@@ -54,8 +54,9 @@ export interface JobKind<P = unknown, R = unknown> {
   /**
    * Removes what the operation left behind when it ends while no worker runs it (cancelled or
    * expired while waiting, cancelled before a worker started it). `stage` is where it stood.
+   * `prisma` is given when the caller has a database client (every caller in the system does).
    */
-  cleanup?(env: StageEnv & { stage: string | null }): Promise<void>;
+  cleanup?(env: StageEnv & { stage: string | null; prisma?: PrismaClient }): Promise<void>;
 }
 
 export type JobKindInput<P, R> = Omit<

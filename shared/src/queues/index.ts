@@ -10,6 +10,7 @@ import { backupPrune, runBackup, runBackupRestore } from './run-backup';
 import { runDelete } from './run-delete';
 import { hostTurnOff } from './host-turn-off';
 import { runMove } from './run-move';
+import { runCopy, runCopyApply } from './run-copy';
 
 export * from './define';
 export * from './run-snapshot';
@@ -23,6 +24,7 @@ export * from './run-sync';
 export * from './run-delete';
 export * from './host-turn-off';
 export * from './run-move';
+export * from './run-copy';
 
 /** Every job kind of the system, keyed by kind. Add new kinds here (one file each beside this one). */
 export const jobKinds = {
@@ -42,6 +44,8 @@ export const jobKinds = {
   [runDelete.kind]: runDelete,
   [hostTurnOff.kind]: hostTurnOff,
   [runMove.kind]: runMove,
+  [runCopy.kind]: runCopy,
+  [runCopyApply.kind]: runCopyApply,
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
 } as const satisfies Record<string, JobKind<any, any>>;
 

@@ -65,6 +65,7 @@ export async function runChildren<C>(
         createdBy: parent.createdBy ?? undefined,
         dedupeKey: childKey(parent.id, key, i),
         heldKey: parent.exclusiveKey,
+        expiresAt: req.expiresAt,
       });
       await addStageJob(env.queues, env.config, req.def as never, created, req.def.spec.stages[0], linkOpts);
       await publishOperationEvent(env, created, 'ENQUEUED', `Queued ${req.def.kind} for ${parent.kind}`);

@@ -1,5 +1,7 @@
 import { DelayedError, UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
 import { segmentOf, stageIndex, type StageSpec } from '../contracts/kinds';
+import { COPY_KIND_NAMES, copiesWaitingFor } from '../copies/gate';
+import { runExists } from '../runs';
 import type { Operation } from '../db';
 import { CancelledError, ShutdownError } from '../errors';
 import { placedQueue } from '../operations/placement';
@@ -15,6 +17,9 @@ import { handleFailure } from './failure';
 import { handOff } from './handoff';
 import type { ProcessorContext } from './types';
 import { startWatchers } from './watchers';
+
+/** How often work held back by pending copies into its run looks again. */
+export const COPY_GATE_RETRY_MS = 1000;
 
 function payloadProblem(issues: { path: PropertyKey[]; message: string }[]): string {
   return `Invalid job payload: ${issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ')}`;
@@ -70,6 +75,22 @@ export async function runJob(env: WorkerEnv, job: Job, token: string | undefined
   }
 
   const def = reg.def;
+  if (def.scopeType === 'run' && !COPY_KIND_NAMES.has(def.kind) && token) {
+    // Copies into this run apply first (issue 14): its work starts with them in place.
+    const waiting = await copiesWaitingFor(env.prisma, op.scopeId);
+    if (waiting > 0 && (await runExists(env.config.runsRoot, op.scopeId))) {
+      const message = `Waiting for ${waiting} copies into run ${op.scopeId} to be applied first`;
+      if (op.currentOperation !== message) {
+        const held = await env.prisma.operation.update({
+          where: { id },
+          data: { currentOperation: message },
+        });
+        await publishOperationEvent(env, held, 'STATUS', message);
+      }
+      await job.moveToDelayed(Date.now() + COPY_GATE_RETRY_MS, token);
+      throw new DelayedError();
+    }
+  }
   const start = await resumeStage(def, op, env.config, { within: env.queue });
   // BullMQ runs a job again after its worker died (lock expired) without counting an attempt.
   const stalled = (job.stalledCounter ?? 0) > 0 || (op.status === 'running' && op.queue === env.queue);

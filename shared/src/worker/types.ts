@@ -9,6 +9,8 @@ import type { OperationReporter } from '../reporter';
 export interface ChildRequest<C = unknown> {
   def: JobKind<C, unknown>;
   payload: C;
+  /** The child ends `expired` if no worker has started it by then (e.g. its host stays offline). */
+  expiresAt?: Date;
 }
 
 export interface ChildOutcome {

@@ -14,6 +14,7 @@ import { cronRoutes } from './cron';
 import { listHosts } from './hosts/list';
 import { drainHost, undrainHost } from './hosts/drain';
 import { hostAdminRoutes } from './hosts';
+import { copyRoutes } from './copies';
 // --- runux: archive retention ---
 import { runRetentionRoutes } from './runs/retention';
 // --- backups (issue 13) ---
@@ -49,6 +50,7 @@ export const routes: RouteDef[] = [
   drainHost,
   undrainHost,
   ...hostAdminRoutes,
+  ...copyRoutes,
   // --- runux: archive retention ---
   ...runRetentionRoutes,
   // --- backups (issue 13) ---

@@ -6,6 +6,8 @@ import { hostTurnOffProcessor } from '../host-turn-off/processor';
 import { moveOutProcessor } from '../run-move/source';
 import { moveInProcessor } from '../run-move/dest';
 import { moveFinishProcessor } from '../run-move/finish';
+import { runCopyProcessor } from '../run-copy/processor';
+import { runCopyApplyProcessor } from '../run-copy/apply';
 
 /** The backup kinds' processors, for the job-contract suite's worker processes. */
 export const contractProcessors = () => [
@@ -17,4 +19,6 @@ export const contractProcessors = () => [
   moveOutProcessor,
   moveInProcessor,
   moveFinishProcessor,
+  runCopyProcessor,
+  runCopyApplyProcessor,
 ];

@@ -5,6 +5,7 @@ import { api, errorMessage } from '@/lib/api';
 import { formatBytes } from '@/lib/format';
 import { ErrorBanner, Field, Modal, PageHeader } from '@/components/ui';
 import { MoveSection } from './MoveSection';
+import { CopiesPanel } from './CopiesPanel';
 
 interface DeletionPlan {
   runid: string;
@@ -18,8 +19,8 @@ interface DeletionPlan {
 }
 
 /**
- * Run settings: moving the run to another host; the danger zone (delete the run, with what it
- * removes said first and its name typed).
+ * Run settings: moving the run to another host; the run's copies; the danger zone (delete the run,
+ * with what it removes said first and its name typed).
  */
 export default function RunSettingsPage({ params }: { params: Promise<{ runid: string }> }) {
   const runid = decodeURIComponent(use(params).runid);
@@ -54,6 +55,7 @@ export default function RunSettingsPage({ params }: { params: Promise<{ runid: s
       <PageHeader title={`Settings of ${runid}`} />
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
       <MoveSection runid={runid} />
+      <CopiesPanel runid={runid} />
       <section aria-labelledby="danger-h" className="card space-y-3 border-red-300">
         <h2 id="danger-h" className="text-lg font-semibold text-red-800">
           Danger zone

@@ -1,0 +1,4 @@
+export * from './paths';
+export * from './rows';
+export * from './sweep';
+export * from './gate';

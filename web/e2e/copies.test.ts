@@ -1,0 +1,79 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startSystem, type ArkiveSystem } from './system';
+import { launchBrowser } from './browser';
+
+/**
+ * A run's copies on its Settings tab (issue 14): a copy applied on this host shows done; one to a
+ * run whose host is down stays pending and is cancelled from the page.
+ */
+jest.setTimeout(300000);
+
+let sys: ArkiveSystem;
+let browser: Browser;
+let ctx: BrowserContext;
+let page: Page;
+
+async function apiAs(method: 'GET' | 'POST', url: string, data?: unknown) {
+  const res = await ctx.request.fetch(`${sys.webUrl}${url}`, {
+    method,
+    data,
+    headers: { origin: sys.webUrl, ...(data ? { 'content-type': 'application/json' } : {}) },
+  });
+  return { status: res.status(), body: (await res.json().catch(() => undefined)) as Record<string, unknown> };
+}
+
+beforeAll(async () => {
+  sys = await startSystem();
+  browser = await launchBrowser();
+  ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  page = await ctx.newPage();
+  await page.goto(`${sys.webUrl}/login`);
+  await page.getByLabel('Username').fill(sys.adminUsername);
+  await page.getByLabel('Password').fill(sys.adminPassword);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(/\/runs$/);
+});
+afterAll(async () => {
+  await browser?.close();
+  await sys?.stop();
+});
+
+test('the Settings tab lists the run’s copies; a pending one is cancelled from there', async () => {
+  for (const runid of ['teacher', 'near', 'far'])
+    expect((await apiAs('POST', '/api/runs', { runid })).status).toBe(201);
+  await fs.mkdir(path.join(sys.runsRoot, 'teacher', 'handout'), { recursive: true });
+  await fs.writeFile(path.join(sys.runsRoot, 'teacher', 'handout', 'hw1.txt'), 'homework 1\n');
+  // 'far' lives on a host that is not running: its copy waits
+  await sys.world.prisma.run.update({ where: { id: 'far' }, data: { hostId: 'far-host' } });
+  const res = await apiAs('POST', '/api/copy', {
+    src: { runid: 'teacher', paths: ['handout'] },
+    dests: [
+      { runid: 'near', path: 'inbox' },
+      { runid: 'far', path: 'inbox' },
+    ],
+  });
+  expect(res.status).toBe(202);
+  for (let i = 0; i < 200; i++) {
+    const txt = await fs
+      .readFile(path.join(sys.runsRoot, 'near', 'inbox', 'handout', 'hw1.txt'), 'utf8')
+      .catch(() => '');
+    if (txt) break;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  expect(await fs.readFile(path.join(sys.runsRoot, 'near', 'inbox', 'handout', 'hw1.txt'), 'utf8')).toBe(
+    'homework 1\n',
+  );
+
+  await page.goto(`${sys.webUrl}/runs/teacher/settings`);
+  const copies = page.getByRole('region', { name: 'Copies' });
+  const row = (dest: string) => copies.getByRole('row').filter({ hasText: `${dest}:` });
+  await row('near').getByText('done', { exact: true }).waitFor();
+  await row('far').getByText('pending', { exact: true }).waitFor();
+  await row('far').getByRole('button', { name: 'Cancel the copy to far' }).click();
+  await row('far').getByText('cancelled', { exact: true }).waitFor();
+  expect(await row('near').getByRole('button').count()).toBe(0);
+  const list = await apiAs('GET', '/api/copies?runid=far');
+  expect((list.body.items as { status: string }[]).map((c) => c.status)).toEqual(['cancelled']);
+});
