@@ -12,6 +12,7 @@ import {
 import type { AppDeps } from './deps';
 import { applyRetentionEverywhere } from './retention/apply';
 import { queueScheduledBackups, queueScheduledRetention } from './backup-schedule';
+import { expireBackupZips, queueScheduledScrubs } from './backup-maintenance';
 
 /**
  * Periodic duties ("cron"): run every minute inside the system by a BullMQ repeatable job on the
@@ -69,6 +70,8 @@ registerMaintenanceDuty('process-gallery-archives', (deps) => processPendingArch
 // --- backups (issue 13) ---
 registerMaintenanceDuty('scheduled-backups', (deps) => queueScheduledBackups(deps));
 registerMaintenanceDuty('scheduled-retention', (deps) => queueScheduledRetention(deps));
+registerMaintenanceDuty('scheduled-scrub', (deps) => queueScheduledScrubs(deps));
+registerMaintenanceDuty('expire-backup-zips', (deps) => expireBackupZips(deps));
 // Revoked session ids and login-failure counters live in Redis with a TTL equal to their
 // lifetime, and signed links are stateless: nothing of theirs needs purging here.
 

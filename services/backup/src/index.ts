@@ -3,6 +3,8 @@ import { runBackupProcessor } from './run-backup/processor';
 import { runBackupRestoreProcessor } from './run-backup-restore/processor';
 import { backupPruneProcessor } from './backup-prune/processor';
 import { runDeleteProcessor } from './run-delete/processor';
+import { backupScrubProcessor } from './backup-scrub/processor';
+import { backupZipProcessor } from './backup-zip/processor';
 
 /** The `backup` service: restic backups of runs and restores from them (queue `backup`). */
 void startService('backup', async (config) => {
@@ -15,7 +17,14 @@ void startService('backup', async (config) => {
   return [
     {
       queue: 'backup',
-      processors: [runBackupProcessor, runBackupRestoreProcessor, backupPruneProcessor, runDeleteProcessor],
+      processors: [
+        runBackupProcessor,
+        runBackupRestoreProcessor,
+        backupPruneProcessor,
+        runDeleteProcessor,
+        backupScrubProcessor,
+        backupZipProcessor,
+      ],
     },
   ];
 });

@@ -13,17 +13,21 @@ export const channels = {
   folder: (operationId: string) => `folder:${operationId}`,
   galleryArchive: (galleryId: string) => `gallery:${galleryId}:archive`,
   operations: () => 'operations',
+  /** A backup repository's exclusive work (scrub): administrators only. */
+  backupRepo: (repoId: string) => `backup-repo:${repoId}`,
 } as const;
 
 export type ChannelTarget =
   | { kind: 'run'; runid: string; topic: 'archive' | 'migration' | 'run_sync' }
   | { kind: 'folder'; operationId: string }
   | { kind: 'gallery'; galleryId: string }
+  | { kind: 'backupRepo'; repoId: string }
   | { kind: 'operations' };
 
 const RUN_CHANNEL = /^(.+):(archive|migration|run_sync)$/;
 const FOLDER_CHANNEL = /^folder:([A-Za-z0-9_-]{1,128})$/;
 const GALLERY_CHANNEL = /^gallery:([A-Za-z0-9_-]{1,128}):archive$/;
+const REPO_CHANNEL = /^backup-repo:([A-Za-z0-9_-]{1,64})$/;
 
 /** What a channel name is about, or undefined for a name that is not one of ours. */
 export function parseChannel(channel: string): ChannelTarget | undefined {
@@ -31,6 +35,8 @@ export function parseChannel(channel: string): ChannelTarget | undefined {
   if (channel === 'operations') return { kind: 'operations' };
   const gallery = GALLERY_CHANNEL.exec(channel);
   if (gallery) return { kind: 'gallery', galleryId: gallery[1] };
+  const repo = REPO_CHANNEL.exec(channel);
+  if (repo) return { kind: 'backupRepo', repoId: repo[1] };
   const folder = FOLDER_CHANNEL.exec(channel);
   if (folder) return { kind: 'folder', operationId: folder[1] };
   const run = RUN_CHANNEL.exec(channel);

@@ -448,6 +448,44 @@ export const runDeleteSpec = defineKindSpec({
   ],
 });
 
+/**
+ * The scrub of one backup repository: `restic check --read-data-subset=k/n`, k rotating daily so
+ * every pack is read within BACKUP_SCRUB_PERIOD_DAYS. Holds the repository's exclusive slot.
+ */
+export const backupScrubSpec = defineKindSpec({
+  kind: 'backup-scrub',
+  scopeType: 'system',
+  completeEvent: 'COMPLETE',
+  stages: [
+    {
+      name: 'scrubbing',
+      label: 'Reading packs (scrub)',
+      queue: 'backup',
+      weight: 100,
+      concurrency: 2,
+      retryFrom: true,
+    },
+  ],
+});
+
+/** A downloadable ZIP of a backup (whole or chosen paths): restore to a temp folder, then our ZIP engine. */
+export const backupZipSpec = defineKindSpec({
+  kind: 'backup-zip',
+  scopeType: 'run',
+  completeEvent: 'ARCHIVE_COMPLETE',
+  stages: [
+    {
+      name: 'restoring',
+      label: 'Restoring into a temp folder',
+      queue: 'backup',
+      weight: 50,
+      concurrency: 2,
+      retryFrom: true,
+    },
+    { name: 'zipping', label: 'Writing the ZIP', queue: 'backup', weight: 50, concurrency: 2 },
+  ],
+});
+
 /** Every job kind's public shape, keyed by kind. */
 export const KIND_SPECS = {
   [runSnapshotSpec.kind]: runSnapshotSpec,
@@ -464,6 +502,8 @@ export const KIND_SPECS = {
   [runSyncSpec.kind]: runSyncSpec,
   [backupPruneSpec.kind]: backupPruneSpec,
   [runDeleteSpec.kind]: runDeleteSpec,
+  [backupScrubSpec.kind]: backupScrubSpec,
+  [backupZipSpec.kind]: backupZipSpec,
 } as const satisfies Record<string, KindSpec>;
 
 export type KindName = keyof typeof KIND_SPECS;

@@ -8,6 +8,8 @@ import { migrationSnapshot, runMigration, runMigrationDryRun, runMigrationValida
 import { runSync } from './run-sync';
 import { backupPrune, runBackup, runBackupRestore } from './run-backup';
 import { runDelete } from './run-delete';
+import { backupScrub } from './backup-scrub';
+import { backupZip } from './backup-zip';
 
 export * from './define';
 export * from './run-snapshot';
@@ -19,6 +21,8 @@ export * from './folder-retrieve';
 export * from './run-migration';
 export * from './run-sync';
 export * from './run-delete';
+export * from './backup-scrub';
+export * from './backup-zip';
 
 /** Every job kind of the system, keyed by kind. Add new kinds here (one file each beside this one). */
 export const jobKinds = {
@@ -36,6 +40,8 @@ export const jobKinds = {
   [runSync.kind]: runSync,
   [backupPrune.kind]: backupPrune,
   [runDelete.kind]: runDelete,
+  [backupScrub.kind]: backupScrub,
+  [backupZip.kind]: backupZip,
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
 } as const satisfies Record<string, JobKind<any, any>>;
 

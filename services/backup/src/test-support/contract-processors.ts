@@ -2,6 +2,8 @@ import { runBackupProcessor } from '../run-backup/processor';
 import { runBackupRestoreProcessor } from '../run-backup-restore/processor';
 import { backupPruneProcessor } from '../backup-prune/processor';
 import { runDeleteProcessor } from '../run-delete/processor';
+import { backupScrubProcessor } from '../backup-scrub/processor';
+import { backupZipProcessor } from '../backup-zip/processor';
 
 /** The backup kinds' processors, for the job-contract suite's worker processes. */
 export const contractProcessors = () => [
@@ -9,4 +11,6 @@ export const contractProcessors = () => [
   runBackupRestoreProcessor,
   backupPruneProcessor,
   runDeleteProcessor,
+  backupScrubProcessor,
+  backupZipProcessor,
 ];
