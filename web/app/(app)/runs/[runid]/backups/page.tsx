@@ -6,6 +6,7 @@ import { formatBytes, formatTime } from '@/lib/format';
 import { useMe } from '@/lib/session';
 import { useChannel } from '@/lib/socket';
 import { Empty, ErrorBanner, Loading, Modal, Notice, PageHeader, ProgressBar } from '@/components/ui';
+import { useBackupZips } from './BackupZips';
 
 interface BackupRow {
   id: string;
@@ -63,6 +64,7 @@ export default function BackupsPage({ params }: { params: Promise<{ runid: strin
   const [progress, setProgress] = useState<{ percent?: number; message: string } | null>(null);
   const [browsing, setBrowsing] = useState<BackupRow | null>(null);
   const [restoring, setRestoring] = useState<{ backup: BackupRow; paths: string[] } | null>(null);
+  const zips = useBackupZips(base, runid);
 
   const load = useCallback(async () => {
     try {
@@ -147,6 +149,7 @@ export default function BackupsPage({ params }: { params: Promise<{ runid: strin
           </p>
         </div>
       )}
+      {zips.view}
       {!list ? (
         <Loading label="Loading backups…" />
       ) : list.items.length === 0 ? (
@@ -180,6 +183,14 @@ export default function BackupsPage({ params }: { params: Promise<{ runid: strin
                     onClick={() => setBrowsing(b)}
                   >
                     Browse
+                  </button>
+                  <button
+                    type="button"
+                    className="text-blue-700 hover:underline disabled:opacity-50"
+                    disabled={zips.busy}
+                    onClick={() => void zips.start(b.id)}
+                  >
+                    Download as ZIP
                   </button>
                   {canWrite && (
                     <button

@@ -4,6 +4,7 @@ import { use, useState } from 'react';
 import { api, errorMessage } from '@/lib/api';
 import { formatBytes } from '@/lib/format';
 import { ErrorBanner, Field, Modal, PageHeader } from '@/components/ui';
+import { BackupSettings } from './BackupSettings';
 
 interface DeletionPlan {
   runid: string;
@@ -49,6 +50,7 @@ export default function RunSettingsPage({ params }: { params: Promise<{ runid: s
     <>
       <PageHeader title={`Settings of ${runid}`} />
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      <BackupSettings />
       <section aria-labelledby="danger-h" className="card space-y-3 border-red-300">
         <h2 id="danger-h" className="text-lg font-semibold text-red-800">
           Danger zone
