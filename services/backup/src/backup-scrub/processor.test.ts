@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { backupScrub, resticRepoFor, runBackup } from '@arkive/shared';
+import { waitFor } from '@arkive/shared/test-support/harness';
 import { startWorkerWorld, type WorkerWorld } from '@arkive/shared/test-support/worker-world';
 import { makeRun } from '../test-support/fixtures';
 import { runBackupProcessor } from '../run-backup/processor';
@@ -29,22 +31,48 @@ async function largestPack(location: string): Promise<string> {
   return best.file;
 }
 
+test('a lock left by a killed restic process does not block the scrub (stale locks are removed, live ones waited for)', async () => {
+  const { runid } = await makeRun(ww.world);
+  expect((await ww.runToEnd(runBackup, { runid, purpose: 'manual' }, 'bob')).op.error).toBeNull();
+  const repo = resticRepoFor(ww.world.config, 'local');
+  // a real restic backup holding its lock, then SIGKILLed: its lock stays, its process is gone
+  const holder = spawn('restic', ['backup', '--stdin', '--stdin-filename', 'held.txt', '--host', 'arkive'], {
+    env: { ...process.env, RESTIC_REPOSITORY: repo.location, RESTIC_PASSWORD: repo.password },
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  const exited = new Promise((resolve) => holder.on('exit', resolve));
+  await waitFor(
+    async () => ((await fs.readdir(path.join(repo.location, 'locks'))).length > 0 ? true : null),
+    20000,
+  );
+  holder.kill('SIGKILL');
+  await exited;
+  expect((await fs.readdir(path.join(repo.location, 'locks'))).length).toBeGreaterThan(0);
+  const { op } = await ww.runToEnd(backupScrub, { repoId: 'local' }, 'schedule');
+  expect(op.error).toBeNull();
+  expect(op.status).toBe('succeeded');
+  expect(await fs.readdir(path.join(repo.location, 'locks'))).toEqual([]);
+});
+
 test('a good repository scrubs ok, the subset rotates k/n daily; a damaged pack fails the scrub and is recorded', async () => {
   const { runid } = await makeRun(ww.world, { bigBytes: 2 * 1024 * 1024 });
   const b = await ww.runToEnd(runBackup, { runid, purpose: 'manual' }, 'bob');
   expect(b.op.error).toBeNull();
 
+  let row = await ww.world.prisma.backupRepo.findUniqueOrThrow({ where: { id: 'local' } });
+  const k = row.scrubNextSubset; // an earlier test may have moved the rotation
+  const other = (k % 2) + 1;
   const first = await ww.runToEnd(backupScrub, { repoId: 'local' }, 'schedule');
   expect(first.op.status).toBe('succeeded');
-  expect(first.op.result).toMatchObject({ ok: true, subset: '1/2' });
-  let row = await ww.world.prisma.backupRepo.findUniqueOrThrow({ where: { id: 'local' } });
-  expect(row).toMatchObject({ lastScrubOk: true, lastScrubSubset: '1/2', scrubNextSubset: 2 });
+  expect(first.op.result).toMatchObject({ ok: true, subset: `${k}/2` });
+  row = await ww.world.prisma.backupRepo.findUniqueOrThrow({ where: { id: 'local' } });
+  expect(row).toMatchObject({ lastScrubOk: true, lastScrubSubset: `${k}/2`, scrubNextSubset: other });
   expect(row.lastScrubAt).not.toBeNull();
 
   const second = await ww.runToEnd(backupScrub, { repoId: 'local' }, 'schedule');
-  expect(second.op.result).toMatchObject({ ok: true, subset: '2/2' });
+  expect(second.op.result).toMatchObject({ ok: true, subset: `${other}/2` });
   row = await ww.world.prisma.backupRepo.findUniqueOrThrow({ where: { id: 'local' } });
-  expect(row.scrubNextSubset).toBe(1);
+  expect(row.scrubNextSubset).toBe(k);
 
   // Overwrite bytes in the middle of the data pack: the structure stays intact, the content does not.
   const pack = await largestPack(resticRepoFor(ww.world.config, 'local').location);

@@ -7,6 +7,7 @@ import {
   registerProcessor,
   resticRepoFor,
   ResticLockedError,
+  runRestic,
   scrubRepo,
   scrubSubset,
   ScrubDamageError,
@@ -50,8 +51,12 @@ export async function processBackupScrub(ctx: ProcessorContext<Payload>): Promis
     await ctx.report.status(`Repository ${repoId}: ${res.message}`);
     return { ok: true, subset, message: res.message };
   } catch (err) {
-    if (err instanceof ResticLockedError)
+    if (err instanceof ResticLockedError) {
+      // `restic unlock` removes only stale locks (a dead process of this machine, or older than 30
+      // min), e.g. the one a killed scrub left; a live holder's lock stays and the scrub waits its turn
+      await runRestic(repo, ['unlock']).catch(() => undefined);
       return ctx.postpone(SCRUB_BUSY_RETRY_MS, 'Waiting for the repository: another operation holds it');
+    }
     // damage, or a failure to read the repository at all: both leave the row failed until a pass
     if (!ctx.signal.aborted)
       await ctx.prisma.backupRepo.update({
