@@ -90,6 +90,15 @@ test('backup state in the runs list and Settings; Download as ZIP with live prog
   expect(bytes.subarray(0, 4).toString('hex')).toBe('504b0304');
   expect(bytes.includes(Buffer.from('data/a.txt'))).toBe(true);
 
+  // chosen paths from the browser: a ZIP of data/ only
+  await page.getByRole('button', { name: 'Browse' }).click();
+  await page.getByLabel('Choose data').check();
+  await page.getByRole('button', { name: 'Download 1 chosen as ZIP' }).click();
+  const partial = page.getByRole('link', { name: /Download ZIP of [0-9a-f]{8} \(data\)/ });
+  await partial.waitFor({ timeout: 120000 });
+  const part = await ctx.request.get(`${sys.webUrl}${await partial.getAttribute('href')}`);
+  expect(part.status()).toBe(200);
+
   // a failed scrub: every page shows administrators the banner
   await sys.world.prisma.backupRepo.update({
     where: { id: 'local' },

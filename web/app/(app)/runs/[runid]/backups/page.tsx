@@ -218,6 +218,10 @@ export default function BackupsPage({ params }: { params: Promise<{ runid: strin
             setBrowsing(null);
             setRestoring({ backup: browsing, paths });
           }}
+          onZip={(paths) => {
+            setBrowsing(null);
+            void zips.start(browsing.id, paths);
+          }}
         />
       )}
       {restoring && (
@@ -243,12 +247,14 @@ function TreeBrowser({
   canWrite,
   onClose,
   onRestore,
+  onZip,
 }: {
   base: string;
   backup: BackupRow;
   canWrite: boolean;
   onClose: () => void;
   onRestore: (paths: string[]) => void;
+  onZip: (paths: string[]) => void;
 }) {
   const [dir, setDir] = useState('');
   const [items, setItems] = useState<TreeItem[] | null>(null);
@@ -288,14 +294,12 @@ function TreeBrowser({
         <ul className="max-h-80 overflow-auto text-sm" aria-label="Folder content">
           {items.map((i) => (
             <li key={i.path} className="flex items-center gap-2 py-0.5">
-              {canWrite && (
-                <input
-                  type="checkbox"
-                  aria-label={`Choose ${i.path}`}
-                  checked={chosen.has(i.path)}
-                  onChange={() => toggle(i.path)}
-                />
-              )}
+              <input
+                type="checkbox"
+                aria-label={`Choose ${i.path}`}
+                checked={chosen.has(i.path)}
+                onChange={() => toggle(i.path)}
+              />
               {i.type === 'dir' ? (
                 <button
                   type="button"
@@ -319,6 +323,14 @@ function TreeBrowser({
       <div className="mt-4 flex justify-end gap-2">
         <button type="button" className="rounded border px-3 py-1.5 text-sm" onClick={onClose}>
           Close
+        </button>
+        <button
+          type="button"
+          disabled={chosen.size === 0}
+          className="rounded border px-3 py-1.5 text-sm disabled:opacity-50"
+          onClick={() => onZip([...chosen])}
+        >
+          Download {chosen.size || ''} chosen as ZIP
         </button>
         {canWrite && (
           <button
