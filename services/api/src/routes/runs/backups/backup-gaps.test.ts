@@ -207,7 +207,13 @@ test('backup ZIPs: a member asks for one (202 backup-zip), a stranger gets 404; 
   });
   const dl = `/api/runs/${runid}/backups/${b.id}/zips/${zipId}`;
   await as(request(app).get(dl), sam).expect(404);
-  const got = await as(request(app).get(dl).buffer(true).parse(binaryParser), vera).expect(200);
+  const got = await as(
+    request(app)
+      .get(dl)
+      .buffer(true)
+      .parse(binaryParser as unknown as Parameters<request.Test['parse']>[0]),
+    vera,
+  ).expect(200);
   expect(got.headers['content-disposition']).toBe(
     `attachment; filename="${runid}-backup-${b.snapshotId.slice(0, 8)}.zip"`,
   );
