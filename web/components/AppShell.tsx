@@ -6,6 +6,7 @@ import { api, errorMessage } from '@/lib/api';
 import { SessionContext, toMe, type Me } from '@/lib/session';
 import { navLinksFor } from './nav-links';
 import { ErrorBanner, Loading } from './ui';
+import { ScrubBanner } from './ScrubBanner';
 
 export function AppShell({ children }: { children: React.ReactNode }) {
   const [me, setMe] = useState<Me | null>(null);
@@ -106,6 +107,7 @@ export function AppShell({ children }: { children: React.ReactNode }) {
       </header>
       <main id="main" className="mx-auto max-w-6xl px-4 py-6">
         <ErrorBanner error={error} />
+        {me?.isAdmin && <ScrubBanner />}
         {me ? (
           <SessionContext.Provider value={me}>{children}</SessionContext.Provider>
         ) : (

@@ -125,9 +125,12 @@ test('channel rights: run members for run channels, any user for folder/operatio
   expect(await join(alice, 'folder:2f1c1d2e-aaaa-bbbb-cccc-123456789abc')).toMatchObject({ ok: true });
   expect(await join(alice, 'gallery:g1:archive')).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
   expect(await join(alice, '')).toMatchObject({ ok: false, error: { code: 'BAD_CHANNEL' } });
+  // a backup repository's scrubs: administrators only
+  expect(await join(alice, 'backup-repo:local')).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
   const root = client('root');
   await connected(root);
   expect(await join(root, 'run2:archive')).toMatchObject({ ok: true });
+  expect(await join(root, 'backup-repo:local')).toMatchObject({ ok: true });
   expect(await join(root, 'gallery:g1:archive')).toMatchObject({ ok: true });
   // A host's channel (its turn-off): administrators only.
   expect(await join(alice, 'host:h2')).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });

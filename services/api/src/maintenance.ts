@@ -15,6 +15,7 @@ import type { AppDeps } from './deps';
 import { applyRetentionEverywhere } from './retention/apply';
 import { queueScheduledBackups, queueScheduledRetention } from './backup-schedule';
 import { storesOf } from './routes/galleries/common';
+import { expireBackupZips, queueScheduledScrubs } from './backup-maintenance';
 
 /**
  * Periodic duties ("cron"): run every minute inside the system by a BullMQ repeatable job on the
@@ -77,6 +78,8 @@ registerMaintenanceDuty('scheduled-backups', (deps) => queueScheduledBackups(dep
 registerMaintenanceDuty('scheduled-retention', (deps) => queueScheduledRetention(deps));
 // --- copy to many runs (issue 14): expire unapplied copies after 7 days, forget unneeded snapshots ---
 registerMaintenanceDuty('copies', (deps) => sweepCopies(deps));
+registerMaintenanceDuty('scheduled-scrub', (deps) => queueScheduledScrubs(deps));
+registerMaintenanceDuty('expire-backup-zips', (deps) => expireBackupZips(deps));
 // Revoked session ids and login-failure counters live in Redis with a TTL equal to their
 // lifetime, and signed links are stateless: nothing of theirs needs purging here.
 

@@ -9,6 +9,8 @@ import { moveInProcessor } from './run-move/dest';
 import { moveFinishProcessor } from './run-move/finish';
 import { runCopyProcessor } from './run-copy/processor';
 import { runCopyApplyProcessor } from './run-copy/apply';
+import { backupScrubProcessor } from './backup-scrub/processor';
+import { backupZipProcessor } from './backup-zip/processor';
 
 /** The `backup` service: restic backups of runs and restores from them (queue `backup`). */
 void startService('backup', async (config) => {
@@ -30,6 +32,8 @@ void startService('backup', async (config) => {
         moveOutProcessor,
         runCopyProcessor,
         runCopyApplyProcessor,
+        backupScrubProcessor,
+        backupZipProcessor,
       ],
     },
     // a run moving here: restore + verify; a run that moved away: remove the source copy

@@ -5,3 +5,4 @@ export * from './snapshots';
 export * from './restore';
 export * from './plan';
 export * from './freshness';
+export * from './scrub';

@@ -36,6 +36,19 @@ export const runHealthSchema = z.object({
 });
 export type RunHealth = z.infer<typeof runHealthSchema>;
 
+/** A run's backup state as lists and settings show it (from the database: no scan of the run). */
+export const runBackupStatusSchema = z.object({
+  last_backup_at: z.string().nullable(),
+  last_edited_at: z.string().nullable(),
+  /** fresh: backed up since its last edit; stale: edited since its last backup; never: no backup yet */
+  state: z.enum(['fresh', 'stale', 'never']),
+  /** The run's sticky repository (its region); the host's default region until its first backup. */
+  region: z.string(),
+  /** null until the first backup (or an administrator's choice) fixes it. */
+  backupRepoId: z.string().nullable(),
+});
+export type RunBackupStatus = z.infer<typeof runBackupStatusSchema>;
+
 export const runSchema = z.object({
   runid: z.string(),
   /** The role you act with (admins: owner). */
@@ -53,6 +66,8 @@ export const runSchema = z.object({
   channel: z.string(),
   /** The host whose RUNS_ROOT holds the run (its work runs on that host's workers). */
   host_id: z.string(),
+  /** Last backup, fresh / stale / never, and the region of the run's backups. */
+  backup: runBackupStatusSchema,
 });
 export type RunView = z.infer<typeof runSchema>;
 

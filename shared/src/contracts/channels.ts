@@ -15,6 +15,8 @@ export const channels = {
   operations: () => 'operations',
   /** A host's own operations (turn-off); administrators only. */
   host: (hostId: string) => `host:${hostId}`,
+  /** A backup repository's exclusive work (scrub): administrators only. */
+  backupRepo: (repoId: string) => `backup-repo:${repoId}`,
 } as const;
 
 export type ChannelTarget =
@@ -22,12 +24,14 @@ export type ChannelTarget =
   | { kind: 'folder'; operationId: string }
   | { kind: 'gallery'; galleryId: string }
   | { kind: 'host'; hostId: string }
+  | { kind: 'backupRepo'; repoId: string }
   | { kind: 'operations' };
 
 const RUN_CHANNEL = /^(.+):(archive|migration|run_sync)$/;
 const FOLDER_CHANNEL = /^folder:([A-Za-z0-9_-]{1,128})$/;
 const HOST_CHANNEL = /^host:([A-Za-z0-9][A-Za-z0-9_-]{0,62})$/;
 const GALLERY_CHANNEL = /^gallery:([A-Za-z0-9_-]{1,128}):archive$/;
+const REPO_CHANNEL = /^backup-repo:([A-Za-z0-9_-]{1,64})$/;
 
 /** What a channel name is about, or undefined for a name that is not one of ours. */
 export function parseChannel(channel: string): ChannelTarget | undefined {
@@ -37,6 +41,8 @@ export function parseChannel(channel: string): ChannelTarget | undefined {
   if (gallery) return { kind: 'gallery', galleryId: gallery[1] };
   const host = HOST_CHANNEL.exec(channel);
   if (host) return { kind: 'host', hostId: host[1] };
+  const repo = REPO_CHANNEL.exec(channel);
+  if (repo) return { kind: 'backupRepo', repoId: repo[1] };
   const folder = FOLDER_CHANNEL.exec(channel);
   if (folder) return { kind: 'folder', operationId: folder[1] };
   const run = RUN_CHANNEL.exec(channel);

@@ -561,6 +561,44 @@ export const runCopyApplySpec = defineKindSpec({
   ],
 });
 
+/**
+ * The scrub of one backup repository: `restic check --read-data-subset=k/n`, k rotating daily so
+ * every pack is read within BACKUP_SCRUB_PERIOD_DAYS. Holds the repository's exclusive slot.
+ */
+export const backupScrubSpec = defineKindSpec({
+  kind: 'backup-scrub',
+  scopeType: 'system',
+  completeEvent: 'COMPLETE',
+  stages: [
+    {
+      name: 'scrubbing',
+      label: 'Reading packs (scrub)',
+      queue: 'backup',
+      weight: 100,
+      concurrency: 2,
+      retryFrom: true,
+    },
+  ],
+});
+
+/** A downloadable ZIP of a backup (whole or chosen paths): restore to a temp folder, then our ZIP engine. */
+export const backupZipSpec = defineKindSpec({
+  kind: 'backup-zip',
+  scopeType: 'run',
+  completeEvent: 'ARCHIVE_COMPLETE',
+  stages: [
+    {
+      name: 'restoring',
+      label: 'Restoring into a temp folder',
+      queue: 'backup',
+      weight: 50,
+      concurrency: 2,
+      retryFrom: true,
+    },
+    { name: 'zipping', label: 'Writing the ZIP', queue: 'backup', weight: 50, concurrency: 2 },
+  ],
+});
+
 /** Every job kind's public shape, keyed by kind. */
 export const KIND_SPECS = {
   [runSnapshotSpec.kind]: runSnapshotSpec,
@@ -581,6 +619,8 @@ export const KIND_SPECS = {
   [runMoveSpec.kind]: runMoveSpec,
   [runCopySpec.kind]: runCopySpec,
   [runCopyApplySpec.kind]: runCopyApplySpec,
+  [backupScrubSpec.kind]: backupScrubSpec,
+  [backupZipSpec.kind]: backupZipSpec,
 } as const satisfies Record<string, KindSpec>;
 
 export type KindName = keyof typeof KIND_SPECS;

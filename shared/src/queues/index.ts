@@ -11,6 +11,8 @@ import { runDelete } from './run-delete';
 import { hostTurnOff } from './host-turn-off';
 import { runMove } from './run-move';
 import { runCopy, runCopyApply } from './run-copy';
+import { backupScrub } from './backup-scrub';
+import { backupZip } from './backup-zip';
 
 export * from './define';
 export * from './run-snapshot';
@@ -25,6 +27,8 @@ export * from './run-delete';
 export * from './host-turn-off';
 export * from './run-move';
 export * from './run-copy';
+export * from './backup-scrub';
+export * from './backup-zip';
 
 /** Every job kind of the system, keyed by kind. Add new kinds here (one file each beside this one). */
 export const jobKinds = {
@@ -46,6 +50,8 @@ export const jobKinds = {
   [runMove.kind]: runMove,
   [runCopy.kind]: runCopy,
   [runCopyApply.kind]: runCopyApply,
+  [backupScrub.kind]: backupScrub,
+  [backupZip.kind]: backupZip,
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
 } as const satisfies Record<string, JobKind<any, any>>;
 

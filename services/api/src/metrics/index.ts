@@ -5,6 +5,7 @@ import type { AppDeps } from '../deps';
 import { MAINTENANCE_QUEUE } from '../maintenance';
 import { requireAdmin } from '../auth/authenticate';
 import { requireCronSecret } from '../auth/cron-secret';
+import { registerBackupScrubMetrics } from './backup-scrub';
 
 const JOB_STATES = [
   'waiting',
@@ -61,6 +62,7 @@ export function createMetrics(deps: AppDeps): ApiMetrics {
       for (const r of rows) this.set({ kind: r.kind, status: r.status }, r._count._all);
     },
   });
+  registerBackupScrubMetrics(registry, deps);
   const outcomes = new Counter({
     name: 'arkive_operation_outcomes_total',
     help: 'Operations that finished (succeeded, failed, cancelled, expired) since this API process started',

@@ -19,6 +19,7 @@ import { copyRoutes } from './copies';
 import { runRetentionRoutes } from './runs/retention';
 // --- backups (issue 13) ---
 import { runBackupRoutes } from './runs/backups';
+import { listBackupRepos } from './backup-repos/list';
 // --- galleries (issue 15) ---
 import { galleryRoutes } from './galleries';
 // issue 12 (coldux): cold storage retrieval
@@ -55,6 +56,7 @@ export const routes: RouteDef[] = [
   ...runRetentionRoutes,
   // --- backups (issue 13) ---
   ...runBackupRoutes,
+  listBackupRepos,
   // --- galleries (issue 15) ---
   ...galleryRoutes,
   // issue 12 (coldux): cold storage retrieval

@@ -8,6 +8,8 @@ import { moveInProcessor } from '../run-move/dest';
 import { moveFinishProcessor } from '../run-move/finish';
 import { runCopyProcessor } from '../run-copy/processor';
 import { runCopyApplyProcessor } from '../run-copy/apply';
+import { backupScrubProcessor } from '../backup-scrub/processor';
+import { backupZipProcessor } from '../backup-zip/processor';
 
 /** The backup kinds' processors, for the job-contract suite's worker processes. */
 export const contractProcessors = () => [
@@ -21,4 +23,6 @@ export const contractProcessors = () => [
   moveFinishProcessor,
   runCopyProcessor,
   runCopyApplyProcessor,
+  backupScrubProcessor,
+  backupZipProcessor,
 ];

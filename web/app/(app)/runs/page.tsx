@@ -7,6 +7,7 @@ import { formatAge, formatTime } from '@/lib/format';
 import { Empty, ErrorBanner, Field, Loading, Notice, PageHeader } from '@/components/ui';
 import { Bytes } from '@/components/Bytes';
 import { HealthBadge } from '@/components/RunHealth';
+import { BackupStatus } from '@/components/BackupStatus';
 
 const SORTS = [
   ['runid', 'Name'],
@@ -152,6 +153,7 @@ export default function RunsPage() {
                 <th scope="col">Files</th>
                 <th scope="col">Last snapshot</th>
                 <th scope="col">Archives</th>
+                <th scope="col">Backup</th>
                 <th scope="col">Your role</th>
                 <th scope="col">Created</th>
               </tr>
@@ -193,6 +195,9 @@ export default function RunsPage() {
                       ) : (
                         '—'
                       )}
+                    </td>
+                    <td className="whitespace-nowrap">
+                      <BackupStatus status={r.backup} />
                     </td>
                     <td>{r.role}</td>
                     <td className="whitespace-nowrap">{formatTime(r.createdAt)}</td>

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { channels, isValidRunId, runExists, runLockStatus, runPath, type Run } from '@arkive/shared';
-import { runRoleSchema } from '@arkive/shared/contracts';
+import { channels, isStale, isValidRunId, runExists, runLockStatus, runPath, type Run } from '@arkive/shared';
+import { runRoleSchema, type RunBackupStatus } from '@arkive/shared/contracts';
 import type { AppDeps } from '../../deps';
 import { runHealth } from './health';
 
@@ -10,6 +10,19 @@ export const runIdSchema = z
 export const runIdParams = z.object({ runid: runIdSchema });
 export { memberSchema, runSchema } from '@arkive/shared/contracts';
 export const roleSchema = runRoleSchema;
+
+export function backupStatus(
+  run: Pick<Run, 'lastBackupAt' | 'lastEditedAt' | 'backupRepoId'>,
+  defaultRegion: string,
+): RunBackupStatus {
+  return {
+    last_backup_at: run.lastBackupAt?.toISOString() ?? null,
+    last_edited_at: run.lastEditedAt?.toISOString() ?? null,
+    state: !run.lastBackupAt ? 'never' : isStale(run) ? 'stale' : 'fresh',
+    region: run.backupRepoId ?? defaultRegion,
+    backupRepoId: run.backupRepoId,
+  };
+}
 
 export async function presentRun(
   deps: AppDeps,
@@ -41,5 +54,6 @@ export async function presentRun(
     health,
     channel: channels.runArchive(run.id),
     host_id: run.hostId,
+    backup: backupStatus(run, deps.config.backup.defaultRegion),
   };
 }

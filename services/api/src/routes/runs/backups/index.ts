@@ -5,8 +5,11 @@ import { restoreRunBackup } from './restore';
 import { pruneRunBackups, setRunRetention } from './retention';
 import { startRun } from './start';
 import { backupTree } from './tree';
+import { createBackupZip, listBackupZips } from './zip';
+import { downloadBackupZip } from './zip-download';
+import { setRunBackupRepo } from './repo';
 
-/** Run backups (restic): back up, list, browse, restore, restore-on-missing start, retention. */
+/** Run backups (restic): back up, list, browse, restore, restore-on-missing start, retention, ZIPs, the run's repository. */
 export const runBackupRoutes: RouteDef[] = [
   createRunBackup,
   listRunBackups,
@@ -15,4 +18,8 @@ export const runBackupRoutes: RouteDef[] = [
   startRun,
   setRunRetention,
   pruneRunBackups,
+  listBackupZips,
+  createBackupZip,
+  downloadBackupZip,
+  setRunBackupRepo,
 ];

@@ -6,6 +6,7 @@ import { formatBytes, formatTime } from '@/lib/format';
 import { useMe } from '@/lib/session';
 import { useChannel } from '@/lib/socket';
 import { Empty, ErrorBanner, Loading, Modal, Notice, PageHeader, ProgressBar } from '@/components/ui';
+import { useBackupZips } from './BackupZips';
 
 interface BackupRow {
   id: string;
@@ -63,6 +64,7 @@ export default function BackupsPage({ params }: { params: Promise<{ runid: strin
   const [progress, setProgress] = useState<{ percent?: number; message: string } | null>(null);
   const [browsing, setBrowsing] = useState<BackupRow | null>(null);
   const [restoring, setRestoring] = useState<{ backup: BackupRow; paths: string[] } | null>(null);
+  const zips = useBackupZips(base, runid);
 
   const load = useCallback(async () => {
     try {
@@ -147,6 +149,7 @@ export default function BackupsPage({ params }: { params: Promise<{ runid: strin
           </p>
         </div>
       )}
+      {zips.view}
       {!list ? (
         <Loading label="Loading backups…" />
       ) : list.items.length === 0 ? (
@@ -181,6 +184,14 @@ export default function BackupsPage({ params }: { params: Promise<{ runid: strin
                   >
                     Browse
                   </button>
+                  <button
+                    type="button"
+                    className="text-blue-700 hover:underline disabled:opacity-50"
+                    disabled={zips.busy}
+                    onClick={() => void zips.start(b.id)}
+                  >
+                    Download as ZIP
+                  </button>
                   {canWrite && (
                     <button
                       type="button"
@@ -207,6 +218,10 @@ export default function BackupsPage({ params }: { params: Promise<{ runid: strin
             setBrowsing(null);
             setRestoring({ backup: browsing, paths });
           }}
+          onZip={(paths) => {
+            setBrowsing(null);
+            void zips.start(browsing.id, paths);
+          }}
         />
       )}
       {restoring && (
@@ -232,12 +247,14 @@ function TreeBrowser({
   canWrite,
   onClose,
   onRestore,
+  onZip,
 }: {
   base: string;
   backup: BackupRow;
   canWrite: boolean;
   onClose: () => void;
   onRestore: (paths: string[]) => void;
+  onZip: (paths: string[]) => void;
 }) {
   const [dir, setDir] = useState('');
   const [items, setItems] = useState<TreeItem[] | null>(null);
@@ -277,14 +294,12 @@ function TreeBrowser({
         <ul className="max-h-80 overflow-auto text-sm" aria-label="Folder content">
           {items.map((i) => (
             <li key={i.path} className="flex items-center gap-2 py-0.5">
-              {canWrite && (
-                <input
-                  type="checkbox"
-                  aria-label={`Choose ${i.path}`}
-                  checked={chosen.has(i.path)}
-                  onChange={() => toggle(i.path)}
-                />
-              )}
+              <input
+                type="checkbox"
+                aria-label={`Choose ${i.path}`}
+                checked={chosen.has(i.path)}
+                onChange={() => toggle(i.path)}
+              />
               {i.type === 'dir' ? (
                 <button
                   type="button"
@@ -308,6 +323,14 @@ function TreeBrowser({
       <div className="mt-4 flex justify-end gap-2">
         <button type="button" className="rounded border px-3 py-1.5 text-sm" onClick={onClose}>
           Close
+        </button>
+        <button
+          type="button"
+          disabled={chosen.size === 0}
+          className="rounded border px-3 py-1.5 text-sm disabled:opacity-50"
+          onClick={() => onZip([...chosen])}
+        >
+          Download {chosen.size || ''} chosen as ZIP
         </button>
         {canWrite && (
           <button

@@ -6,6 +6,7 @@ import { formatBytes } from '@/lib/format';
 import { ErrorBanner, Field, Modal, PageHeader } from '@/components/ui';
 import { MoveSection } from './MoveSection';
 import { CopiesPanel } from './CopiesPanel';
+import { BackupSettings } from './BackupSettings';
 
 interface DeletionPlan {
   runid: string;
@@ -56,6 +57,7 @@ export default function RunSettingsPage({ params }: { params: Promise<{ runid: s
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
       <MoveSection runid={runid} />
       <CopiesPanel runid={runid} />
+      <BackupSettings />
       <section aria-labelledby="danger-h" className="card space-y-3 border-red-300">
         <h2 id="danger-h" className="text-lg font-semibold text-red-800">
           Danger zone
