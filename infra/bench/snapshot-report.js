@@ -7,6 +7,7 @@ const path = require('node:path');
 
 const LABEL = {
   arkive: 'Arkive',
+  'arkive-base': 'Arkive baseline (--baseline)',
   zip: 'zip -r -1',
   '7z': '7z -tzip -mx1 -mmt=on',
   archiver: 'node archiver (level 1)',
@@ -53,6 +54,18 @@ function lines(report) {
     out.push(
       `- output: Arkive ${f(Math.abs(q - 1) * 100, 1)} % ${q >= 1 ? 'larger' : 'smaller'} than ${label('snapshot', tool)}`,
     );
+  for (const phase of ['snapshot', 'restore']) {
+    for (const tool of ['arkive', 'arkive-base']) {
+      const ph = report.results[phase][tool]?.phasesMs;
+      if (ph)
+        out.push(
+          `- ${label(phase, tool)} ${phase} phases (median ms since its process started): ${Object.entries(ph)
+            .sort((a, b) => a[1] - b[1])
+            .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+            .join(', ')}`,
+        );
+    }
+  }
   out.push(`- verification: ${report.verification}`);
   out.push('');
   out.push(

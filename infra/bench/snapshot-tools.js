@@ -71,10 +71,15 @@ function arkiveEngine(engine = 'auto') {
  * Snapshot tools: `snapshot(input, out)` → command. Restore tools: `restore(zip, into)` → command
  * (`into` exists and is empty). `nodeArgs` go before the Arkive child (e.g. --cpu-prof).
  */
-function toolSet(ark, nodeArgs = []) {
+function toolSet(ark, nodeArgs = [], baseline = null) {
   const node = process.execPath;
   const arkOpts = { cwd: ROOT, env: ark.env };
-  return {
+  const child = path.join(__dirname, 'arkive-child.js');
+  const baseOpts = baseline && {
+    cwd: ROOT,
+    env: { ...process.env, ARKIVE_ENGINE: path.join(baseline, 'archive') },
+  };
+  const set = {
     snapshot: {
       arkive: (input, out) =>
         command(
@@ -102,6 +107,15 @@ function toolSet(ark, nodeArgs = []) {
       '7z': have('7z') && ((zip, into) => command('7z', ['x', '-bd', '-bso0', '-y', `-o${into}`, zip])),
     },
   };
+  if (baseOpts) {
+    // The engine before a change (a copy of shared/dist), run beside the current one: same input,
+    // same archive, interleaved, so a change is measured against its baseline in one run.
+    set.snapshot['arkive-base'] = (input, out) =>
+      command(node, [...nodeArgs, child, 'snapshot', input, path.dirname(out), path.basename(out)], baseOpts);
+    set.restore['arkive-base'] = (zip, into) =>
+      command(node, [...nodeArgs, child, 'restore', into, zip], baseOpts);
+  }
+  return set;
 }
 
 /** Peers' own archives, extracted by the same peer (labelled `<tool> (own archive)` in reports). */

@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- snapshot [--corpus small|default|many-files|big-file] [--repeat 5] [--target-dir DIR]
  *   [--size-mb N] [--files N] [--tools arkive,zip,7z,archiver] [--no-own] [--quick] [--seed 42]
- *   [--max-spread 0.15] [--engine auto|dist|src] [--cpu-prof DIR] [--data-dir DIR] [--results-dir DIR]`
+ *   [--max-spread 0.15] [--engine auto|dist|src] [--cpu-prof DIR] [--baseline DIST] [--data-dir DIR] [--results-dir DIR]`
  *
  * A fair snapshot/restore benchmark (issue 18). Every tool archives the same input; every extractor
  * extracts the same archive (ours, made once before the rounds), and zip's and 7z's own archives are
@@ -27,7 +27,7 @@ const { writeReport } = require('./snapshot-report');
 
 const BENCH_DIR = '/tmp/arkive-bench';
 const CORPORA = ['quick', 'small', 'default', 'many-files', 'big-file'];
-const RESTORER_OF = { arkive: 'arkive', zip: 'unzip', '7z': '7z' };
+const RESTORER_OF = { arkive: 'arkive', 'arkive-base': 'arkive-base', zip: 'unzip', '7z': '7z' };
 
 function parseArgs(args) {
   const o = {
@@ -45,6 +45,7 @@ function parseArgs(args) {
     engine: 'auto',
     maxSpread: 0.15,
     cpuProf: null,
+    baseline: null,
   };
   const num = (a, v) => {
     const n = Number(v);
@@ -72,6 +73,7 @@ function parseArgs(args) {
     else if (a === '--engine') o.engine = v();
     else if (a === '--max-spread') o.maxSpread = num(a, v());
     else if (a === '--cpu-prof') o.cpuProf = path.resolve(v());
+    else if (a === '--baseline') o.baseline = path.resolve(v());
     else throw new Error(`unknown option ${a}`);
   }
   o.corpus ??= o.quick ? 'quick' : 'default';
@@ -135,9 +137,11 @@ async function main(args) {
   const target = { dir: o.targetDir, fsType: fsType(o.targetDir) };
   const ark = arkiveEngine(o.engine);
   const nodeArgs = o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProf] : [];
-  const ts = toolSet(ark, nodeArgs);
+  const ts = toolSet(ark, nodeArgs, o.baseline);
+  if (o.baseline && !o.tools.includes('arkive-base')) o.tools.splice(1, 0, 'arkive-base');
   const snapTools = o.tools.filter((t) => {
-    if (!(t in ts.snapshot)) throw new Error(`unknown tool ${t} (arkive, zip, 7z, archiver)`);
+    if (!(t in ts.snapshot))
+      throw new Error(`unknown tool ${t} (arkive, zip, 7z, archiver; arkive-base with --baseline)`);
     if (!ts.snapshot[t]) log(`skipping ${t} (not installed)`);
     return Boolean(ts.snapshot[t]);
   });
@@ -230,6 +234,7 @@ async function main(args) {
       loadavgEnd: loadEnd,
     },
     engine: ark.engine,
+    baseline: o.baseline,
     corpus: {
       name: o.corpus,
       dir: corpus.dir,
@@ -263,13 +268,14 @@ const pick = (res) => ({
 
 /** Counts (and for `diff`, the content) of an extracted tree against the input; throws on a mismatch. */
 function checkRestore(id, res, into, input, inputDir, diff) {
-  const got = countTree(into, { skipManifest: id !== 'arkive' });
+  const ours = id === 'arkive' || id === 'arkive-base';
+  const got = countTree(into, { skipManifest: !ours });
   if (got.files !== input.files || got.bytes !== input.bytes)
     throw new Error(
       `${id} extracted ${got.files} files / ${got.bytes} bytes, the input has ${input.files} / ${input.bytes}`,
     );
   const check = { tool: id, files: got.files, bytes: got.bytes };
-  if (id === 'arkive') {
+  if (ours) {
     const child = JSON.parse(res.stdout.trim().split('\n').pop());
     if (child.manifestChecked !== true) throw new Error('the Arkive restore did not check a manifest');
     check.manifestChecked = true;
@@ -283,6 +289,15 @@ function checkRestore(id, res, into, input, inputDir, diff) {
     check.diff = 'identical';
   }
   return check;
+}
+
+/** Median, over the rounds, of each phase mark the Arkive child reported (ms since its process started). */
+function medianPhases(xs) {
+  const keys = new Set(xs.flatMap((x) => Object.keys(x.child?.phases ?? {})));
+  const out = {};
+  for (const k of keys)
+    out[k] = summarize(xs.map((x) => x.child?.phases?.[k]).filter((v) => v != null)).median;
+  return out;
 }
 
 function analyse(samples, sizes, o, loadStart, loadEnd) {
@@ -302,6 +317,7 @@ function analyse(samples, sizes, o, loadStart, loadEnd) {
         sysS: summarize(xs.map((x) => x.sysS)).median,
         samples: xs,
         ...(phase === 'snapshot' ? { outputBytes: summarize(sizes[tool]).median } : {}),
+        ...(tool.startsWith('arkive') ? { phasesMs: medianPhases(xs) } : {}),
       };
       if (s.spread > o.maxSpread)
         busyReasons.push(
