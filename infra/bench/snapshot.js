@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- snapshot [--corpus small|default|many-files|big-file] [--repeat 5] [--target-dir DIR]
  *   [--size-mb N] [--files N] [--tools arkive,zip,7z,archiver] [--no-own] [--quick] [--seed 42]
- *   [--max-spread 0.15] [--engine auto|dist|src] [--cpu-prof DIR] [--baseline DIST] [--data-dir DIR] [--results-dir DIR]`
+ *   [--max-spread 0.15] [--engine auto|dist|src] [--cpu-prof DIR] [--baseline DIST] [--only snapshot|restore]
+ *   [--data-dir DIR] [--results-dir DIR]`
  *
  * A fair snapshot/restore benchmark (issue 18). Every tool archives the same input; every extractor
  * extracts the same archive (ours, made once before the rounds), and zip's and 7z's own archives are
@@ -46,6 +47,7 @@ function parseArgs(args) {
     maxSpread: 0.15,
     cpuProf: null,
     baseline: null,
+    only: null,
   };
   const num = (a, v) => {
     const n = Number(v);
@@ -74,11 +76,15 @@ function parseArgs(args) {
     else if (a === '--max-spread') o.maxSpread = num(a, v());
     else if (a === '--cpu-prof') o.cpuProf = path.resolve(v());
     else if (a === '--baseline') o.baseline = path.resolve(v());
+    else if (a === '--only') o.only = v();
     else throw new Error(`unknown option ${a}`);
   }
   o.corpus ??= o.quick ? 'quick' : 'default';
   o.repeat ??= o.quick ? 2 : 5;
   if (!CORPORA.includes(o.corpus)) throw new Error(`--corpus must be one of ${CORPORA.join(', ')}`);
+  if (o.only && !['snapshot', 'restore'].includes(o.only))
+    throw new Error('--only must be snapshot or restore');
+  if (o.only === 'restore') o.own = false;
   if (!o.tools.includes('arkive')) throw new Error('--tools must include arkive (every ratio is against it)');
   o.targetDir ??= path.join(o.dataDir, 'work');
   return o;
@@ -180,7 +186,7 @@ async function main(args) {
   const t0 = Date.now();
   try {
     for (let r = 0; r < o.repeat; r++) {
-      for (const t of rotate(snapTools, r)) {
+      for (const t of o.only === 'restore' ? [] : rotate(snapTools, r)) {
         const out = path.join(outDir, `${t}.zip`);
         fs.rmSync(out, { force: true });
         const cmd = ts.snapshot[t](corpus.dir, out);
@@ -196,7 +202,7 @@ async function main(args) {
           fs.rmSync(out, { force: true });
         settle(o.targetDir);
       }
-      for (const id of rotate(restoreIds, r)) {
+      for (const id of o.only === 'snapshot' ? [] : rotate(restoreIds, r)) {
         const own = OWN_RESTORES[id];
         const archive = own ? path.join(outDir, `${own.archiveOf}.zip`) : ref;
         const into = path.join(work, `restore-${id}`);
@@ -327,6 +333,7 @@ function analyse(samples, sizes, o, loadStart, loadEnd) {
   // Per-round ratios: peer seconds / Arkive seconds of the same round (> 1: Arkive is faster).
   const ratios = { snapshot: {}, restore: {} };
   for (const phase of ['snapshot', 'restore']) {
+    if (!samples[phase].arkive) continue;
     const ours = new Map(samples[phase].arkive.map((x) => [x.round, x.seconds]));
     for (const [tool, xs] of Object.entries(samples[phase])) {
       if (tool === 'arkive') continue;
@@ -335,7 +342,7 @@ function analyse(samples, sizes, o, loadStart, loadEnd) {
       ratios[phase][tool] = { perRound, min: s.min, median: s.median, max: s.max };
     }
   }
-  const ourSize = results.snapshot.arkive.outputBytes;
+  const ourSize = results.snapshot.arkive?.outputBytes;
   const sizeVs = {};
   for (const [tool, r] of Object.entries(results.snapshot))
     if (tool !== 'arkive') sizeVs[tool] = ourSize / r.outputBytes;
