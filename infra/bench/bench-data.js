@@ -140,4 +140,60 @@ function ensureRun(root, seed, sizeMb, log = console.error) {
   return dir;
 }
 
-module.exports = { ensureRun };
+/** 200,000 (or `count`) small text files of 0–400 bytes, 1,000 per folder: the per-entry cost. */
+function ensureManyFiles(root, seed, count, log = console.error) {
+  const dir = path.join(root, `many-s${seed}-${count}`);
+  const marker = `${dir}.complete`;
+  if (fs.existsSync(marker) && fs.existsSync(dir)) return dir;
+  fs.rmSync(dir, { recursive: true, force: true });
+  log(`generating ${count} small files in ${dir} (seed ${seed}) ...`);
+  const next = rng(seed);
+  const tokens = makeTokens(next);
+  for (let i = 0; i < count; i++) {
+    const d = path.join(dir, `d${String(Math.floor(i / 1000)).padStart(3, '0')}`);
+    if (i % 1000 === 0) fs.mkdirSync(d, { recursive: true });
+    fs.writeFileSync(path.join(d, `f${i}.txt`), textBytes(next, tokens, next() % 401));
+  }
+  fs.mkdirSync(path.join(dir, 'archives'), { recursive: true });
+  fs.writeFileSync(marker, JSON.stringify({ seed, count }));
+  return dir;
+}
+
+/**
+ * One file of `sizeMb` MiB: a seeded sequence of 8 MiB blocks drawn from a pool of 24 (text,
+ * structured binary, random; repeats are megabytes apart, beyond any deflate window), so a 20 GB
+ * file is generated at disk speed.
+ */
+function ensureBigFile(root, seed, sizeMb, log = console.error) {
+  const dir = path.join(root, `big-s${seed}-${sizeMb}mb`);
+  const marker = `${dir}.complete`;
+  if (fs.existsSync(marker) && fs.existsSync(dir)) return dir;
+  fs.rmSync(dir, { recursive: true, force: true });
+  log(`generating one ${sizeMb} MiB file in ${dir} (seed ${seed}) ...`);
+  const next = rng(seed);
+  const tokens = makeTokens(next);
+  const BLOCK = 8 << 20;
+  const pool = [];
+  for (let i = 0; i < 24; i++)
+    pool.push(
+      i % 3 === 0
+        ? textBytes(next, tokens, BLOCK)
+        : i % 3 === 1
+          ? structuredBinary(next, BLOCK)
+          : randomBytes(next, BLOCK),
+    );
+  fs.mkdirSync(dir, { recursive: true });
+  const fd = fs.openSync(path.join(dir, 'big.dat'), 'w');
+  const total = sizeMb * 1024 * 1024;
+  for (let done = 0; done < total;) {
+    const n = Math.min(BLOCK, total - done);
+    fs.writeSync(fd, pool[next() % pool.length], 0, n);
+    done += n;
+  }
+  fs.closeSync(fd);
+  fs.mkdirSync(path.join(dir, 'archives'), { recursive: true });
+  fs.writeFileSync(marker, JSON.stringify({ seed, sizeMb }));
+  return dir;
+}
+
+module.exports = { ensureRun, ensureManyFiles, ensureBigFile };

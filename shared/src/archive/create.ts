@@ -139,14 +139,23 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
   };
   emit(true);
 
+  // The worker threads start now and boot while the tree is counted (their start-up is a fixed
+  // cost of every snapshot).
+  const ring = new SharedRing(RING_BYTES);
+  const pool = new DeflatePool(ring, opts.level ?? DEFAULT_LEVEL, STORE_RATIO, opts.threads);
+  const closingPoolOnFailure = <T>(p: Promise<T>): Promise<T> =>
+    p.catch(async (err: unknown) => {
+      await pool.close();
+      throw err;
+    });
   // Two passes over the tree: totals for the percentages first, then the entries stream into the
   // pipeline, so no list of the run's entries is ever held.
   const excluded = [tmpPath, finalPath];
-  const counted = await countRun(runDir, excluded, signal, MANIFEST_NAME);
+  const counted = await closingPoolOnFailure(countRun(runDir, excluded, signal, MANIFEST_NAME));
   // A run may hold a file or folder named like our manifest (a person unzipped an archive into it,
   // say): it is archived like any other entry, and this archive's manifest takes a free name,
   // recorded in the comment.
-  const manifestName = counted.found ? await freeManifestName(runDir) : MANIFEST_NAME;
+  const manifestName = counted.found ? await closingPoolOnFailure(freeManifestName(runDir)) : MANIFEST_NAME;
   progress.stage = 'compressing';
   progress.bytesTotal = counted.bytes;
   progress.filesTotal = counted.files;
@@ -158,8 +167,6 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
     if (skippedLinks.length < MAX_SKIPPED_NAMES) skippedLinks.push(rel);
   });
 
-  const ring = new SharedRing(RING_BYTES);
-  const pool = new DeflatePool(ring, opts.level ?? DEFAULT_LEVEL, STORE_RATIO, opts.threads);
   const slots = new Budget(FILES_IN_FLIGHT);
   const jobs = new AsyncQueue<Job>();
   let failure: unknown = null;
@@ -175,7 +182,7 @@ export async function createSnapshot(opts: CreateSnapshotOptions): Promise<Snaps
   };
   signal?.addEventListener('abort', onAbort, { once: true });
 
-  const fh = await fs.open(tmpPath, 'wx', 0o644);
+  const fh = await closingPoolOnFailure(fs.open(tmpPath, 'wx', 0o644));
   let fhClosed = false;
   // The central directory and the deflated manifest wait for the end of the archive: past 8 MiB
   // they continue in temp files beside it.

@@ -84,6 +84,18 @@ export interface EntryTask {
   expectSha256?: string;
 }
 
+/** Pooled bytes (uncompressed) that make one more worker thread worth its start-up (~30 ms of CPU). */
+const BYTES_PER_WORKER = 8 << 20;
+
+/**
+ * Worker threads for entries of `size` uncompressed bytes in total: one per core (at most 8), but
+ * no more than one per BYTES_PER_WORKER, so a small archive does not pay for threads it cannot use.
+ */
+export function extractPoolSize(pooledBytes: number): number {
+  const cores = Math.max(1, Math.min(os.availableParallelism(), 8));
+  return Math.max(1, Math.min(cores, Math.ceil(pooledBytes / BYTES_PER_WORKER)));
+}
+
 export class ExtractPool {
   private workers: Worker[] = [];
   private pending = new Map<number, { resolve(sha: string): void; reject(e: unknown): void; name: string }>();

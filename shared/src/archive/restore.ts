@@ -7,7 +7,7 @@ import { CancelledError, ConflictError, PermanentError } from '../errors';
 import { ARCHIVES_DIR, isValidRunId } from '../runs';
 import { createSnapshot, syncDir } from './create';
 import { mapLimit, noop } from './flow';
-import { ExtractPool } from './extract-pool';
+import { ExtractPool, extractPoolSize } from './extract-pool';
 import { writeFully } from './file-io';
 import { describeFsError } from './fs-errors';
 import { assertRunUnchanged, runState } from './run-state';
@@ -389,7 +389,13 @@ async function prepareStaging(
   makeStaging: () => Promise<string>,
 ): Promise<PreparedStaging> {
   const signal = opts.signal;
-  const reader = await ZipReader.open(path.resolve(opts.archivePath));
+  const archivePath = path.resolve(opts.archivePath);
+  const reader = await ZipReader.open(archivePath);
+  // The worker threads start now, while the manifest is read and the plan checked (their start-up
+  // is a fixed cost of every restore), and only as many as the pooled entries can use.
+  let pooledBytes = 0;
+  for (const e of reader.entries) if (pooled(e)) pooledBytes += e.size;
+  const pool = new ExtractPool(archivePath, reader.cdOffset, extractPoolSize(pooledBytes));
   try {
     const manifest = await loadManifest(reader);
     const entries = dataEntries(reader, manifest);
@@ -401,15 +407,7 @@ async function prepareStaging(
     signal?.throwIfAborted();
 
     const staging = await makeStaging();
-    const filesRestored = await extract(
-      reader,
-      path.resolve(opts.archivePath),
-      plan.entries,
-      plan.totalBytes,
-      manifest,
-      staging,
-      opts,
-    );
+    const filesRestored = await extract(reader, pool, plan.entries, plan.totalBytes, manifest, staging, opts);
     signal?.throwIfAborted();
     return {
       filesRestored,
@@ -418,6 +416,7 @@ async function prepareStaging(
       manifest: manifest !== null,
     };
   } finally {
+    await pool.close();
     await reader.close();
   }
 }
@@ -541,7 +540,7 @@ function fileMode(e: PlannedEntry): number {
 
 async function extract(
   reader: ZipReader,
-  archivePath: string,
+  pool: ExtractPool,
   plan: PlannedEntry[],
   totalBytes: number,
   manifest: ParsedManifest | null,
@@ -575,62 +574,57 @@ async function extract(
     filesTotal: files.length,
   };
   const flags = C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW;
-  const pool = new ExtractPool(archivePath, reader.cdOffset);
-  try {
-    await mapLimit(files, WRITE_CONCURRENCY, async (pe) => {
-      if (signal?.aborted) throw new CancelledError('Restore cancelled');
-      if (pooled(pe.entry)) {
-        const sha = await pool
-          .run({
-            entry: pe.entry,
-            target: path.join(staging, pe.path),
-            mode: fileMode(pe),
-            mtime: mtimeOf(pe),
-            expectSha256: manifest?.entries.get(pe.path)?.h,
-          })
-          .catch((err: unknown) => {
-            throw writeError(pe.path, err);
-          });
-        if (manifest) checkManifestEntry(manifest, pe.entry, sha);
-        progress.filesDone++;
-        progress.bytesDone += pe.entry.size;
-        opts.onProgress?.({ ...progress, currentPath: pe.path });
-        return;
-      }
-      const fh = await fs.open(path.join(staging, pe.path), flags, 0o600).catch((err: unknown) => {
-        throw writeError(pe.path, err);
-      });
-      try {
-        const hash = createHash('sha256');
-        let pos = 0;
-        await reader.readEntry(
-          pe.entry,
-          async (buf) => {
-            hash.update(buf);
-            await writeFully(fh, buf, pos);
-            pos += buf.length;
-            // A large file reports as it is written, not only once it is complete.
-            if (pe.entry.size >= LARGE_FILE_PROGRESS)
-              opts.onProgress?.({ ...progress, bytesDone: progress.bytesDone + pos, currentPath: pe.path });
-          },
-          signal,
-        );
-        if (manifest) checkManifestEntry(manifest, pe.entry, hash.digest('hex'));
-        await fh.chmod(fileMode(pe));
-        const t = mtimeOf(pe);
-        await fh.utimes(t, t);
-      } catch (err) {
-        throw writeError(pe.path, err);
-      } finally {
-        await fh.close();
-      }
+  await mapLimit(files, WRITE_CONCURRENCY, async (pe) => {
+    if (signal?.aborted) throw new CancelledError('Restore cancelled');
+    if (pooled(pe.entry)) {
+      const sha = await pool
+        .run({
+          entry: pe.entry,
+          target: path.join(staging, pe.path),
+          mode: fileMode(pe),
+          mtime: mtimeOf(pe),
+          expectSha256: manifest?.entries.get(pe.path)?.h,
+        })
+        .catch((err: unknown) => {
+          throw writeError(pe.path, err);
+        });
+      if (manifest) checkManifestEntry(manifest, pe.entry, sha);
       progress.filesDone++;
       progress.bytesDone += pe.entry.size;
       opts.onProgress?.({ ...progress, currentPath: pe.path });
+      return;
+    }
+    const fh = await fs.open(path.join(staging, pe.path), flags, 0o600).catch((err: unknown) => {
+      throw writeError(pe.path, err);
     });
-  } finally {
-    await pool.close();
-  }
+    try {
+      const hash = createHash('sha256');
+      let pos = 0;
+      await reader.readEntry(
+        pe.entry,
+        async (buf) => {
+          hash.update(buf);
+          await writeFully(fh, buf, pos);
+          pos += buf.length;
+          // A large file reports as it is written, not only once it is complete.
+          if (pe.entry.size >= LARGE_FILE_PROGRESS)
+            opts.onProgress?.({ ...progress, bytesDone: progress.bytesDone + pos, currentPath: pe.path });
+        },
+        signal,
+      );
+      if (manifest) checkManifestEntry(manifest, pe.entry, hash.digest('hex'));
+      await fh.chmod(fileMode(pe));
+      const t = mtimeOf(pe);
+      await fh.utimes(t, t);
+    } catch (err) {
+      throw writeError(pe.path, err);
+    } finally {
+      await fh.close();
+    }
+    progress.filesDone++;
+    progress.bytesDone += pe.entry.size;
+    opts.onProgress?.({ ...progress, currentPath: pe.path });
+  });
   for (const pe of plan) {
     if (pe.type !== 'symlink') continue;
     const p = path.join(staging, pe.path);

@@ -8,7 +8,7 @@ import {
   parseComment,
   type ParsedManifest,
 } from './manifest';
-import { ExtractPool } from './extract-pool';
+import { ExtractPool, extractPoolSize } from './extract-pool';
 import { ZipReader, corrupt, pooled, type ZipEntry } from './reader';
 import type { ArchiveProgress, VerifyOptions, VerifyResult } from './types';
 
@@ -74,6 +74,10 @@ export function toCancelled(err: unknown, signal?: AbortSignal): unknown {
 /** Check structure, every CRC and (for Arkive archives) every manifest hash. */
 export async function verifyArchive(archivePath: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
   const reader = await ZipReader.open(archivePath);
+  // The worker threads boot while the manifest is read; only as many as the pooled entries can use.
+  let pooledBytes = 0;
+  for (const e of reader.entries) if (pooled(e)) pooledBytes += e.size;
+  const pool = new ExtractPool(archivePath, reader.cdOffset, extractPoolSize(pooledBytes));
   try {
     const manifest = await loadManifest(reader);
     const entries = dataEntries(reader, manifest);
@@ -86,8 +90,7 @@ export async function verifyArchive(archivePath: string, opts: VerifyOptions = {
       filesTotal: files.length,
     };
     let last = 0;
-    const pool = new ExtractPool(archivePath, reader.cdOffset);
-    try {
+    {
       // Entries are checked in parallel; when several fail, report the first in archive order
       // (every entry before it has been started, so all of them are settled by then).
       const failures: Array<{ index: number; err: unknown }> = [];
@@ -119,8 +122,6 @@ export async function verifyArchive(archivePath: string, opts: VerifyOptions = {
         const first = failures.sort((a, b) => a.index - b.index)[0];
         throw first ? first.err : err;
       });
-    } finally {
-      await pool.close();
     }
     if (manifest && manifest.entries.size !== entries.length)
       throw corrupt(`manifest lists ${manifest.entries.size} entries, archive has ${entries.length}`);
@@ -129,6 +130,7 @@ export async function verifyArchive(archivePath: string, opts: VerifyOptions = {
   } catch (err) {
     throw toCancelled(err, opts.signal);
   } finally {
+    await pool.close();
     await reader.close();
   }
 }

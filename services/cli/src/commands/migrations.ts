@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { scanRuns } from '@arkive/shared/migration';
 import type { Program, Runner } from '../program';
 
 /** `arkive migrations scan`: version and detected traits of every run under a root (worker threads). */
@@ -15,6 +14,9 @@ export function registerMigrations(program: Program, run: Runner): void {
     .option('--threads <n>', 'worker threads (default: one per core, at most 8)')
     .action((opts: { root: string; currentVersion: string; threads?: string }) =>
       run(async (g) => {
+        // Loaded here, not at start-up: the Parquet readers of the traits take ~90 ms to load, which
+        // every other command (snapshot, restore, ...) would pay.
+        const { scanRuns } = await import('@arkive/shared/migration');
         const runs = await scanRuns(path.resolve(opts.root), {
           currentVersion: Number(opts.currentVersion),
           ...(opts.threads ? { threads: Number(opts.threads) } : {}),
