@@ -18,3 +18,4 @@ export { describeChanges, runState, type RunState, type StateOptions } from './r
 export { createZipStream } from './stream-zip';
 export type { StreamEntry, StreamZipOptions, StreamZipProgress, StreamZipResult } from './stream-zip';
 export { sniffFormat, SNIFF_BYTES, type SniffedType } from './sniff';
+export { syncTree } from './durable';

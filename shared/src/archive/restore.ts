@@ -6,6 +6,7 @@ import path from 'node:path';
 import { CancelledError, ConflictError, PermanentError } from '../errors';
 import { ARCHIVES_DIR, isValidRunId } from '../runs';
 import { createSnapshot, syncDir } from './create';
+import { syncTree } from './durable';
 import { mapLimit, noop } from './flow';
 import { ExtractPool, extractPoolSize } from './extract-pool';
 import { writeFully } from './file-io';
@@ -305,6 +306,8 @@ export async function restoreStaged(opts: StagedRestoreOptions): Promise<Restore
     signal?.throwIfAborted();
     await opts.assertUnlocked?.(runDir);
     await assertRunUnchanged(runDir, runName, before, startedMs);
+    // The restored tree reaches the disk before it takes the run's place (one syncfs).
+    await syncTree(staging);
     opts.onProgress?.({
       stage: 'swapping',
       bytesDone: totalBytes,
@@ -371,6 +374,7 @@ export async function restoreMissingRun(
         'RUN_EXISTS',
         `Run ${path.basename(runDir)} got a directory while it was being restored; it was left as it is`,
       );
+    await syncTree(staging);
     await fs.rename(staging, runDir);
     staging = null;
     await syncDir(path.dirname(runDir));

@@ -24,6 +24,7 @@ import {
   type ProcessorContext,
   type runCopyApplyPayload,
   type runCopyApplyResult,
+  syncTree,
 } from '@arkive/shared';
 import { checkTargets, placeTargets } from './place';
 
@@ -142,6 +143,7 @@ async function applyCopy(ctx: ProcessorContext<Payload>, row: Row): Promise<Resu
     }
     ctx.throwIfStopped();
     await ctx.report.progress({ stage: 'applying', fraction: 0.9, message: 'Renaming into place' });
+    await syncTree(staging); // on disk before it replaces anything
     const { placed, replaced } = await placeTargets(destDir, staging, targets, row.force);
     await markRunEdited(ctx.prisma, row.destRunId);
     return { copyId: row.id, method, placed, replaced };
