@@ -82,6 +82,9 @@ const envSchema = z.object({
   HOST_ID: z
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, "letters, digits, _ and - (it names the host's queues)")
+    .refine((v) => !['archive', 'migration', 'run_sync'].includes(v), {
+      message: 'archive, migration and run_sync are reserved (they end run channels)',
+    })
     .optional(),
   HOST_HEARTBEAT_SECONDS: z.coerce.number().positive().default(15),
   HOST_OFFLINE_SECONDS: z.coerce.number().positive().default(60),

@@ -37,6 +37,11 @@ const REPO_CHANNEL = /^backup-repo:([A-Za-z0-9_-]{1,64})$/;
 export function parseChannel(channel: string): ChannelTarget | undefined {
   if (typeof channel !== 'string' || channel.length === 0 || channel.length > 200) return undefined;
   if (channel === 'operations') return { kind: 'operations' };
+  // Runs first: a run may be called `host`, `folder` or `backup-repo`, and its members must keep
+  // its live events (a host or repository named archive, migration or run_sync has no channel).
+  const run = RUN_CHANNEL.exec(channel);
+  if (run && isValidRunId(run[1]))
+    return { kind: 'run', runid: run[1], topic: run[2] as 'archive' | 'migration' | 'run_sync' };
   const gallery = GALLERY_CHANNEL.exec(channel);
   if (gallery) return { kind: 'gallery', galleryId: gallery[1] };
   const host = HOST_CHANNEL.exec(channel);
@@ -45,8 +50,5 @@ export function parseChannel(channel: string): ChannelTarget | undefined {
   if (repo) return { kind: 'backupRepo', repoId: repo[1] };
   const folder = FOLDER_CHANNEL.exec(channel);
   if (folder) return { kind: 'folder', operationId: folder[1] };
-  const run = RUN_CHANNEL.exec(channel);
-  if (run && isValidRunId(run[1]))
-    return { kind: 'run', runid: run[1], topic: run[2] as 'archive' | 'migration' | 'run_sync' };
   return undefined;
 }

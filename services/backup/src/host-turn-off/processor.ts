@@ -72,7 +72,12 @@ export async function processHostTurnOff(ctx: ProcessorContext<Payload>): Promis
   const host = await ctx.prisma.host.findUnique({ where: { id: hostId } });
   if (!host) throw new PermanentError(`No host ${hostId}`, 'HOST_NOT_FOUND');
   if (host.status === 'off') throw new PermanentError(`Host ${hostId} is already off`, 'HOST_OFF');
-  await ctx.prisma.host.update({ where: { id: hostId }, data: { status: 'draining' } });
+  // Never over a force-off that landed meanwhile.
+  const drained = await ctx.prisma.host.updateMany({
+    where: { id: hostId, status: { not: 'off' } },
+    data: { status: 'draining' },
+  });
+  if (!drained.count) throw new PermanentError(`Host ${hostId} was turned off meanwhile`, 'HOST_OFF');
 
   let plan = ctx.checkpoint.plan as Plan | undefined;
   if (!plan) {
@@ -87,45 +92,64 @@ export async function processHostTurnOff(ctx: ProcessorContext<Payload>): Promis
         (plan.missing.length ? `, ${plan.missing.length} without a directory here` : ''),
     );
   }
-  ctx.throwIfStopped();
+  let round = (ctx.checkpoint.round as number | undefined) ?? 0;
+  let results: z.infer<typeof runBackupResult>[];
+  for (;;) {
+    ctx.throwIfStopped();
+    const current: Plan = plan;
 
-  // Other work on a run (a user's backup, a restore) holds it: wait for it instead of failing.
-  const busy = await ctx.prisma.operation.findMany({
-    where: {
-      exclusiveKey: { in: plan.backup.map((r) => `run:${r}`) },
-      status: { in: ['queued', 'running'] },
-      OR: [{ parentId: null }, { parentId: { not: ctx.operation.id } }],
-    },
-    select: { scopeId: true },
-  });
-  const waitBusy = (ids: string[]) =>
-    ctx.postpone(RUN_BUSY_RETRY_MS, `Waiting for other work on ${ids.join(', ')} to finish`);
-  if (busy.length) return waitBusy(busy.map((b) => b.scopeId));
+    // Other work on a run (a user's backup, a restore) holds it: wait for it instead of failing.
+    const busy = await ctx.prisma.operation.findMany({
+      where: {
+        exclusiveKey: { in: current.backup.map((r) => `run:${r}`) },
+        status: { in: ['queued', 'running'] },
+        OR: [{ parentId: null }, { parentId: { not: ctx.operation.id } }],
+      },
+      select: { scopeId: true },
+    });
+    const waitBusy = (ids: string[]) =>
+      ctx.postpone(RUN_BUSY_RETRY_MS, `Waiting for other work on ${ids.join(', ')} to finish`);
+    if (busy.length) return waitBusy(busy.map((b) => b.scopeId));
 
-  let outcomes;
-  try {
-    // One set of children per generation (a retry's plan is new; succeeded backups are not redone
-    // because those runs are fresh now).
-    outcomes = await ctx.runChildren(
-      `backups-g${contractState(ctx.operation).generation ?? 0}`,
-      plan.backup.map((runid) => ({ def: runBackup, payload: { runid, purpose: 'turn-off' as const } })),
-    );
-  } catch (err) {
-    if (err instanceof ConflictError && err.code === 'OPERATION_ACTIVE') return waitBusy(['a run']);
-    throw err;
+    let outcomes;
+    try {
+      // One set of children per generation (a retry's plan is new; succeeded backups are not redone
+      // because those runs are fresh now).
+      outcomes = await ctx.runChildren(
+        `backups-g${contractState(ctx.operation).generation ?? 0}${round ? `-r${round}` : ''}`,
+        current.backup.map((runid) => ({ def: runBackup, payload: { runid, purpose: 'turn-off' as const } })),
+      );
+    } catch (err) {
+      if (err instanceof ConflictError && err.code === 'OPERATION_ACTIVE') return waitBusy(['a run']);
+      throw err;
+    }
+    const failed = outcomes
+      .map((o, i) => ({ o, runid: current.backup[i] }))
+      .filter(({ o }) => o.status !== 'succeeded');
+    if (failed.length) {
+      const list = failed.map(({ o, runid }) => `${runid} (${o.error ?? o.status})`).join('; ');
+      throw new PermanentError(
+        `${failed.length} of ${current.backup.length} backups failed: ${list}. Host ${hostId} stays draining; retry when fixed, or force it off`,
+        'BACKUPS_FAILED',
+        { failedRuns: failed.map((f) => f.runid) },
+      );
+    }
+    results = outcomes.map((o) => runBackupResult.parse(o.result));
+    // Runs edited while the backups ran (draining refuses new runs, not edits): back those up too
+    // before the host goes off, a few rounds at most.
+    const again = await makePlan(ctx);
+    if (!again.backup.length) break;
+    if (round >= 3)
+      throw new PermanentError(
+        `Runs ${again.backup.join(', ')} on ${hostId} keep changing while it is turned off: stop what writes to them, then retry`,
+        'RUNS_STILL_CHANGING',
+        { runs: again.backup },
+      );
+    round++;
+    plan = again;
+    await ctx.saveCheckpoint({ plan, round });
+    await ctx.report.status(`Changed since their backup: ${again.backup.join(', ')}; backing them up again`);
   }
-  const failed = outcomes
-    .map((o, i) => ({ o, runid: plan.backup[i] }))
-    .filter(({ o }) => o.status !== 'succeeded');
-  if (failed.length) {
-    const list = failed.map(({ o, runid }) => `${runid} (${o.error ?? o.status})`).join('; ');
-    throw new PermanentError(
-      `${failed.length} of ${plan.backup.length} backups failed: ${list}. Host ${hostId} stays draining; retry when fixed, or force it off`,
-      'BACKUPS_FAILED',
-      { failedRuns: failed.map((f) => f.runid) },
-    );
-  }
-  const results = outcomes.map((o) => runBackupResult.parse(o.result));
 
   await ctx.enterStage('turning-off', `Every run on ${hostId} is backed up; marking the host off`);
   await ctx.prisma.host.update({ where: { id: hostId }, data: { status: 'off' } });

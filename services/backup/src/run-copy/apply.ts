@@ -2,7 +2,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
 import {
-  assertRunUnlocked,
+  runLockStatus,
+  runLocksKey,
+  ConflictError,
+  ShutdownError,
   CancelledError,
   classifyError,
   copyTargets,
@@ -77,7 +80,17 @@ export async function processRunCopyApply(ctx: ProcessorContext<Payload>): Promi
     );
     return out;
   } catch (err) {
-    const cancelled = err instanceof CancelledError || ctx.signal.aborted;
+    // A worker shutting down aborts the job too; the job runs again on restart, so the copy stays
+    // pending (it is not the user's cancel).
+    const shutdown = err instanceof ShutdownError || ctx.signal.reason instanceof ShutdownError;
+    if (shutdown) {
+      await ctx.prisma.pendingCopy.updateMany({
+        where: { id: copyId, status: 'applying' },
+        data: { status: 'pending' },
+      });
+      throw err;
+    }
+    const cancelled = err instanceof CancelledError || ctx.signal.reason instanceof CancelledError;
     const retrying =
       !cancelled && classifyError(err) === 'transient' && ctx.operation.attempt < ctx.operation.maxAttempts;
     await ctx.prisma.pendingCopy.updateMany({
@@ -102,7 +115,7 @@ async function applyCopy(ctx: ProcessorContext<Payload>, row: Row): Promise<Resu
       'RUN_DATA_MISSING',
     );
   });
-  await assertRunUnlocked(destDir, row.destRunId, ctx.redis, ctx.config.redisPrefix);
+  await assertOnlyCopyLocks(ctx, destDir, row.destRunId);
   if (!(await folderInside(destDir, row.destPath)))
     throw new PermanentError(`${row.destPath} leads outside run ${row.destRunId}`, 'INVALID_PATH');
   const paths = row.paths as string[];
@@ -113,6 +126,11 @@ async function applyCopy(ctx: ProcessorContext<Payload>, row: Row): Promise<Resu
     runid: row.destRunId,
   });
   const staging = copyStaging(destDir, row.id);
+  // The destination run is locked while the copy is applied (a move, restore or migration that
+  // starts meanwhile is refused instead of racing the renames), and checked again right before them.
+  const lockKey = runLocksKey(ctx.config.redisPrefix, row.destRunId);
+  const lockField = `${COPY_LOCK_FIELD}:${row.id}`;
+  await ctx.redis.hset(lockKey, lockField, `copy ${row.id}`);
   await removeTree(staging);
   await fs.mkdir(staging, { mode: 0o700 });
   try {
@@ -144,12 +162,27 @@ async function applyCopy(ctx: ProcessorContext<Payload>, row: Row): Promise<Resu
     ctx.throwIfStopped();
     await ctx.report.progress({ stage: 'applying', fraction: 0.9, message: 'Renaming into place' });
     await syncTree(staging); // on disk before it replaces anything
+    await assertOnlyCopyLocks(ctx, destDir, row.destRunId);
     const { placed, replaced } = await placeTargets(destDir, staging, targets, row.force);
     await markRunEdited(ctx.prisma, row.destRunId);
     return { copyId: row.id, method, placed, replaced };
   } finally {
     await removeTree(staging);
+    await ctx.redis.hdel(lockKey, lockField).catch(() => undefined);
   }
+}
+
+const COPY_LOCK_FIELD = 'arkive-copy';
+
+/** RUN_LOCKED when anything but copies holds the run (lock files, a move, a user's Redis lock). */
+async function assertOnlyCopyLocks(ctx: ProcessorContext<Payload>, destDir: string, runid: string) {
+  const lock = await runLockStatus(destDir, ctx.redis, ctx.config.redisPrefix, runid);
+  const others = lock.redisLocks.filter((f) => !f.startsWith(`${COPY_LOCK_FIELD}:`));
+  if (lock.lockFiles.length || others.length)
+    throw new ConflictError(
+      'RUN_LOCKED',
+      `Run ${runid} was locked while the copy was prepared (${[...lock.lockFiles, ...others].join(', ')}); nothing was placed: retry the copy when it is released`,
+    );
 }
 
 /**

@@ -1,6 +1,7 @@
 import { WaitingChildrenError, DelayedError } from 'bullmq';
 import type { z } from 'zod';
 import {
+  effectiveHostStatus,
   assertRunUnlocked,
   CancelledError,
   classifyError,
@@ -120,7 +121,8 @@ export async function processRunCopy(ctx: ProcessorContext<Payload>): Promise<Re
   if (out.failed > 0) {
     const first = await ctx.prisma.pendingCopy.findFirst({ where: { operationId: opId, status: 'failed' } });
     throw new PermanentError(
-      `${summary}; first failure (${first?.destRunId}): ${first?.error ?? 'unknown'}`,
+      // No run id here: every member of the source run reads the parent's error.
+      `${summary}; first failure: ${first?.errorCode ?? 'unknown'}`,
       'COPY_FAILED',
       out,
     );
@@ -162,7 +164,16 @@ async function snapshotStage(ctx: ProcessorContext<Payload>): Promise<void> {
     const row = await ensureRepoRow(ctx.prisma, ctx.config, repoId);
     const repo = resticRepoFor(ctx.config, row.region);
     await ensureResticRepo(repo, ctx.signal);
-    const fresh = await reusableBackup(ctx.prisma, repo, runid, runDir, paths, ctx.signal);
+    // The run's retention knows nothing of copies: a backup is reused only when every destination
+    // applies now; one that waits for its host (up to 7 days) gets the copy's own snapshot.
+    const destHosts = [...new Set(dests.filter((d) => d.hostId !== src.hostId).map((d) => d.hostId))];
+    const hosts = await ctx.prisma.host.findMany({
+      where: { id: { in: destHosts.filter((h) => h !== null) } },
+    });
+    const allOnline =
+      hosts.length === destHosts.length &&
+      hosts.every((h) => effectiveHostStatus(h, ctx.config) === 'online');
+    const fresh = allOnline ? await reusableBackup(ctx.prisma, repo, runid, runDir, paths, ctx.signal) : null;
     if (fresh) {
       snapshotId = fresh.snapshotId;
       reused = true;

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import {
   ARCHIVES_DIR,
+  PermanentError,
   registerProcessor,
   runMove,
   runPath,
@@ -26,6 +27,7 @@ export async function processMoveFinish(ctx: Ctx) {
   const cp = ctx.checkpoint as RunMoveCheckpoint & { sourceFiles?: number; sourceBytes?: number };
   try {
     await ctx.enterStage('removing-source', `Removing the source copy of ${runid} on ${sourceHostId}`);
+    await assertStillThisMove(ctx);
     const dir = runPath(ctx.config.runsRoot, runid);
     const aside = path.join(ctx.config.runsRoot, `.${runid}.moved-${ctx.operation.id}`);
     if (await fs.lstat(dir).catch(() => null)) {
@@ -75,6 +77,29 @@ export async function processMoveFinish(ctx: Ctx) {
   } finally {
     await unlockRunForMove(ctx.redis, ctx.config.redisPrefix, runid, ctx.operation.id);
   }
+}
+
+/**
+ * A retry of an old move must never remove a live run: the source copy is removed only while the
+ * run is still placed on this move's destination and no later move of it was started (a later
+ * move back to the source makes the "source copy" the run itself).
+ */
+async function assertStillThisMove(ctx: Ctx): Promise<void> {
+  const { runid, destHostId } = ctx.payload;
+  const run = await ctx.prisma.run.findUnique({ where: { id: runid }, select: { hostId: true } });
+  const later = await ctx.prisma.operation.count({
+    where: {
+      kind: runMove.kind,
+      scopeId: runid,
+      id: { not: ctx.operation.id },
+      createdAt: { gt: ctx.operation.createdAt },
+    },
+  });
+  if (!run || run.hostId !== destHostId || later > 0)
+    throw new PermanentError(
+      `Run ${runid} ${!run ? 'no longer exists' : run.hostId !== destHostId ? `is placed on ${run.hostId ?? 'no host'} now, not on ${destHostId}` : 'was moved again since'}: this move is superseded and removes nothing`,
+      'MOVE_SUPERSEDED',
+    );
 }
 
 export const moveFinishProcessor = registerProcessor(runMove, processMoveFinish, {

@@ -1,5 +1,9 @@
 import path from 'node:path';
 import {
+  MOVE_LOCK_FIELD,
+  copiesWaitingFor,
+  runLockStatus,
+  ConflictError,
   ARCHIVES_DIR,
   assertMovePossible,
   assertRunUnlocked,
@@ -143,6 +147,17 @@ export async function processMoveOut(ctx: Ctx): Promise<void> {
     await unlockRunForMove(ctx.redis, ctx.config.redisPrefix, runid, opId);
     await assertRunUnlocked(runDir, runid, ctx.redis, ctx.config.redisPrefix);
     await lockRunForMove(ctx.redis, ctx.config.redisPrefix, runid, opId);
+    // A copy into the run that started applying between the check and the lock: refuse now,
+    // before anything changed (its files would land in the source copy and go with it).
+    const racing = (await runLockStatus(runDir, ctx.redis, ctx.config.redisPrefix, runid)).redisLocks.filter(
+      (f) => f !== MOVE_LOCK_FIELD,
+    );
+    const waiting = await copiesWaitingFor(ctx.prisma, runid);
+    if (racing.length || waiting)
+      throw new ConflictError(
+        'RUN_LOCKED',
+        `Run ${runid} is being changed (${racing.length ? racing.join(', ') : `${waiting} copies into it to apply`}); the move changed nothing: retry it when that is done`,
+      );
 
     await ctx.enterStage('backing-up', 'Checking whether a backup is needed');
     const lastEdited = await refreshLastEdited(ctx.prisma, runid, runDir);

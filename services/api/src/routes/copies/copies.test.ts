@@ -175,6 +175,20 @@ test('GET /api/copies lists a run’s copies to its members only, hiding runs th
     (c: { operation_id: string }) => c.operation_id === res.body.operationId,
   );
   expect(intoSecret).toMatchObject({ src_runid: null, paths: null, dest_runid: 'secret', status: 'pending' });
+  // olga sees neither the hidden run's path, nor an error text that would name it
+  const hidden = mine.find((c: { dest_runid: string | null }) => c.dest_runid === null);
+  await api.world.prisma.pendingCopy.update({
+    where: { id: hidden.id },
+    data: {
+      status: 'failed',
+      error: 'inbox/notes.md already exists in run secret',
+      errorCode: 'DESTINATION_EXISTS',
+    },
+  });
+  const again = await request(api.app).get('/api/copies?runid=src').set(olga.auth).expect(200);
+  const failed = again.body.items.find((c: { id: string }) => c.id === hidden.id);
+  expect(failed).toMatchObject({ dest_runid: null, dest_path: null, error_code: 'DESTINATION_EXISTS' });
+  expect(JSON.stringify(failed)).not.toContain('secret');
   // strangers and missing runs: 404 alike; no runid: admins only
   await request(api.app).get('/api/copies?runid=secret').set(olga.auth).expect(404);
   await request(api.app).get('/api/copies?runid=nope').set(olga.auth).expect(404);

@@ -17,7 +17,7 @@ export const copyRowSchema = z.object({
   src_runid: z.string().nullable(),
   paths: z.array(z.string()).nullable(),
   dest_runid: z.string().nullable(),
-  dest_path: z.string(),
+  dest_path: z.string().nullable(),
   options: z.object({ errorOnExist: z.boolean(), force: z.boolean() }),
   status: copyStatusSchema,
   error: z.string().nullable(),
@@ -56,17 +56,20 @@ type Row = {
 /** The public shape; the other run of the copy is shown only to someone who may see it. */
 export function serializeCopy(r: Row, canSee: (runid: string) => boolean): z.infer<typeof copyRowSchema> {
   const src = canSee(r.srcRunId);
+  const dest = canSee(r.destRunId);
+  // Error texts name runs and paths: only someone who may see both runs reads them.
+  const both = src && dest;
   return {
     id: r.id,
     operation_id: r.operationId,
     apply_operation_id: r.applyOperationId,
     src_runid: src ? r.srcRunId : null,
     paths: src ? (r.paths as string[]) : null,
-    dest_runid: canSee(r.destRunId) ? r.destRunId : null,
-    dest_path: r.destPath,
+    dest_runid: dest ? r.destRunId : null,
+    dest_path: dest ? r.destPath : null,
     options: { errorOnExist: r.errorOnExist, force: r.force },
     status: r.status,
-    error: r.error,
+    error: both ? r.error : r.error && 'The copy failed in a run you cannot see',
     error_code: r.errorCode,
     attempts: r.attempts,
     snapshot_id: src ? r.snapshotId : null,

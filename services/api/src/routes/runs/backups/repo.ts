@@ -8,11 +8,20 @@ import {
   ensureRepoRow,
   runBackup,
   runBackupRestore,
+  runCopy,
+  runMove,
 } from '@arkive/shared';
 import { defineRoute } from '../../../http/route';
 
 /** Kinds that read or write a run's backups: the run's repository cannot change under them. */
-const BACKUP_KINDS = [runBackup.kind, runBackupRestore.kind, backupPrune.kind, backupZip.kind];
+const BACKUP_KINDS = [
+  runBackup.kind,
+  runBackupRestore.kind,
+  backupPrune.kind,
+  backupZip.kind,
+  runMove.kind, // backs up into, and restores from, the run's repository (its region must match)
+  runCopy.kind, // snapshots the run's paths into it
+];
 
 export const setRunBackupRepo = defineRoute({
   method: 'patch',

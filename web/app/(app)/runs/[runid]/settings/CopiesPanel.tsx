@@ -8,7 +8,7 @@ interface CopyRow {
   src_runid: string | null;
   paths: string[] | null;
   dest_runid: string | null;
-  dest_path: string;
+  dest_path: string | null;
   status: string;
   error: string | null;
   expires_at: string;
@@ -77,7 +77,7 @@ export function CopiesPanel({ runid }: { runid: string }) {
                   <td>{c.paths?.join(', ') ?? 'paths of a run you cannot see'}</td>
                   <td>
                     {out ? `${c.dest_runid ?? 'a run you cannot see'}: ` : ''}
-                    <code>{c.dest_path}</code>
+                    {c.dest_path !== null && <code>{c.dest_path}</code>}
                   </td>
                   <td>
                     <StatusBadge status={c.status} />
