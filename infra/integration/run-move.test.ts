@@ -328,3 +328,27 @@ test('a failure while removing the source copy is reported; the run lives on the
   expect(await exists(aside)).toBe(false);
   expect(await contentOf(path.join(runsRoot('h2'), 'mv-f'))).toEqual(content);
 }, 180_000);
+
+test('a retry of an old move whose run moved again since removes nothing (MOVE_SUPERSEDED)', async () => {
+  await placeRun('mv-s', 'h1');
+  const onH1 = path.join(runsRoot('h1'), 'mv-s');
+  const { operationId } = await startMove('mv-s', 'h1', 'h2');
+  const aside = path.join(runsRoot('h1'), `.mv-s.moved-${operationId}`);
+  await fs.mkdir(aside, { recursive: true });
+  await fs.writeFile(path.join(aside, 'blocker'), 'x');
+  expect((await until(operationId, 'failed')).stage).toBe('removing-source');
+  // Someone clears the leftover by hand, and the run is moved back to h1 and edited there.
+  await fs.rm(aside, { recursive: true });
+  await fs.rm(onH1, { recursive: true });
+  const back = await startMove('mv-s', 'h2', 'h1');
+  await until(back.operationId, 'succeeded');
+  await fs.writeFile(path.join(onH1, 'new-since.txt'), 'work done after the move back');
+  const content = await contentOf(onH1);
+
+  await retryOperation(deps(), operationId);
+  const superseded = await until(operationId, 'failed');
+  expect(superseded.errorCode).toBe('MOVE_SUPERSEDED');
+  expect(await contentOf(onH1)).toEqual(content);
+  expect((await world.prisma.run.findUniqueOrThrow({ where: { id: 'mv-s' } })).hostId).toBe('h1');
+  expect(await lockOf('mv-s')).toEqual({});
+}, 240_000);
