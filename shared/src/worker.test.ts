@@ -122,9 +122,11 @@ test('a late subscriber replays the finished operation from the stream', async (
   await startWorker(queue);
   const scope = `late-${n}`;
   const { operationId } = await enqueue(queue, { scope });
+  // Finished and announced: the row is written just before the terminal event is published.
   await waitFor(
     async () =>
-      (await world.prisma.operation.findUnique({ where: { id: operationId } }))?.status === 'succeeded',
+      (await world.prisma.operation.findUnique({ where: { id: operationId } }))?.status === 'succeeded' &&
+      (await replayEvents(world.redis, world.prefix, `${scope}:archive`)).some((e) => e.type === 'COMPLETE'),
   );
   const late = await collect(`${scope}:archive`);
   await late.close();
