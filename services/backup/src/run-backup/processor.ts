@@ -3,7 +3,6 @@ import {
   backupDir,
   ensureRepoRow,
   ensureResticRepo,
-  findSnapshot,
   progressPump,
   recoverAfterCrash,
   refreshLastEdited,
@@ -17,6 +16,7 @@ import {
   type runBackupPayload,
   type runBackupResult,
 } from '@arkive/shared';
+import { recordBackup } from '../record-backup';
 
 type Payload = z.infer<typeof runBackupPayload>;
 type Result = z.infer<typeof runBackupResult>;
@@ -72,27 +72,7 @@ export async function processRunBackup(ctx: ProcessorContext<Payload>): Promise<
     throw err;
   }
   await pump.drain();
-  const snap = await findSnapshot(repo, summary.snapshotId, ctx.signal);
-  const time = new Date(snap.time);
-  const backup = await ctx.prisma.backup.upsert({
-    where: { repoId_snapshotId: { repoId, snapshotId: snap.id } },
-    create: {
-      runId: runid,
-      repoId,
-      snapshotId: snap.id,
-      time,
-      purpose,
-      files: summary.totalFiles,
-      bytes: BigInt(summary.totalBytes),
-      bytesAdded: BigInt(summary.dataAdded),
-      operationId: ctx.operation.id,
-    },
-    update: {},
-  });
-  await ctx.prisma.run.updateMany({
-    where: { id: runid, OR: [{ lastBackupAt: null }, { lastBackupAt: { lt: time } }] },
-    data: { lastBackupAt: time },
-  });
+  const { backup, snap } = await recordBackup(ctx, { repo, repoId, runid, purpose, summary });
   await ctx.report.status(
     `Backed up ${summary.totalFiles} files (${summary.totalBytes} bytes), ${summary.dataAdded} bytes added to the repository: snapshot ${snap.short_id}`,
   );

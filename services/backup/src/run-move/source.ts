@@ -10,7 +10,6 @@ import {
   backupDir,
   ensureRepoRow,
   ensureResticRepo,
-  findSnapshot,
   isStale,
   lockRunForMove,
   progressPump,
@@ -29,6 +28,7 @@ import {
   type RunMoveCheckpoint,
   type RunMovePayload,
 } from '@arkive/shared';
+import { recordBackup } from '../record-backup';
 import { REPO_BUSY_RETRY_MS } from '../run-backup/processor';
 
 type Ctx = ProcessorContext<RunMovePayload>;
@@ -84,27 +84,7 @@ async function backUp(ctx: Ctx, runDir: string): Promise<Backup> {
     throw err;
   }
   await pump.drain();
-  const snap = await findSnapshot(repo, summary.snapshotId, ctx.signal);
-  const time = new Date(snap.time);
-  const backup = await ctx.prisma.backup.upsert({
-    where: { repoId_snapshotId: { repoId, snapshotId: snap.id } },
-    create: {
-      runId: runid,
-      repoId,
-      snapshotId: snap.id,
-      time,
-      purpose: 'move',
-      files: summary.totalFiles,
-      bytes: BigInt(summary.totalBytes),
-      bytesAdded: BigInt(summary.dataAdded),
-      operationId: ctx.operation.id,
-    },
-    update: {},
-  });
-  await ctx.prisma.run.updateMany({
-    where: { id: runid, OR: [{ lastBackupAt: null }, { lastBackupAt: { lt: time } }] },
-    data: { lastBackupAt: time },
-  });
+  const { backup, snap } = await recordBackup(ctx, { repo, repoId, runid, purpose: 'move', summary });
   await ctx.report.status(
     `Backed up ${summary.totalFiles} files (${summary.totalBytes} bytes${includeArchives ? ', archives/ included' : ''}): snapshot ${snap.short_id}`,
   );
