@@ -47,7 +47,7 @@ export function CopiesPanel({ runid }: { runid: string }) {
     }
   };
   return (
-    <section aria-labelledby="copies-h" className="card space-y-3">
+    <section aria-labelledby="copies-h" className="card mb-6 space-y-3">
       <h2 id="copies-h" className="text-lg font-semibold">
         Copies
       </h2>
