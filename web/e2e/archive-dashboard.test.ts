@@ -5,6 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createSnapshot } from '@arkive/shared/engine';
 import { startSystem, type ArkiveSystem } from './system';
 import { launchBrowser, shot } from './browser';
+import { apiCall, signIn } from './session';
 
 /**
  * The run archive dashboard end to end in Debian's chromium against the whole system:
@@ -26,26 +27,12 @@ afterAll(async () => {
   await sys?.stop();
 });
 
-async function login(ctx: BrowserContext, username: string, password: string): Promise<Page> {
-  const page = await ctx.newPage();
-  await page.goto(`${sys.webUrl}/runs`);
-  await page.waitForURL(/\/login/);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.waitForURL(/\/runs$/);
-  return page;
-}
+const login = (ctx: BrowserContext, username: string, password: string): Promise<Page> =>
+  signIn(ctx, sys.webUrl, username, password, { from: '/runs' });
 
-async function apiAs(ctx: BrowserContext, method: 'GET' | 'POST', url: string, data?: unknown) {
-  // The session cookie comes from the context; Origin is what the app's own fetch sends (CSRF rule).
-  const res = await ctx.request.fetch(`${sys.webUrl}${url}`, {
-    method,
-    data,
-    headers: { origin: sys.webUrl, ...(data ? { 'content-type': 'application/json' } : {}) },
-  });
-  return { status: res.status(), body: await res.json().catch(() => undefined) };
-}
+const apiAs = (ctx: BrowserContext, method: 'GET' | 'POST', url: string, data?: unknown) =>
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  apiCall<any>(ctx, sys.webUrl, method, url, data);
 
 test('archive, watch progress, restore, history; viewer is read-only', async () => {
   const admin = await browser.newContext({ viewport: { width: 1280, height: 900 } });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startSystem, type ArkiveSystem } from './system';
 import { launchBrowser, shot } from './browser';
+import { apiCall, signIn } from './session';
 
 /**
  * Backups in chromium against the whole system (real backup service and restic): the runs list and
@@ -16,14 +17,8 @@ let browser: Browser;
 let ctx: BrowserContext;
 let page: Page;
 
-async function apiAs(method: 'GET' | 'POST', url: string, data?: unknown) {
-  const res = await ctx.request.fetch(`${sys.webUrl}${url}`, {
-    method,
-    data,
-    headers: { origin: sys.webUrl, ...(data ? { 'content-type': 'application/json' } : {}) },
-  });
-  return { status: res.status(), body: (await res.json().catch(() => undefined)) as Record<string, unknown> };
-}
+const apiAs = (method: 'GET' | 'POST', url: string, data?: unknown) =>
+  apiCall(ctx, sys.webUrl, method, url, data);
 
 async function waitForOperation(id: string) {
   const deadline = Date.now() + 120000;
@@ -39,12 +34,7 @@ beforeAll(async () => {
   sys = await startSystem();
   browser = await launchBrowser();
   ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-  page = await ctx.newPage();
-  await page.goto(`${sys.webUrl}/login`);
-  await page.getByLabel('Username').fill(sys.adminUsername);
-  await page.getByLabel('Password').fill(sys.adminPassword);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.waitForURL(/\/runs$/);
+  page = await signIn(ctx, sys.webUrl, sys.adminUsername, sys.adminPassword);
 });
 afterAll(async () => {
   await browser?.close();

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startSystem, type ArkiveSystem } from './system';
 import { launchBrowser, shot } from './browser';
+import { apiCall, signIn } from './session';
 
 /**
  * Cold storage in Debian's chromium against the whole system (issue 12, items 1-3): a plain user sees
@@ -47,25 +48,12 @@ async function tree(dir: string): Promise<Record<string, string>> {
   return out;
 }
 
-async function login(ctx: BrowserContext, username: string, password: string): Promise<Page> {
-  const page = await ctx.newPage();
-  await page.goto(`${sys.webUrl}/runs`);
-  await page.waitForURL(/\/login/);
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.waitForURL(/\/runs$/);
-  return page;
-}
+const login = (ctx: BrowserContext, username: string, password: string): Promise<Page> =>
+  signIn(ctx, sys.webUrl, username, password, { from: '/runs' });
 
-async function apiAs(ctx: BrowserContext, method: 'GET' | 'POST', url: string, data?: unknown) {
-  const res = await ctx.request.fetch(`${sys.webUrl}${url}`, {
-    method,
-    data,
-    headers: { origin: sys.webUrl, ...(data ? { 'content-type': 'application/json' } : {}) },
-  });
-  return { status: res.status(), body: await res.json().catch(() => undefined) };
-}
+const apiAs = (ctx: BrowserContext, method: 'GET' | 'POST', url: string, data?: unknown) =>
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  apiCall<any>(ctx, sys.webUrl, method, url, data);
 
 async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 180000): Promise<T> {
   const deadline = Date.now() + ms;

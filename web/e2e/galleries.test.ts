@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { zipEntryHashes } from '../../shared/src/test-support/gallery';
 import { startSystem, type ArkiveSystem } from './system';
 import { launchBrowser, shot } from './browser';
+import { signIn } from './session';
 
 /**
  * Galleries in chromium against the whole system (API, gallery-archive worker, local buckets,
@@ -31,12 +32,7 @@ beforeAll(async () => {
   sys = await startSystem();
   browser = await launchBrowser();
   ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-  page = await ctx.newPage();
-  await page.goto(`${sys.webUrl}/login`);
-  await page.getByLabel('Username').fill(sys.adminUsername);
-  await page.getByLabel('Password').fill(sys.adminPassword);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.waitForURL(/\/runs$/);
+  page = await signIn(ctx, sys.webUrl, sys.adminUsername, sys.adminPassword);
 });
 afterAll(async () => {
   await browser?.close();

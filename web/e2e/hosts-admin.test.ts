@@ -13,6 +13,7 @@ import {
 } from '@arkive/shared';
 import { startSystem, type ArkiveSystem } from './system';
 import { launchBrowser, shot } from './browser';
+import { apiCall, signIn } from './session';
 
 /**
  * The host admin page in chromium against the whole system (API, backup service, web): real host
@@ -26,25 +27,14 @@ let browser: Browser;
 let ctx: BrowserContext;
 let page: Page;
 
-async function apiAs(method: 'GET' | 'POST', url: string, data?: unknown) {
-  const res = await ctx.request.fetch(`${sys.webUrl}${url}`, {
-    method,
-    data,
-    headers: { origin: sys.webUrl, ...(data ? { 'content-type': 'application/json' } : {}) },
-  });
-  return { status: res.status(), body: (await res.json().catch(() => undefined)) as Record<string, unknown> };
-}
+const apiAs = (method: 'GET' | 'POST', url: string, data?: unknown) =>
+  apiCall(ctx, sys.webUrl, method, url, data);
 
 beforeAll(async () => {
   sys = await startSystem();
   browser = await launchBrowser();
   ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  page = await ctx.newPage();
-  await page.goto(`${sys.webUrl}/login`);
-  await page.getByLabel('Username').fill(sys.adminUsername);
-  await page.getByLabel('Password').fill(sys.adminPassword);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.waitForURL(/\/runs$/);
+  page = await signIn(ctx, sys.webUrl, sys.adminUsername, sys.adminPassword);
 });
 afterAll(async () => {
   await browser?.close();

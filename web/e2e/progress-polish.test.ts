@@ -5,6 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { folderArchiveSpec } from '@arkive/shared/contracts';
 import { startSystem, type ArkiveSystem } from './system';
 import { launchBrowser, shot } from './browser';
+import { signIn } from './session';
 
 /**
  * Progress people can trust, in chromium against the whole system: a folder job's page, open from
@@ -26,15 +27,8 @@ afterAll(async () => {
   await sys?.stop();
 });
 
-async function login(ctx: BrowserContext): Promise<Page> {
-  const page = await ctx.newPage();
-  await page.goto(`${sys.webUrl}/login`);
-  await page.getByLabel('Username').fill(sys.adminUsername);
-  await page.getByLabel('Password').fill(sys.adminPassword);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.waitForURL(/\/runs$/);
-  return page;
-}
+const login = (ctx: BrowserContext): Promise<Page> =>
+  signIn(ctx, sys.webUrl, sys.adminUsername, sys.adminPassword);
 
 interface Sample {
   pct: number | null;

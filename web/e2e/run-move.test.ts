@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startSystem, type ArkiveSystem } from './system';
 import { launchBrowser, shot } from './browser';
+import { apiCall, signIn } from './session';
 
 /**
  * Moving a run in chromium against the whole system plus a second host (its own backup worker with
@@ -22,14 +23,8 @@ let page: Page;
 let h2: ChildProcess | undefined;
 let h2Root: string;
 
-async function apiAs(method: 'GET' | 'POST', url: string, data?: unknown) {
-  const res = await ctx.request.fetch(`${sys.webUrl}${url}`, {
-    method,
-    data,
-    headers: { origin: sys.webUrl, ...(data ? { 'content-type': 'application/json' } : {}) },
-  });
-  return { status: res.status(), body: (await res.json().catch(() => undefined)) as Record<string, unknown> };
-}
+const apiAs = (method: 'GET' | 'POST', url: string, data?: unknown) =>
+  apiCall(ctx, sys.webUrl, method, url, data);
 
 beforeAll(async () => {
   sys = await startSystem();
@@ -60,12 +55,7 @@ beforeAll(async () => {
 
   browser = await launchBrowser();
   ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  page = await ctx.newPage();
-  await page.goto(`${sys.webUrl}/login`);
-  await page.getByLabel('Username').fill(sys.adminUsername);
-  await page.getByLabel('Password').fill(sys.adminPassword);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.waitForURL(/\/runs$/);
+  page = await signIn(ctx, sys.webUrl, sys.adminUsername, sys.adminPassword);
 });
 afterAll(async () => {
   await browser?.close();

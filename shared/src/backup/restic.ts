@@ -112,7 +112,7 @@ export async function runRestic(
   const full = [...(repo.caCert ? ['--cacert', repo.caCert] : []), ...args];
   const child = execa(bin, full, {
     cwd: opts.cwd,
-    env: repoEnv(repo),
+    env: repoEnv(repo) as NodeJS.ProcessEnv, // extendEnv adds the rest (NODE_ENV included)
     extendEnv: true,
     buffer: false,
     stdin: 'ignore',
