@@ -221,6 +221,9 @@ test('backup ZIPs: a member asks for one (202 backup-zip), a stranger gets 404; 
   expect(Buffer.compare(got.body as Buffer, await fs.readFile(snap.path))).toBe(0);
   const part = await as(request(app).get(dl).set('Range', 'bytes=0-9'), vera).expect(206);
   expect(part.headers['content-range']).toBe(`bytes 0-9/${snap.size}`);
+  // a client that holds this ZIP already (same ETag) gets 304 and no body
+  const cached = await as(request(app).get(dl).set('If-None-Match', `"${snap.sha256}"`), vera).expect(304);
+  expect(cached.text ?? '').toBe('');
   await as(
     request(app).get(`/api/runs/${runid}/backups/${b.id}/zips/${randomBytes(4).toString('hex')}`),
     vera,

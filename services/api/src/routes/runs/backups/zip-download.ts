@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { AppError, BACKUP_ZIPS_DIR, NotFoundError } from '@arkive/shared';
 import { defineRoute } from '../../../http/route';
-import { parseRange } from '../archives/download';
+import { sendFile } from '../../../http/send-file';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -31,40 +30,19 @@ export const downloadBackupZip = defineRoute({
         `ZIP ${zipId} expired (ZIPs of backups are kept ${deps.config.backup.zipTtlHours} h): make a new one`,
         410,
       );
-    const size = st.size;
-    const etag = `"${row.sha256}"`;
-    const ifRange = req.headers['if-range'];
-    const range = !ifRange || ifRange === etag ? parseRange(req.headers.range, size) : null;
-    if (range === 'unsatisfiable') {
-      res.setHeader('Content-Range', `bytes */${size}`);
-      throw new AppError(
-        'RANGE_NOT_SATISFIABLE',
-        `Range ${req.headers.range} is outside the ZIP (${size} bytes)`,
-        416,
-      );
-    }
-    const name = `${runid}-backup-${row.snapshotId.slice(0, 8)}.zip`;
-    res.setHeader('Accept-Ranges', 'bytes');
-    res.setHeader('ETag', etag);
-    res.setHeader('Cache-Control', 'private, no-cache');
-    res.setHeader('Content-Type', 'application/zip');
-    res.setHeader('Content-Disposition', `attachment; filename="${name}"`);
-    const { start, end } = range ?? { start: 0, end: size - 1 };
-    const length = size === 0 ? 0 : end - start + 1;
-    res.setHeader('Content-Length', String(length));
-    if (range) {
-      res.status(206);
-      res.setHeader('Content-Range', `bytes ${start}-${end}/${size}`);
-    } else res.status(200);
-    if (req.method === 'HEAD' || length === 0) {
-      res.end();
-      return;
-    }
-    try {
-      await pipeline(fs.createReadStream(file, { start, end }), res);
-    } catch (err) {
-      deps.logger.warn({ err, runid, zipId }, 'backup ZIP download interrupted');
-      res.destroy();
-    }
+    await sendFile(
+      req,
+      res,
+      deps.logger,
+      {
+        file,
+        size: st.size,
+        filename: `${runid}-backup-${row.snapshotId.slice(0, 8)}.zip`,
+        contentType: 'application/zip',
+        etag: `"${row.sha256}"`,
+        what: 'the ZIP',
+      },
+      { runid, zipId },
+    );
   },
 });

@@ -1,9 +1,6 @@
-import fs from 'node:fs';
-import { pipeline } from 'node:stream/promises';
-import { AppError } from '@arkive/shared';
 import { defineRoute } from '../../../http/route';
+import { sendFile } from '../../../http/send-file';
 import { requireRun, runParams } from '../archives/common';
-import { parseRange } from '../archives/download';
 import { exportQuery, maySnapshot, selectExportArchive } from './select';
 
 export const runExport = defineRoute({
@@ -20,41 +17,21 @@ export const runExport = defineRoute({
     const { runid } = params;
     const runDir = await requireRun(deps, runid);
     const a = await selectExportArchive(deps, runid, runDir, query, user?.username ?? null, maySnapshot(req));
-    const etag = `"${a.sha256}"`;
-    // If-Range: the range only applies while the archive is the same one; otherwise all of it.
-    const ifRange = req.headers['if-range'];
-    const range = !ifRange || ifRange === etag ? parseRange(req.headers.range, a.size) : null;
-    if (range === 'unsatisfiable') {
-      res.setHeader('Content-Range', `bytes */${a.size}`);
-      throw new AppError(
-        'RANGE_NOT_SATISFIABLE',
-        `Range ${req.headers.range} is outside the archive (${a.size} bytes)`,
-        416,
-      );
-    }
-    res.setHeader('Accept-Ranges', 'bytes');
-    res.setHeader('ETag', etag);
-    res.setHeader('Last-Modified', a.mtime.toUTCString());
-    res.setHeader('Cache-Control', 'private, no-cache');
-    res.setHeader('Content-Type', 'application/zip');
-    res.setHeader('Content-Disposition', `attachment; filename="${runid}.zip"`);
-    res.setHeader('X-Arkive-Archive', a.name);
-    const { start, end } = range ?? { start: 0, end: a.size - 1 };
-    const length = a.size === 0 ? 0 : end - start + 1;
-    res.setHeader('Content-Length', String(length));
-    if (range) {
-      res.status(206);
-      res.setHeader('Content-Range', `bytes ${start}-${end}/${a.size}`);
-    } else res.status(200);
-    if (req.method === 'HEAD' || length === 0) {
-      res.end();
-      return;
-    }
-    try {
-      await pipeline(fs.createReadStream(a.file, { start, end }), res);
-    } catch (err) {
-      deps.logger.warn({ err, runid, name: a.name }, 'run export interrupted');
-      res.destroy();
-    }
+    await sendFile(
+      req,
+      res,
+      deps.logger,
+      {
+        file: a.file,
+        size: a.size,
+        filename: `${runid}.zip`,
+        contentType: 'application/zip',
+        etag: `"${a.sha256}"`,
+        lastModified: a.mtime,
+        what: 'the archive',
+        headers: { 'X-Arkive-Archive': a.name },
+      },
+      { runid, name: a.name },
+    );
   },
 });

@@ -1,4 +1,4 @@
-import { parseRange } from './download';
+import { parseRange } from './send-file';
 
 test('parseRange: one byte range, suffix and open ranges; several ranges are ignored; outside the file is unsatisfiable', () => {
   expect(parseRange(undefined, 100)).toBeNull();
