@@ -3,7 +3,7 @@
  * host (its own HOST_ID and RUNS_ROOT; only the buckets under DATA_DIR are shared), the API
  * in-process. A destination on a host that is down waits for it and is applied when it starts.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -18,12 +18,10 @@ import {
   type PendingCopy,
 } from '@arkive/shared';
 import { waitFor } from '@arkive/shared/test-support/harness';
+import { startServiceHost } from './service-host';
 import { createApiWorld, type ApiWorld } from '../../services/api/src/test-support/api-world';
 import { makeUser, type TestUser } from '../../services/api/src/test-support/users';
 import { maintenanceDutyNames } from '../../services/api/src/maintenance';
-
-const root = path.resolve(__dirname, '..', '..');
-const service = path.join(root, 'services', 'backup', 'dist', 'index.js');
 
 let api: ApiWorld;
 let olga: TestUser, sam: TestUser;
@@ -49,27 +47,9 @@ const runsRoot = (host: string) => path.join(base(), host, 'runs');
 const runDir = (host: string, runid: string) => path.join(runsRoot(host), runid);
 const repo = () => resticRepoFor(api.world.config, 'local');
 
-/** Starts host `host`'s backup service (the built one, as `npm start` runs it). */
 async function startHost(host: string): Promise<void> {
-  await fs.mkdir(runsRoot(host), { recursive: true });
-  const child = spawn(process.execPath, [service], {
-    env: {
-      ...process.env,
-      ...api.world.env,
-      HOST_ID: host,
-      RUNS_ROOT: runsRoot(host),
-      STORAGE_ROOT: path.join(base(), host, 'storage'),
-      SOURCE_ROOT: path.join(base(), host, 'source'),
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = await startServiceHost('backup', base(), host, api.world.env);
   hosts.set(host, child);
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  await waitFor(() => /backup ready/.test(out) || child.exitCode !== null, 60_000);
-  if (child.exitCode !== null) throw new Error(`host ${host} did not start:\n${out}`);
 }
 
 let n = 0;

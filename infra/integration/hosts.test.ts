@@ -3,7 +3,7 @@
  * own HOST_ID and RUNS_ROOT on the same Redis/PostgreSQL; a run's snapshot runs on the host that
  * holds the run and nowhere else, and work for a host that is down waits until it starts.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,9 +17,7 @@ import {
   type QueueProvider,
 } from '@arkive/shared';
 import { createTestWorld, waitFor, type TestWorld } from '@arkive/shared/test-support/harness';
-
-const root = path.resolve(__dirname, '..', '..');
-const service = path.join(root, 'services', 'compress', 'dist', 'index.js');
+import { startServiceHost } from './service-host';
 
 let world: TestWorld;
 let queues: QueueProvider;
@@ -40,27 +38,9 @@ afterAll(async () => {
 
 const runsRoot = (host: string) => path.join(base, host, 'runs');
 
-/** Starts host `host`'s compress service (the built one, as `npm start` runs it). */
 async function startHost(host: string): Promise<ChildProcess> {
-  await fs.mkdir(runsRoot(host), { recursive: true });
-  const child = spawn(process.execPath, [service], {
-    env: {
-      ...process.env,
-      ...world.env,
-      HOST_ID: host,
-      RUNS_ROOT: runsRoot(host),
-      STORAGE_ROOT: path.join(base, host, 'storage'),
-      SOURCE_ROOT: path.join(base, host, 'source'),
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = await startServiceHost('compress', base, host, world.env);
   children.push(child);
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  await waitFor(() => /compress ready/.test(out) || child.exitCode !== null, 60_000);
-  if (child.exitCode !== null) throw new Error(`host ${host} did not start:\n${out}`);
   return child;
 }
 

@@ -4,7 +4,7 @@
  * Redis/PostgreSQL and DATA_DIR (the local bucket driver: the restic repository under
  * DATA_DIR/buckets). Real restic, real files.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -24,9 +24,7 @@ import {
   type QueueProvider,
 } from '@arkive/shared';
 import { createTestWorld, waitFor, type TestWorld } from '@arkive/shared/test-support/harness';
-
-const root = path.resolve(__dirname, '..', '..');
-const service = path.join(root, 'services', 'backup', 'dist', 'index.js');
+import { startServiceHost } from './service-host';
 
 let world: TestWorld;
 let queues: QueueProvider;
@@ -53,25 +51,8 @@ afterAll(async () => {
 const runsRoot = (host: string) => path.join(base, host, 'runs');
 
 async function startHost(host: string): Promise<ChildProcess> {
-  await fs.mkdir(runsRoot(host), { recursive: true });
-  const child = spawn(process.execPath, [service], {
-    env: {
-      ...process.env,
-      ...world.env,
-      HOST_ID: host,
-      RUNS_ROOT: runsRoot(host),
-      STORAGE_ROOT: path.join(base, host, 'storage'),
-      SOURCE_ROOT: path.join(base, host, 'source'),
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = await startServiceHost('backup', base, host, world.env);
   children.push(child);
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  await waitFor(() => /backup ready/.test(out) || child.exitCode !== null, 60_000);
-  if (child.exitCode !== null) throw new Error(`host ${host} did not start:\n${out}`);
   return child;
 }
 
