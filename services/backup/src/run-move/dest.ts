@@ -73,6 +73,58 @@ export async function verifyAgainstSnapshot(
   return { files: inSnapshot.size, bytes };
 }
 
+/** The mark a move leaves in the copy it restores, so that a resumed move knows the copy as its own. */
+const moveMark = (dir: string, opId: string) => path.join(dir, `.arkive-move-${opId}`);
+
+/**
+ * Restores the move's snapshot into the run's place on this host (restore-on-missing: staging,
+ * durable, one rename), with the move's mark inside: a worker killed between the rename and its
+ * checkpoint finds on resume a copy it can prove is its own, not a directory of unknown origin.
+ */
+export async function restoreForMove(
+  repo: ResticRepo,
+  snapshotId: string,
+  dir: string,
+  opts: {
+    opId: string;
+    hostId: string;
+    bytesTotal: number;
+    files: number;
+    includeArchives: boolean;
+    signal?: AbortSignal;
+    onProgress?(p: BackupRestoreProgress): void;
+  },
+): Promise<void> {
+  const fill = fillWhole(repo, snapshotId, {
+    bytesTotal: opts.bytesTotal,
+    files: opts.files,
+    keepArchives: opts.includeArchives,
+    signal: opts.signal,
+    onProgress: opts.onProgress,
+  });
+  await restoreMissingRun({
+    runDir: dir,
+    hostId: opts.hostId,
+    signal: opts.signal,
+    prepare: async (makeStaging) => {
+      let staging = '';
+      const prepared = await fill(async () => (staging = await makeStaging()));
+      await fs.writeFile(moveMark(staging, opts.opId), `${snapshotId}\n`);
+      return prepared;
+    },
+  });
+}
+
+/** Whether `dir` is the copy this move restored (it holds the move's mark). */
+export async function restoredByMove(dir: string, opId: string): Promise<boolean> {
+  return (await fs.lstat(moveMark(dir, opId)).catch(() => null))?.isFile() ?? false;
+}
+
+/** Takes the mark out once the checkpoint records the copy (before it is verified). */
+export async function unmarkMove(dir: string, opId: string): Promise<void> {
+  await fs.rm(moveMark(dir, opId), { force: true });
+}
+
 /** Removes what this move restored on the destination (one rename aside, then the removal). */
 async function removeRestored(ctx: Ctx) {
   const dir = runPath(ctx.config.runsRoot, ctx.payload.runid);
@@ -106,8 +158,11 @@ export async function processMoveIn(ctx: Ctx): Promise<void> {
 
     await ctx.enterStage('restoring', `Restoring run ${runid} on ${ctx.config.hostId} from backup ${short}`);
     const dir = runPath(ctx.config.runsRoot, runid);
-    if (cp.destRestored && (await fs.lstat(dir).catch(() => null))) {
+    const present = (await fs.lstat(dir).catch(() => null)) !== null;
+    if (present && (cp.destRestored || (await restoredByMove(dir, opId)))) {
+      // resumed: this move's copy is in place (its checkpoint, or its mark if the worker died first)
       restored = true;
+      if (!cp.destRestored) await ctx.saveCheckpoint({ destRestored: true } satisfies RunMoveCheckpoint);
       await ctx.report.status('Restored already (resumed): verifying');
     } else {
       const pump = progressPump(ctx);
@@ -120,17 +175,14 @@ export async function processMoveIn(ctx: Ctx): Promise<void> {
           unit: 'bytes',
         });
       try {
-        await restoreMissingRun({
-          runDir: dir,
+        await restoreForMove(repo, backup.snapshotId, dir, {
+          opId,
           hostId: ctx.config.hostId,
+          bytesTotal: Number(backup.bytes),
+          files: backup.files,
+          includeArchives,
           signal: ctx.signal,
-          prepare: fillWhole(repo, backup.snapshotId, {
-            bytesTotal: Number(backup.bytes),
-            files: backup.files,
-            keepArchives: includeArchives,
-            signal: ctx.signal,
-            onProgress,
-          }),
+          onProgress,
         });
       } finally {
         await pump.drain();
@@ -139,6 +191,7 @@ export async function processMoveIn(ctx: Ctx): Promise<void> {
       await ctx.saveCheckpoint({ destRestored: true } satisfies RunMoveCheckpoint);
       await ctx.report.status(`Restored ${backup.files} files into ${dir}`);
     }
+    await unmarkMove(dir, opId);
 
     await ctx.enterStage('verifying', `Verifying the copy on ${ctx.config.hostId} against snapshot ${short}`);
     const v = await verifyAgainstSnapshot(repo, backup.snapshotId, dir, {
