@@ -4,6 +4,7 @@ import { usePathname, useRouter } from 'next/navigation';
 import { useEffect, useState } from 'react';
 import { api, errorMessage } from '@/lib/api';
 import { SessionContext, toMe, type Me } from '@/lib/session';
+import { AdminMenu, NavItem } from './NavItems';
 import { navLinksFor } from './nav-links';
 import { ErrorBanner, Loading } from './ui';
 import { ScrubBanner } from './ScrubBanner';
@@ -27,7 +28,14 @@ export function AppShell({ children }: { children: React.ReactNode }) {
     await api('/api/auth/logout', { method: 'POST' }).catch(() => undefined);
     location.assign('/login');
   };
+  const [adminOpen, setAdminOpen] = useState(false);
+  const closeMenus = () => {
+    setMenuOpen(false);
+    setAdminOpen(false);
+  };
   const links = navLinksFor(Boolean(me?.isAdmin));
+  const mainLinks = links.filter((l) => !l.admin);
+  const adminLinks = links.filter((l) => l.admin);
   return (
     <div className="min-h-screen">
       <a
@@ -55,30 +63,18 @@ export function AppShell({ children }: { children: React.ReactNode }) {
             aria-label="Main"
             className={`${menuOpen ? 'flex' : 'hidden'} absolute left-0 right-0 top-14 z-40 flex-col gap-1 border-b border-slate-200 bg-white p-3 sm:static sm:flex sm:flex-1 sm:flex-row sm:border-0 sm:p-0`}
           >
-            {links.map((l) => {
-              const active = pathname === l.href || pathname.startsWith(l.href + '/');
-              if (l.external)
-                return (
-                  <a
-                    key={l.href}
-                    href={l.href}
-                    className="rounded-md px-3 py-1.5 text-sm text-slate-700 hover:bg-slate-100"
-                  >
-                    {l.label}
-                  </a>
-                );
-              return (
-                <Link
-                  key={l.href}
-                  href={l.href}
-                  aria-current={active ? 'page' : undefined}
-                  className={`rounded-md px-3 py-1.5 text-sm ${active ? 'bg-blue-50 font-semibold text-blue-800' : 'text-slate-700 hover:bg-slate-100'}`}
-                  onClick={() => setMenuOpen(false)}
-                >
-                  {l.label}
-                </Link>
-              );
-            })}
+            {mainLinks.map((l) => (
+              <NavItem key={l.href} link={l} pathname={pathname} onNavigate={closeMenus} />
+            ))}
+            {adminLinks.length > 0 && (
+              <AdminMenu
+                links={adminLinks}
+                pathname={pathname}
+                open={adminOpen}
+                setOpen={setAdminOpen}
+                onNavigate={closeMenus}
+              />
+            )}
             {/* Small screens: who is signed in and Log out live in the menu. */}
             <div className="mt-2 flex items-center justify-between gap-3 border-t border-slate-200 pt-3 text-sm sm:hidden">
               {me && (

@@ -83,6 +83,15 @@ const STATUS_STYLE: Record<string, string> = {
   expired: 'bg-slate-200 text-slate-700',
   running: 'bg-blue-100 text-blue-800',
   queued: 'bg-amber-100 text-amber-800',
+  // gallery archives, copies and sync tokens
+  done: 'bg-green-100 text-green-800',
+  ready: 'bg-green-100 text-green-800',
+  active: 'bg-green-100 text-green-800',
+  pending: 'bg-amber-100 text-amber-800',
+  processing: 'bg-blue-100 text-blue-800',
+  applying: 'bg-blue-100 text-blue-800',
+  outdated: 'bg-slate-200 text-slate-700',
+  revoked: 'bg-slate-200 text-slate-700',
 };
 const STATUS_ICON: Record<string, string> = {
   succeeded: '✓',
@@ -92,6 +101,14 @@ const STATUS_ICON: Record<string, string> = {
   expired: '⊗',
   running: '▶',
   queued: '…',
+  done: '✓',
+  ready: '✓',
+  active: '✓',
+  pending: '…',
+  processing: '▶',
+  applying: '▶',
+  outdated: '⊗',
+  revoked: '⊗',
 };
 
 /** One word per outcome everywhere: an operation that `succeeded` reads "completed", as folder jobs do. */

@@ -53,6 +53,9 @@ test('hosts table, force-off dialog with what may be lost, a turn-off that backs
   await fs.writeFile(path.join(sys.runsRoot, 'to-save', 'data.txt'), 'precious '.repeat(5000));
 
   await page.goto(`${sys.webUrl}/runs`);
+  // admins' pages sit behind the bar's Admin menu
+  await page.getByRole('button', { name: 'Admin' }).click();
+  await shot(page, 'hosts-00-admin-menu');
   await page.getByRole('link', { name: 'Hosts' }).click();
   await page.waitForURL(/\/admin\/hosts$/);
   const row = (id: string) => page.locator(`tr[data-host="${id}"]`);
