@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startSystem, type ArkiveSystem } from './system';
-import { launchBrowser } from './browser';
+import { launchBrowser, shot } from './browser';
 import { apiCall, signIn } from './session';
 
 /**
@@ -66,4 +66,30 @@ test('the Settings tab lists the run’s copies; a pending one is cancelled from
   expect(await row('near').getByRole('button').count()).toBe(0);
   const list = await apiAs('GET', '/api/copies?runid=far');
   expect((list.body.items as { status: string }[]).map((c) => c.status)).toEqual(['cancelled']);
+});
+
+test('the Copy to other runs form copies paths of this run into a folder of each run named; a bad path is refused clearly', async () => {
+  for (const runid of ['class-a', 'class-b'])
+    expect((await apiAs('POST', '/api/runs', { runid })).status).toBe(201);
+  await page.goto(`${sys.webUrl}/runs/teacher/settings`);
+  const copies = page.getByRole('region', { name: 'Copies' });
+  await copies.getByLabel('Paths in this run').fill('../etc');
+  await copies.getByLabel('Destination runs').fill('class-a');
+  await copies.getByLabel('Folder in each destination').fill('week1');
+  await copies.getByRole('button', { name: 'Copy', exact: true }).click();
+  await copies.getByRole('alert').waitFor();
+  expect(await copies.getByRole('alert').textContent()).toMatch(/\.\./);
+
+  await copies.getByLabel('Paths in this run').fill('handout/hw1.txt');
+  await copies.getByLabel('Destination runs').fill('class-a\nclass-b\n');
+  await copies.getByRole('button', { name: 'Copy', exact: true }).click();
+  await copies.getByRole('status').filter({ hasText: 'into 2 runs' }).waitFor();
+  const row = (dest: string) => copies.getByRole('row').filter({ hasText: `${dest}:` });
+  await row('class-a').getByText('done', { exact: true }).waitFor({ timeout: 60000 });
+  await row('class-b').getByText('done', { exact: true }).waitFor({ timeout: 60000 });
+  for (const runid of ['class-a', 'class-b'])
+    expect(await fs.readFile(path.join(sys.runsRoot, runid, 'week1', 'hw1.txt'), 'utf8')).toBe(
+      'homework 1\n',
+    );
+  await shot(page, 'copies-01-form');
 });

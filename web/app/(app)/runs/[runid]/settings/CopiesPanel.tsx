@@ -2,6 +2,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, errorMessage, itemsOf } from '@/lib/api';
 import { ErrorBanner, StatusBadge } from '@/components/ui';
+import { CopyForm } from './CopyForm';
 
 interface CopyRow {
   id: string;
@@ -14,7 +15,10 @@ interface CopyRow {
   expires_at: string;
 }
 
-/** The run's copies (out of it and into it, GET /api/copies?runid=), with Cancel on those not applied yet. */
+/**
+ * The run's copies (out of it and into it, GET /api/copies?runid=), with Cancel on those not applied
+ * yet, and the form that copies paths of this run into other runs.
+ */
 export function CopiesPanel({ runid }: { runid: string }) {
   const [rows, setRows] = useState<CopyRow[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -101,6 +105,7 @@ export function CopiesPanel({ runid }: { runid: string }) {
           </tbody>
         </table>
       )}
+      <CopyForm runid={runid} onStarted={() => void load()} />
     </section>
   );
 }
