@@ -178,6 +178,9 @@ test('happy path: the run arrives byte-identical, with provenance, owner, events
   const target = runPath(destRunsRoot(), runid);
   expect(await runTree(target)).toEqual(await runTree(dir));
   expect(await destEntries()).toEqual([...before, runid].sort());
+  // the pulled files keep the source's mtimes; the run row says it changed now (its backup is due)
+  const registered = await dest.world.prisma.run.findUniqueOrThrow({ where: { id: runid } });
+  expect(registered.lastEditedAt!.getTime()).toBeGreaterThanOrEqual(op.createdAt.getTime());
   // the archive as pulled is kept, byte-identical to the source's
   const srcZip = await fs.readFile(path.join(dir, ARCHIVES_DIR, archive!));
   const sha = createHash('sha256').update(srcZip).digest('hex');

@@ -41,8 +41,12 @@ const types = (events: { type: string }[]) => events.map((e) => e.type);
 
 test('migrate: pre snapshot → traits in order with STATUS lines → validate → stamp → post snapshot → MIGRATION_COMPLETE', async () => {
   const { runid, dir } = await legacyRun(ww.world);
+  const started = new Date();
   const { op, events } = await ww.runToEnd(runMigration, { runid }, 'alice');
   expect(op.status).toBe('succeeded');
+  // the run changed: its next backup is due (a move or turn-off backs it up first)
+  const edited = await ww.world.prisma.run.findUniqueOrThrow({ where: { id: runid } });
+  expect(edited.lastEditedAt!.getTime()).toBeGreaterThanOrEqual(started.getTime());
   expect(types(events)[0]).toBe('ENQUEUED');
   expect(types(events).at(-1)).toBe('MIGRATION_COMPLETE');
   const lines = events.map((e) => e.message);
@@ -98,7 +102,16 @@ describe('failures restore the pre-migration snapshot: the run is byte-identical
   test('a trait that throws half way', async () => {
     const { runid, dir } = await legacyRun(failing.world);
     const before = await runContent(dir);
+    // as if the run had been backed up just now: the rollback puts back files with their old mtimes,
+    // so only the recorded edit can tell that the backup no longer holds what the run holds
+    await failing.world.prisma.run.upsert({
+      where: { id: runid },
+      create: { id: runid, createdBy: 'alice', lastBackupAt: new Date() },
+      update: { lastBackupAt: new Date(), lastEditedAt: null },
+    });
     const { op, events } = await failing.runToEnd(runMigration, { runid }, 'alice');
+    const after = await failing.world.prisma.run.findUniqueOrThrow({ where: { id: runid } });
+    expect(after.lastEditedAt!.getTime()).toBeGreaterThanOrEqual(after.lastBackupAt!.getTime());
     expect(op).toMatchObject({ status: 'failed', errorCode: 'MIGRATION_FAILED' });
     expect(op.error).toMatch(
       /^Migration failed in throws-half-way: disk on fire; the run was restored from pre-migration-/,

@@ -4,6 +4,7 @@ import {
   CancelledError,
   errorCode,
   errorMessage,
+  markRunEdited,
   migrationSnapshot,
   PermanentError,
   registerProcessor,
@@ -88,6 +89,8 @@ export function migrateProcessor(traits: readonly Trait[]) {
         );
         try {
           await restorePreMigration(runDir, pre, ctx.config.hostId);
+          // the restored files keep their old mtimes: say the run changed, so it is backed up again
+          await markRunEdited(ctx.prisma, runid);
         } catch (rb) {
           const message = `Migration failed (${errorMessage(err)}) and restoring ${pre} failed too: ${errorMessage(rb)}; restore it from the archive dashboard`;
           await recordMigration(ctx.prisma, runid, {
@@ -131,6 +134,7 @@ export function migrateProcessor(traits: readonly Trait[]) {
             new PermanentError('the worker stopped twice while migrating', 'MIGRATION_INTERRUPTED'),
           );
         await restorePreMigration(runDir, cp.pre, ctx.config.hostId);
+        await markRunEdited(ctx.prisma, runid);
         await save({ ...cp, phase: 'snapshotted', crashes });
         await ctx.report.status(`Restored ${cp.pre}; the migration starts over`);
       }
@@ -200,6 +204,7 @@ export function migrateProcessor(traits: readonly Trait[]) {
           ctx.throwIfStopped();
           await ctx.enterStage('stamping', `Stamping nodb.version ${currentVersion}`);
           await writeRunVersion(runDir, currentVersion);
+          await markRunEdited(ctx.prisma, runid);
           await save({ ...cp, phase: 'stamped', applied });
         } catch (err) {
           await rollBack(err);

@@ -243,10 +243,11 @@ export async function processRunSync(ctx: Ctx): Promise<Result> {
     await setRow({ status: 'registering' });
     try {
       await ctx.prisma.$transaction(async (tx) => {
+        // the pulled files keep the source's mtimes: the run changed now, whatever they say
         await tx.run.upsert({
           where: { id: p.runid },
-          create: { id: p.runid, createdBy: ownerName },
-          update: {},
+          create: { id: p.runid, createdBy: ownerName, lastEditedAt: new Date() },
+          update: { lastEditedAt: new Date() },
         });
         if (owner)
           await tx.runMember.upsert({
