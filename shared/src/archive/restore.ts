@@ -8,7 +8,7 @@ import { ARCHIVES_DIR, isValidRunId } from '../runs';
 import { createSnapshot, syncDir } from './create';
 import { syncTree } from './durable';
 import { mapLimit, noop } from './flow';
-import { ExtractPool, extractPoolSize } from './extract-pool';
+import { ExtractPool, StoppedError, extractPoolSize } from './extract-pool';
 import { writeFully } from './file-io';
 import { describeFsError } from './fs-errors';
 import { assertRunUnchanged, runState } from './run-state';
@@ -399,7 +399,7 @@ async function prepareStaging(
   // is a fixed cost of every restore), and only as many as the pooled entries can use.
   let pooledBytes = 0;
   for (const e of reader.entries) if (pooled(e)) pooledBytes += e.size;
-  const pool = new ExtractPool(archivePath, reader.cdOffset, extractPoolSize(pooledBytes));
+  const pool = new ExtractPool(archivePath, reader.cdOffset, extractPoolSize(pooledBytes), signal);
   try {
     const manifest = await loadManifest(reader);
     const entries = dataEntries(reader, manifest);
@@ -578,7 +578,10 @@ async function extract(
     filesTotal: files.length,
   };
   const flags = C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW;
-  await mapLimit(files, WRITE_CONCURRENCY, async (pe) => {
+  // The first failure is the one reported; it stops the other entries at their next piece (a
+  // large entry in a worker would otherwise run to its end), and their StoppedErrors are not it.
+  let firstError: unknown = null;
+  const extractOne = async (pe: PlannedEntry) => {
     if (signal?.aborted) throw new CancelledError('Restore cancelled');
     if (pooled(pe.entry)) {
       const sha = await pool
@@ -588,6 +591,12 @@ async function extract(
           mode: fileMode(pe),
           mtime: mtimeOf(pe),
           expectSha256: manifest?.entries.get(pe.path)?.h,
+          // A large file reports as it is written, not only once it is complete.
+          onProgress:
+            pe.entry.size >= LARGE_FILE_PROGRESS
+              ? (done) =>
+                  opts.onProgress?.({ ...progress, bytesDone: progress.bytesDone + done, currentPath: pe.path })
+              : undefined,
         })
         .catch((err: unknown) => {
           throw writeError(pe.path, err);
@@ -628,6 +637,17 @@ async function extract(
     progress.filesDone++;
     progress.bytesDone += pe.entry.size;
     opts.onProgress?.({ ...progress, currentPath: pe.path });
+  };
+  await mapLimit(files, WRITE_CONCURRENCY, (pe) =>
+    extractOne(pe).catch((err: unknown) => {
+      if (!(err instanceof StoppedError)) {
+        firstError ??= err;
+        pool.stop();
+      }
+      throw err;
+    }),
+  ).catch((err: unknown) => {
+    throw firstError ?? err;
   });
   for (const pe of plan) {
     if (pe.type !== 'symlink') continue;
