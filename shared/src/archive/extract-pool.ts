@@ -40,10 +40,18 @@ export class StoppedError extends Error {
   }
 }
 
+/** How a batch fails: which of its tasks (index) and why (an error naming that entry). */
+export class BatchFailure {
+  constructor(
+    readonly index: number,
+    readonly error: unknown,
+  ) {}
+}
+
 interface Pending {
-  resolve(sha: string): void;
+  resolve(shas: string[]): void;
   reject(e: unknown): void;
-  name: string;
+  names: string[];
   bytes: number;
   slot: number;
   onProgress?: (bytesDone: number) => void;
@@ -51,17 +59,14 @@ interface Pending {
 
 interface Reply {
   id: number;
-  sha256?: string;
   done?: number;
-  error?: string;
-  corrupt?: boolean;
-  stopped?: boolean;
-  code?: string;
+  results?: string[];
+  failed?: { index: number; error: string; corrupt: boolean; stopped: boolean; code?: string };
 }
 
 export class ExtractPool {
   private workers: Worker[] = [];
-  /** uncompressed bytes of the tasks each worker has not answered yet (the next task goes to the least loaded) */
+  /** uncompressed bytes of the batches each worker has not answered yet (the next goes to the least loaded) */
   private load: number[] = [];
   private pending = new Map<number, Pending>();
   private seq = 0;
@@ -72,14 +77,14 @@ export class ExtractPool {
 
   constructor(
     archive: string,
-    private readonly cdOffset: number,
+    cdOffset: number,
     size = Math.max(1, Math.min(os.availableParallelism(), 8)),
     private readonly signal?: AbortSignal,
   ) {
     for (let i = 0; i < size; i++) {
       const w = new Worker(EXTRACT_WORKER_SOURCE, {
         eval: true,
-        workerData: { archive, stop: this.stopFlag.buffer },
+        workerData: { archive, cdOffset, stop: this.stopFlag.buffer },
       });
       w.on('message', (m: Reply) => this.answer(m));
       const failAll = (err: unknown) => {
@@ -89,14 +94,19 @@ export class ExtractPool {
             p.reject(err);
           }
       };
-      w.on('error', failAll);
+      w.on('error', (err) => failAll(new BatchFailure(0, err)));
       w.on('exit', (code) => {
-        if (!this.closing) failAll(new Error(`archive worker thread exited (code ${code})`));
+        if (!this.closing)
+          failAll(new BatchFailure(0, new Error(`archive worker thread exited (code ${code})`)));
       });
       this.workers.push(w);
       this.load.push(0);
     }
     signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  get size(): number {
+    return this.workers.length;
   }
 
   private answer(m: Reply): void {
@@ -108,37 +118,66 @@ export class ExtractPool {
     }
     this.pending.delete(m.id);
     this.load[p.slot] -= p.bytes;
-    if (m.error === undefined) p.resolve(m.sha256!);
-    else if (m.stopped)
-      p.reject(this.signal?.aborted ? new CancelledError() : new StoppedError(p.name));
-    else if (m.corrupt) p.reject(corrupt(m.error, p.name));
-    else p.reject(Object.assign(new Error(`${p.name}: ${m.error}`), { code: m.code }));
+    const f = m.failed;
+    if (!f) return p.resolve(m.results!);
+    const name = p.names[f.index];
+    const err = f.stopped
+      ? this.signal?.aborted
+        ? new CancelledError()
+        : new StoppedError(name)
+      : f.corrupt
+        ? corrupt(f.error, name)
+        : Object.assign(new Error(`${name}: ${f.error}`), { code: f.code });
+    p.reject(new BatchFailure(f.index, err));
   }
 
   /** Check (and write) one entry; resolves with its SHA-256. */
-  run(t: EntryTask): Promise<string> {
+  async run(t: EntryTask): Promise<string> {
+    try {
+      return (await this.runBatch([t]))[0];
+    } catch (err) {
+      throw err instanceof BatchFailure ? err.error : err;
+    }
+  }
+
+  /**
+   * Check (and write) several entries in one message to one worker, in order; resolves with their
+   * SHA-256s, or rejects with a BatchFailure: the first task that failed, and its error naming the
+   * entry (the later tasks are not done). A worker thread that dies rejects with its error.
+   * `onProgress` is passed on for a batch of one.
+   */
+  runBatch(tasks: EntryTask[]): Promise<string[]> {
     const id = ++this.seq;
-    const e = t.entry;
     let slot = 0;
     for (let i = 1; i < this.workers.length; i++) if (this.load[i] < this.load[slot]) slot = i;
-    const bytes = Math.max(e.size, 1);
+    let bytes = 0;
+    for (const t of tasks) bytes += Math.max(t.entry.size, 1);
     this.load[slot] += bytes;
+    const onProgress = tasks.length === 1 ? tasks[0].onProgress : undefined;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, name: e.name, bytes, slot, onProgress: t.onProgress });
+      this.pending.set(id, {
+        resolve,
+        reject,
+        names: tasks.map((t) => t.entry.name),
+        bytes,
+        slot,
+        onProgress,
+      });
       this.workers[slot].postMessage({
         id,
-        name: e.name,
-        localOffset: e.localOffset,
-        method: e.method,
-        compressedSize: e.compressedSize,
-        size: e.size,
-        crc: e.crc,
-        cdOffset: this.cdOffset,
-        target: t.target,
-        mode: t.mode,
-        mtime: t.mtime,
-        expectSha256: t.expectSha256,
-        progress: t.onProgress !== undefined,
+        tasks: tasks.map((t) => ({
+          name: t.entry.name,
+          localOffset: t.entry.localOffset,
+          method: t.entry.method,
+          compressedSize: t.entry.compressedSize,
+          size: t.entry.size,
+          crc: t.entry.crc,
+          target: t.target,
+          mode: t.mode,
+          mtime: t.mtime,
+          expectSha256: t.expectSha256,
+          progress: onProgress !== undefined,
+        })),
       });
     });
   }

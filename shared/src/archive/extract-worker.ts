@@ -15,16 +15,17 @@ import { CP437_HIGH } from './reader';
  * unverified file is never left behind, not even in the staging folder (which is never swapped
  * in after a failure anyway).
  *
- * Messages in: { id, name, localOffset, method, compressedSize, size, crc, cdOffset, target?,
- * mode?, mtime?, expectSha256?, progress? }. Out: { id, sha256 } | { id, done: bytes } (progress)
- * | { id, error, corrupt?, stopped?, code? }.
+ * Work comes in batches (many small files per message: a message costs both threads more than a
+ * small file's inflate): { id, tasks: [{ name, localOffset, method, compressedSize, size, crc,
+ * target?, mode?, mtime?, expectSha256?, progress? }] }. Out: { id, done: bytes } (progress of a
+ * streaming task) and, once per batch, { id, results: [sha256 per task done], failed?: { index,
+ * error, corrupt, stopped, code } }.
  */
 export const EXTRACT_WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const zlib = require('node:zlib');
 const crypto = require('node:crypto');
-const { pipeline } = require('node:stream/promises');
 const fd = fs.openSync(workerData.archive, 'r');
 const stop = new Int32Array(workerData.stop);
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -63,7 +64,7 @@ function dataStart(t) {
   const name = decode(readAt(t.localOffset + 30, nameLen), h.readUInt16LE(6));
   if (name !== t.name) throw bad('local header and central directory disagree on the name');
   const start = t.localOffset + 30 + nameLen + extraLen;
-  if (start + t.compressedSize > t.cdOffset) throw bad('entry data runs into the central directory');
+  if (start + t.compressedSize > workerData.cdOffset) throw bad('entry data runs into the central directory');
   if (t.method === 0 && t.compressedSize !== t.size) throw bad('stored entry sizes disagree');
   return start;
 }
@@ -81,7 +82,7 @@ async function streamEntry(t, start, take) {
     return;
   }
   try {
-    await pipeline(source, zlib.createInflateRaw({ chunkSize: PIECE }), async (out) => {
+    await require('node:stream/promises').pipeline(source, zlib.createInflateRaw({ chunkSize: PIECE }), async (out) => {
       for await (const piece of out) take(piece);
     });
   } catch (e) {
@@ -155,16 +156,22 @@ async function run(t, st) {
     if (out >= 0) fs.closeSync(out);
   }
 }
-parentPort.on('message', async (t) => {
-  let reply;
-  const st = { created: false };
-  try {
-    reply = { id: t.id, sha256: await run(t, st) };
-  } catch (err) {
-    // The file this task created goes (closed already) before the answer.
-    if (st.created) try { fs.unlinkSync(t.target); } catch {}
-    reply = { id: t.id, error: String((err && err.message) || err), corrupt: !!(err && err.corrupt), stopped: !!(err && err.stopped), code: err && err.code };
+parentPort.on('message', async (batch) => {
+  // Tasks run in order; the first that fails ends the batch (the others are not started).
+  const results = [];
+  let failed;
+  for (let index = 0; index < batch.tasks.length && !failed; index++) {
+    const t = batch.tasks[index];
+    t.id = batch.id;
+    const st = { created: false };
+    try {
+      results.push(await run(t, st));
+    } catch (err) {
+      // The file this task created goes (closed already) before the answer.
+      if (st.created) try { fs.unlinkSync(t.target); } catch {}
+      failed = { index, error: String((err && err.message) || err), corrupt: !!(err && err.corrupt), stopped: !!(err && err.stopped), code: err && err.code };
+    }
   }
-  parentPort.postMessage(reply);
+  parentPort.postMessage({ id: batch.id, results, failed });
 });
 `;

@@ -38,10 +38,7 @@ const SMALL_ENTRY = 4 << 20;
  */
 export function pooled(e: ZipEntry): boolean {
   return (
-    !e.isDir &&
-    !e.isSymlink &&
-    !e.encrypted &&
-    (e.method === METHOD_STORE || e.method === METHOD_DEFLATE)
+    !e.isDir && !e.isSymlink && !e.encrypted && (e.method === METHOD_STORE || e.method === METHOD_DEFLATE)
   );
 }
 
