@@ -32,15 +32,13 @@ const INFLATE_PIECE = 1 << 20;
 /** entries up to this compressed/uncompressed size are inflated in one call (libuv thread pool) */
 const SMALL_ENTRY = 4 << 20;
 
-/** Entries small enough to be checked/extracted whole in an ExtractPool worker. */
+/**
+ * Entries checked/extracted in an ExtractPool worker: every file entry stored or deflated, of any
+ * size (the others, and folders and links, take the main thread's path, which names their error).
+ */
 export function pooled(e: ZipEntry): boolean {
   return (
-    !e.isDir &&
-    !e.isSymlink &&
-    !e.encrypted &&
-    (e.method === METHOD_STORE || e.method === METHOD_DEFLATE) &&
-    e.size <= SMALL_ENTRY &&
-    e.compressedSize <= SMALL_ENTRY
+    !e.isDir && !e.isSymlink && !e.encrypted && (e.method === METHOD_STORE || e.method === METHOD_DEFLATE)
   );
 }
 

@@ -8,7 +8,7 @@ import { ARCHIVES_DIR, isValidRunId } from '../runs';
 import { createSnapshot, syncDir } from './create';
 import { syncTree } from './durable';
 import { mapLimit, noop } from './flow';
-import { ExtractPool, extractPoolSize } from './extract-pool';
+import { BatchFailure, ExtractPool, StoppedError, extractPoolSize } from './extract-pool';
 import { writeFully } from './file-io';
 import { describeFsError } from './fs-errors';
 import { assertRunUnchanged, runState } from './run-state';
@@ -20,7 +20,6 @@ import type { ArchiveProgress, RestoreOptions, RestoreResult, SnapshotResult } f
 import { checkManifestEntry, dataEntries, loadManifest, toCancelled } from './verify';
 import type { ParsedManifest } from './manifest';
 
-const WRITE_CONCURRENCY = 16;
 /** A journal whose owner we cannot judge (another host or pid namespace) is left alone this long. */
 const FOREIGN_JOURNAL_MS = 10 * 60 * 1000;
 
@@ -399,7 +398,7 @@ async function prepareStaging(
   // is a fixed cost of every restore), and only as many as the pooled entries can use.
   let pooledBytes = 0;
   for (const e of reader.entries) if (pooled(e)) pooledBytes += e.size;
-  const pool = new ExtractPool(archivePath, reader.cdOffset, extractPoolSize(pooledBytes));
+  const pool = new ExtractPool(archivePath, reader.cdOffset, extractPoolSize(pooledBytes), signal);
   try {
     const manifest = await loadManifest(reader);
     const entries = dataEntries(reader, manifest);
@@ -516,6 +515,40 @@ async function putBack(runDir: string, old: string, jp: string): Promise<void> {
   await fs.rm(jp, { force: true });
 }
 
+/** Small files per worker message: at most this many, and this many bytes (uncompressed). */
+const BATCH_FILES = 64;
+const BATCH_BYTES = 1 << 20;
+/** Batches in flight (at least two per worker thread, so none waits for its next message). */
+const BATCHES_IN_FLIGHT = 8;
+
+/**
+ * The files in worker batches: entries larger than BATCH_BYTES alone and first, largest first (so
+ * that the small ones fill the threads' tails), then the small ones in plan order, grouped.
+ * Entries the workers do not take are alone.
+ */
+export function workBatches(files: PlannedEntry[]): PlannedEntry[][] {
+  const large: PlannedEntry[] = [];
+  const out: PlannedEntry[][] = [];
+  let cur: PlannedEntry[] = [];
+  let bytes = 0;
+  for (const pe of files) {
+    if (!pooled(pe.entry)) out.push([pe]);
+    else if (pe.entry.size > BATCH_BYTES) large.push(pe);
+    else {
+      if (cur.length >= BATCH_FILES || (cur.length > 0 && bytes + pe.entry.size > BATCH_BYTES)) {
+        out.push(cur);
+        cur = [];
+        bytes = 0;
+      }
+      cur.push(pe);
+      bytes += pe.entry.size;
+    }
+  }
+  if (cur.length) out.push(cur);
+  large.sort((a, b) => b.entry.size - a.entry.size);
+  return [...large.map((pe) => [pe]), ...out];
+}
+
 /** A write into staging that failed, in the run's terms (which entry, why), never the staging path. */
 function writeError(rel: string, err: unknown): unknown {
   return describeFsError(err, `Cannot restore ${rel}`, 'RESTORE_WRITE_FAILED', '; the run was not changed');
@@ -578,26 +611,48 @@ async function extract(
     filesTotal: files.length,
   };
   const flags = C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW;
-  await mapLimit(files, WRITE_CONCURRENCY, async (pe) => {
+  const done = (pe: PlannedEntry) => {
+    progress.filesDone++;
+    progress.bytesDone += pe.entry.size;
+  };
+  /** Small files, many per message, in a worker thread; a large one alone, reporting as it streams. */
+  const extractBatch = async (batch: PlannedEntry[]) => {
     if (signal?.aborted) throw new CancelledError('Restore cancelled');
-    if (pooled(pe.entry)) {
-      const sha = await pool
-        .run({
+    const one = batch.length === 1 ? batch[0] : null;
+    const shas = await pool
+      .runBatch(
+        batch.map((pe) => ({
           entry: pe.entry,
           target: path.join(staging, pe.path),
           mode: fileMode(pe),
           mtime: mtimeOf(pe),
           expectSha256: manifest?.entries.get(pe.path)?.h,
-        })
-        .catch((err: unknown) => {
-          throw writeError(pe.path, err);
-        });
-      if (manifest) checkManifestEntry(manifest, pe.entry, sha);
-      progress.filesDone++;
-      progress.bytesDone += pe.entry.size;
-      opts.onProgress?.({ ...progress, currentPath: pe.path });
-      return;
+          // A large file reports as it is written, not only once it is complete.
+          onProgress:
+            one && one.entry.size >= LARGE_FILE_PROGRESS
+              ? (bytes: number) =>
+                  opts.onProgress?.({
+                    ...progress,
+                    bytesDone: progress.bytesDone + bytes,
+                    currentPath: one.path,
+                  })
+              : undefined,
+        })),
+      )
+      .catch((err: unknown) => {
+        if (!(err instanceof BatchFailure)) throw err;
+        // The tasks before the failed one are complete and checked (their files stay in staging).
+        throw writeError(batch[err.index].path, err.error);
+      });
+    for (let i = 0; i < batch.length; i++) {
+      if (manifest) checkManifestEntry(manifest, batch[i].entry, shas[i]);
+      done(batch[i]);
     }
+    opts.onProgress?.({ ...progress, currentPath: batch[batch.length - 1].path });
+  };
+  /** An entry a worker does not take (an unsupported method): the reader names what is wrong. */
+  const extractHere = async (pe: PlannedEntry) => {
+    if (signal?.aborted) throw new CancelledError('Restore cancelled');
     const fh = await fs.open(path.join(staging, pe.path), flags, 0o600).catch((err: unknown) => {
       throw writeError(pe.path, err);
     });
@@ -610,9 +665,6 @@ async function extract(
           hash.update(buf);
           await writeFully(fh, buf, pos);
           pos += buf.length;
-          // A large file reports as it is written, not only once it is complete.
-          if (pe.entry.size >= LARGE_FILE_PROGRESS)
-            opts.onProgress?.({ ...progress, bytesDone: progress.bytesDone + pos, currentPath: pe.path });
         },
         signal,
       );
@@ -625,9 +677,24 @@ async function extract(
     } finally {
       await fh.close();
     }
-    progress.filesDone++;
-    progress.bytesDone += pe.entry.size;
+    done(pe);
     opts.onProgress?.({ ...progress, currentPath: pe.path });
+  };
+  opts.onProgress?.({ ...progress });
+  const work = workBatches(files);
+  // The first failure is the one reported; it stops the other entries at their next piece (a
+  // large entry in a worker would otherwise run to its end), and their StoppedErrors are not it.
+  let firstError: unknown = null;
+  await mapLimit(work, Math.max(BATCHES_IN_FLIGHT, pool.size * 2), (batch) =>
+    (pooled(batch[0].entry) ? extractBatch(batch) : extractHere(batch[0])).catch((err: unknown) => {
+      if (!(err instanceof StoppedError)) {
+        firstError ??= err;
+        pool.stop();
+      }
+      throw err;
+    }),
+  ).catch((err: unknown) => {
+    throw firstError ?? err;
   });
   for (const pe of plan) {
     if (pe.type !== 'symlink') continue;

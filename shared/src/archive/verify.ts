@@ -77,7 +77,7 @@ export async function verifyArchive(archivePath: string, opts: VerifyOptions = {
   // The worker threads boot while the manifest is read; only as many as the pooled entries can use.
   let pooledBytes = 0;
   for (const e of reader.entries) if (pooled(e)) pooledBytes += e.size;
-  const pool = new ExtractPool(archivePath, reader.cdOffset, extractPoolSize(pooledBytes));
+  const pool = new ExtractPool(archivePath, reader.cdOffset, extractPoolSize(pooledBytes), opts.signal);
   try {
     const manifest = await loadManifest(reader);
     const entries = dataEntries(reader, manifest);
