@@ -18,7 +18,8 @@ const TARGET = 1.1;
 function analyse(samples, added, o, loadStart, loadEnd, phases) {
   const busyReasons = [];
   const cpus = os.availableParallelism();
-  if (loadStart[0] > cpus) busyReasons.push(`load average ${loadStart[0].toFixed(1)} at start > ${cpus} cores`);
+  if (loadStart[0] > cpus)
+    busyReasons.push(`load average ${loadStart[0].toFixed(1)} at start > ${cpus} cores`);
   if (loadEnd[0] > cpus) busyReasons.push(`load average ${loadEnd[0].toFixed(1)} at the end > ${cpus} cores`);
   const results = {};
   const ratios = {};
@@ -56,12 +57,18 @@ function analyse(samples, added, o, loadStart, loadEnd, phases) {
       against: TARGET_PEER[phase],
       medianRatio: q.median,
       range: [q.min, q.max],
-      medianSeconds:
-        results[phase].arkive.seconds.median - results[phase][TARGET_PEER[phase]].seconds.median,
+      medianSeconds: results[phase].arkive.seconds.median - results[phase][TARGET_PEER[phase]].seconds.median,
       met: q.median < TARGET,
     };
   }
-  return { busy: busyReasons.length > 0, busyReasons, results, ratios, overhead, targetRule: `ours / raw restic < ${TARGET}` };
+  return {
+    busy: busyReasons.length > 0,
+    busyReasons,
+    results,
+    ratios,
+    overhead,
+    targetRule: `ours / raw restic < ${TARGET}`,
+  };
 }
 
 const f = (x, d = 2) => (x == null || Number.isNaN(x) ? '–' : x.toFixed(d));
@@ -75,7 +82,9 @@ function lines(report) {
       `load average ${report.host.loadavgStart[0].toFixed(1)} → ${report.host.loadavgEnd[0].toFixed(1)} on ${report.host.cpus} cores; ${f(report.durationS / 60, 1)} min`,
   );
   out.push('');
-  out.push('| phase | tool | median s | min–max s | IQR s | MAD s | spread | max RSS MB | CPU s | written MB |');
+  out.push(
+    '| phase | tool | median s | min–max s | IQR s | MAD s | spread | max RSS MB | CPU s | written MB |',
+  );
   out.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const [phase, tools] of Object.entries(report.results))
     for (const [tool, x] of Object.entries(tools)) {
@@ -116,10 +125,13 @@ function writeReport(report, dir) {
   const body = lines(report);
   const cmds = [];
   for (const [phase, tools] of Object.entries(report.commands))
-    for (const [tool, line] of Object.entries(tools)) cmds.push(`- ${PHASE[phase]}, ${label(phase, tool)}: \`${line}\``);
+    for (const [tool, line] of Object.entries(tools))
+      cmds.push(`- ${PHASE[phase]}, ${label(phase, tool)}: \`${line}\``);
   fs.writeFileSync(
     `${base}.md`,
-    [`# backup suite (${report.date})`, '', ...body, '', '## Commands (first round)', '', ...cmds, ''].join('\n'),
+    [`# backup suite (${report.date})`, '', ...body, '', '## Commands (first round)', '', ...cmds, ''].join(
+      '\n',
+    ),
   );
   for (const l of body) console.log(l);
   console.log(`written ${base}.json and .md`);

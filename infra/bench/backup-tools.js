@@ -33,7 +33,8 @@ function resticEnv(s) {
  * tarFile, snar } (the tool's own repository or archive). `again` is the unchanged re-backup.
  */
 const BACKUP = {
-  arkive: (s) => command(node, [CLI, '--json', 'backup', s.runDir, '--repo', s.repo], { cwd: ROOT, env: resticEnv(s) }),
+  arkive: (s) =>
+    command(node, [CLI, '--json', 'backup', s.runDir, '--repo', s.repo], { cwd: ROOT, env: resticEnv(s) }),
   restic: (s) =>
     command(
       'restic',
@@ -93,7 +94,13 @@ const RESTORE = {
 };
 
 /** Which repository (or archive) each restore tool reads. */
-const SOURCE_OF = { arkive: 'arkive', 'restic-verify': 'restic', restic: 'restic', 'restic-verify-sync': 'restic', tar: 'tar' };
+const SOURCE_OF = {
+  arkive: 'arkive',
+  'restic-verify': 'restic',
+  restic: 'restic',
+  'restic-verify-sync': 'restic',
+  tar: 'tar',
+};
 
 const LABEL = {
   arkive: 'Arkive CLI',

@@ -46,7 +46,8 @@ function parseArgs(args) {
   };
   const num = (a, v) => {
     const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`${a} needs a positive number, got ${JSON.stringify(v)}`);
+    if (!Number.isFinite(n) || n <= 0)
+      throw new Error(`${a} needs a positive number, got ${JSON.stringify(v)}`);
     return n;
   };
   for (let i = 0; i < args.length; i++) {
@@ -121,7 +122,12 @@ function kdfOf(repo) {
 function snapshotIdOf(tool, res, s) {
   if (tool === 'arkive') return JSON.parse(res.stdout).snapshotId;
   const out = mustRun('restic', ['snapshots', '--json', 'latest'], {
-    env: { ...process.env, RESTIC_PASSWORD: s.password, RESTIC_REPOSITORY: s.repo, RESTIC_CACHE_DIR: s.cache },
+    env: {
+      ...process.env,
+      RESTIC_PASSWORD: s.password,
+      RESTIC_REPOSITORY: s.repo,
+      RESTIC_CACHE_DIR: s.cache,
+    },
   });
   return JSON.parse(out)[0].id;
 }
@@ -130,11 +136,16 @@ function snapshotIdOf(tool, res, s) {
 function checkRestore(id, into, input, inputDir, diff) {
   const got = countTree(into);
   if (got.files !== input.files || got.bytes !== input.bytes)
-    throw new Error(`${id} restored ${got.files} files / ${got.bytes} bytes, the input has ${input.files} / ${input.bytes}`);
+    throw new Error(
+      `${id} restored ${got.files} files / ${got.bytes} bytes, the input has ${input.files} / ${input.bytes}`,
+    );
   const check = { tool: id, files: got.files, bytes: got.bytes };
   if (diff) {
-    const d = spawnSync('diff', ['-rq', '--no-dereference', '-x', 'archives', inputDir, into], { encoding: 'utf8' });
-    if (d.status !== 0) throw new Error(`${id}: the restored tree differs from the input:\n${d.stdout.slice(0, 2000)}`);
+    const d = spawnSync('diff', ['-rq', '--no-dereference', '-x', 'archives', inputDir, into], {
+      encoding: 'utf8',
+    });
+    if (d.status !== 0)
+      throw new Error(`${id}: the restored tree differs from the input:\n${d.stdout.slice(0, 2000)}`);
     check.diff = 'identical';
   }
   return check;
@@ -144,7 +155,10 @@ const pick = (res) => ({ seconds: res.seconds, maxRssMb: res.maxRssMb, userS: re
 
 async function main(args) {
   const o = parseArgs(args);
-  const build = spawnSync('npx', ['tsc', '-b', 'services/cli/tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  const build = spawnSync('npx', ['tsc', '-b', 'services/cli/tsconfig.build.json'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
   if (build.status !== 0 || !fs.existsSync(CLI)) throw new Error('building the CLI failed (npm run build)');
   fs.mkdirSync(o.dataDir, { recursive: true });
   const runDir = ensureRun(path.join(o.dataDir, 'data'), o.seed, o.sizeMb);
@@ -165,8 +179,12 @@ async function main(args) {
   const template = path.join(work, 'template-repo');
   mustRun('restic', ['init', '--repo', template], { env: { ...process.env, RESTIC_PASSWORD: PASSWORD } });
   const kdf = kdfOf(template);
-  log(`run ${runDir}: ${input.files} files, ${(input.bytes / 1e6).toFixed(1)} MB; target ${o.targetDir} (${target.fsType})`);
-  log(`${resticVersion}; template repository key: ${kdf.kdf} N=${kdf.N} r=${kdf.r} p=${kdf.p}; ${o.repeat} rounds`);
+  log(
+    `run ${runDir}: ${input.files} files, ${(input.bytes / 1e6).toFixed(1)} MB; target ${o.targetDir} (${target.fsType})`,
+  );
+  log(
+    `${resticVersion}; template repository key: ${kdf.kdf} N=${kdf.N} r=${kdf.r} p=${kdf.p}; ${o.repeat} rounds`,
+  );
 
   const phases = ['first', 'again', 'restore'];
   const commands = { first: {}, again: {}, restore: {} };
@@ -241,7 +259,12 @@ async function main(args) {
     suite: 'backup',
     date: new Date().toISOString(),
     durationS: (Date.now() - t0) / 1000,
-    host: { cpus: os.availableParallelism(), node: process.version, loadavgStart: loadStart, loadavgEnd: loadEnd },
+    host: {
+      cpus: os.availableParallelism(),
+      node: process.version,
+      loadavgStart: loadStart,
+      loadavgEnd: loadEnd,
+    },
     restic: resticVersion,
     kdf,
     run: { dir: runDir, seed: o.seed, sizeMb: o.sizeMb, files: input.files, bytes: input.bytes },
@@ -249,7 +272,8 @@ async function main(args) {
     repeat: o.repeat,
     quick: o.quick,
     maxSpread: o.maxSpread,
-    interleave: 'each round runs every tool once per phase (first, again, restore), the order rotated by one per round',
+    interleave:
+      'each round runs every tool once per phase (first, again, restore), the order rotated by one per round',
     fairness:
       'Arkive and restic: the same restic binary and defaults, each a fresh copy of one template repository per round (identical key and scrypt cost), ' +
       'its own empty RESTIC_CACHE_DIR per round (cold for the first backup, warm afterwards, alike), the same --host, tags and archives/ exclusion; ' +
@@ -257,7 +281,8 @@ async function main(args) {
     order,
     commands,
     checks,
-    verification: 'every restored tree counted against the input (files, bytes); in the first round diff -r against the input',
+    verification:
+      'every restored tree counted against the input (files, bytes); in the first round diff -r against the input',
     ...analyse(samples, added, o, loadStart, loadEnd, phases),
   };
   writeReport(report, o.resultsDir);

@@ -80,6 +80,13 @@ describe('arkive backup commands (compiled, spawned, real restic)', () => {
     expect(await fs.readFile(path.join(runDir, 'b.txt'), 'utf8')).toBe('beta\n');
     await expect(fs.stat(path.join(runDir, 'c.txt'))).rejects.toThrow();
 
+    // a whole restore lists the snapshot while restic restores: an unknown id still fails before
+    // the swap, the run untouched and no staging folder left beside it
+    const unknown = arkive('--json', 'restore-backup', runDir, 'deadbeef', '--no-pre-restore-snapshot');
+    expect(unknown.status).not.toBe(0);
+    expect(await fs.readFile(path.join(runDir, 'b.txt'), 'utf8')).toBe('beta\n');
+    expect((await fs.readdir(root)).filter((n) => n.startsWith('.myrun.'))).toEqual([]);
+
     const missing = arkive('--json', 'restore-backup', runDir, list[0].short_id, '--path', 'nope');
     expect(missing.status).not.toBe(0);
     expect(missing.stdout + missing.stderr).toMatch(/PATH_NOT_IN_BACKUP/);
