@@ -11,3 +11,9 @@ export { BACKUP_HOST, type ResticRepo } from './backup/restic';
 export { ensureResticRepo, resolveBackupPassword } from './backup/repos';
 export { backupDir, runTag } from './backup/backup';
 export { listSnapshots, listTree, type ResticSnapshot } from './backup/snapshots';
+export {
+  normalizePaths,
+  planRestoreFromStaging,
+  planRestoreFromTree,
+  type RestorePlan as BackupRestorePlan,
+} from './backup/plan';

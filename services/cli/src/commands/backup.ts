@@ -8,11 +8,14 @@ import {
   findLockFiles,
   listSnapshots,
   listTree,
+  normalizePaths,
+  planRestoreFromStaging,
+  planRestoreFromTree,
   resolveBackupPassword,
   runTag,
+  type BackupRestorePlan,
   type ResticRepo,
 } from '../engine-light';
-import type { BackupRestorePlan } from '../engine';
 import { humanBytes, interruptSignal, printResult, progressReporter, type GlobalOptions } from '../output';
 
 interface RepoOptions {
@@ -128,28 +131,34 @@ export function registerBackup(program: Program, run: Runner): void {
         run(async (g) => {
           const repo = localRepo(cmd);
           const dir = path.resolve(runDir);
-          const { fillPaths, fillWhole, normalizePaths, planRestoreFromTree, restoreStaged } =
-            await import('../engine.js');
           const paths = cmd.path.length
             ? normalizePaths(cmd.path.map((p) => p.replace(/^\/+|\/+$/g, '')))
             : undefined;
-          // The snapshot's tree (`restic ls`: one more key derivation) is what the plan, the
-          // path check and the progress total come from. A path restore and a dry run need it
-          // first; a whole-run restore lists it while restic restores (the plan compares it with
-          // the run, which cannot change until the swap), so the restore does not wait for it.
-          const listing = listTree(repo, id).then(async (entries) => {
-            const scoped = entries.filter(
-              (e) => !paths || paths.some((p) => e.path === p || e.path.startsWith(`${p}/`)),
-            );
-            return {
-              entries,
-              plan: await planRestoreFromTree(dir, entries, paths),
-              bytesTotal: scoped.reduce((n, e) => n + (e.type === 'file' ? e.size : 0), 0),
-              files: scoped.filter((e) => e.type === 'file').length,
-            };
-          });
-          listing.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
-          if (paths || cmd.dryRun) {
+          const showBar = !g.json && process.stderr.isTTY;
+          // The snapshot's tree (`restic ls`: one more key derivation, a JSON line per entry) is
+          // what the path check, a dry run's plan and the progress bar's total come from. A path
+          // restore and a dry run list it first; a whole-run restore with a bar lists it while
+          // restic restores; one without a bar does not list it at all: its plan is read from
+          // the restored staging folder (the same types, sizes, modes and mtimes). Either way the
+          // plan is taken before the swap, against the run as it still is (it cannot change
+          // until then).
+          const listing =
+            paths || cmd.dryRun || showBar
+              ? listTree(repo, id).then(async (entries) => {
+                  const scoped = entries.filter(
+                    (e) => !paths || paths.some((p) => e.path === p || e.path.startsWith(`${p}/`)),
+                  );
+                  return {
+                    entries,
+                    plan: await planRestoreFromTree(dir, entries, paths),
+                    bytes: scoped.reduce((n, e) => n + (e.type === 'file' ? e.size : 0), 0),
+                    files: scoped.filter((e) => e.type === 'file').length,
+                  };
+                })
+              : null;
+          listing?.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
+          const { fillPaths, fillWhole, restoreStaged } = await import('../engine.js');
+          if (listing && (paths || cmd.dryRun)) {
             const { entries, plan } = await listing;
             const missing = (paths ?? []).filter((p) => !entries.some((e) => e.path === p));
             if (missing.length)
@@ -173,25 +182,28 @@ export function registerBackup(program: Program, run: Runner): void {
           const b = bar(g, 'restoring');
           const signal = interruptSignal();
           let total = 0;
-          void listing.then((l) => (total = l.bytesTotal)).catch(() => undefined);
+          void listing?.then((l) => (total = l.bytes)).catch(() => undefined);
           const fillOpts = {
-            bytesTotal: Number.MAX_SAFE_INTEGER, // the listing's total once known (below)
+            bytesTotal: Number.MAX_SAFE_INTEGER, // the listing's total once known (above)
             files: 0,
             signal,
-            // restic 0.16+ reports its own total; 0.14's progress (du of the staging) has none
-            onProgress: (p: { bytesDone: number; bytesTotal: number }) => {
-              const t = p.bytesTotal < Number.MAX_SAFE_INTEGER ? p.bytesTotal : total;
-              b.update(Math.min(p.bytesDone, t), t);
-            },
+            // restic 0.16+ reports its own total; 0.14's progress (du of the staging every 2 s)
+            // has none. No bar, no progress (and no du).
+            ...(showBar && {
+              onProgress: (p: { bytesDone: number; bytesTotal: number }) => {
+                const t = p.bytesTotal < Number.MAX_SAFE_INTEGER ? p.bytesTotal : total;
+                b.update(Math.min(p.bytesDone, t), t);
+              },
+            }),
           };
           const fill = paths ? fillPaths(repo, id, dir, paths, fillOpts) : fillWhole(repo, id, fillOpts);
           const planned: { plan?: BackupRestorePlan } = {};
           const prepare = async (makeStaging: () => Promise<string>) => {
-            const filled = await fill(makeStaging);
-            // before the swap: the plan is against the run as it still is
-            const l = await listing;
+            let staging = '';
+            const filled = await fill(async () => (staging = await makeStaging()));
+            const l = listing ? await listing : await planRestoreFromStaging(dir, staging);
             planned.plan = l.plan;
-            return { ...filled, filesRestored: l.files, totalBytes: l.bytesTotal };
+            return { ...filled, filesRestored: l.files, totalBytes: l.bytes };
           };
           try {
             const r = await restoreStaged({
