@@ -124,4 +124,4 @@ const OWN_RESTORES = {
   '7z-own': { restorer: '7z', archiveOf: '7z' },
 };
 
-module.exports = { ROOT, toolSet, arkiveEngine, timed, OWN_RESTORES };
+module.exports = { ROOT, toolSet, arkiveEngine, timed, command, OWN_RESTORES };

@@ -20,4 +20,5 @@ export {
   runTag,
   type ResticRepo,
   type ResticSnapshot,
+  type RestorePlan as BackupRestorePlan,
 } from './backup';

@@ -80,6 +80,30 @@ describe('arkive backup commands (compiled, spawned, real restic)', () => {
     expect(await fs.readFile(path.join(runDir, 'b.txt'), 'utf8')).toBe('beta\n');
     await expect(fs.stat(path.join(runDir, 'c.txt'))).rejects.toThrow();
 
+    // without a progress bar a whole restore takes its plan from the restored staging folder
+    // (no restic ls): the same plan as the dry run's from the snapshot's tree
+    await fs.writeFile(path.join(runDir, 'b.txt'), 'changed again\n');
+    await fs.writeFile(path.join(runDir, 'd.txt'), 'new\n');
+    await fs.rm(path.join(runDir, 'data'), { recursive: true });
+    const dry2 = arkive('--json', 'restore-backup', runDir, list[0].short_id, '--dry-run');
+    const whole = arkive('--json', 'restore-backup', runDir, list[0].short_id, '--no-pre-restore-snapshot');
+    expect(whole.status).toBe(0);
+    const planOf = (out: string) => (JSON.parse(out) as { plan: unknown }).plan;
+    expect(planOf(whole.stdout)).toEqual(planOf(dry2.stdout));
+    expect(planOf(whole.stdout)).toMatchObject({
+      added: ['data', 'data/a.txt'],
+      replaced: ['b.txt'],
+      removed: ['d.txt'],
+    });
+    expect((JSON.parse(whole.stdout) as { filesRestored: number }).filesRestored).toBe(2);
+    expect(await fs.readFile(path.join(runDir, 'data/a.txt'), 'utf8')).toBe('alpha\n');
+
+    // an unknown id fails before the swap, the run untouched and no staging folder left beside it
+    const unknown = arkive('--json', 'restore-backup', runDir, 'deadbeef', '--no-pre-restore-snapshot');
+    expect(unknown.status).not.toBe(0);
+    expect(await fs.readFile(path.join(runDir, 'b.txt'), 'utf8')).toBe('beta\n');
+    expect((await fs.readdir(root)).filter((n) => n.startsWith('.myrun.'))).toEqual([]);
+
     const missing = arkive('--json', 'restore-backup', runDir, list[0].short_id, '--path', 'nope');
     expect(missing.status).not.toBe(0);
     expect(missing.stdout + missing.stderr).toMatch(/PATH_NOT_IN_BACKUP/);

@@ -1,6 +1,6 @@
 import { SingleBar } from 'cli-progress';
 import type { ArchiveProgress } from './engine';
-import { AppError, CancelledError, errorCode, errorMessage } from './engine';
+import { AppError, CancelledError, errorCode, errorMessage } from './engine-light';
 
 export interface GlobalOptions {
   json?: boolean;

@@ -60,9 +60,18 @@ export function resticRepoFor(config: Pick<Config, 'dataDir' | 'backup' | 's3'>,
 
 const initialized = new Set<string>();
 
-/** Creates the repository on first use (`restic init`); a second process racing it is fine. */
+/**
+ * Creates the repository on first use (`restic init`); a second process racing it is fine. A local
+ * repository whose `config` file exists is taken as created without running restic (each restic
+ * command pays ~0.6 s of key derivation; the command that follows opens the repository anyway and
+ * fails clearly on a wrong password or a damaged config).
+ */
 export async function ensureResticRepo(repo: ResticRepo, signal?: AbortSignal): Promise<void> {
   if (initialized.has(repo.location)) return;
+  if (!repo.location.includes(':') && fs.existsSync(path.join(repo.location, 'config'))) {
+    initialized.add(repo.location);
+    return;
+  }
   try {
     await runRestic(repo, ['cat', 'config'], { signal });
   } catch (err) {

@@ -85,7 +85,8 @@ export function fillWhole(
     const staging = await makeStaging();
     await resticRestore(repo, snapshotId, staging, opts);
     // a backup holds archives/ only when a move carried them; otherwise it is not the run's
-    if (!opts.keepArchives) await removeTree(path.join(staging, ARCHIVES_DIR));
+    const archives = path.join(staging, ARCHIVES_DIR);
+    if (!opts.keepArchives && (await fs.lstat(archives).catch(() => null))) await removeTree(archives);
     return { filesRestored: opts.files, totalBytes: opts.bytesTotal };
   };
 }

@@ -5,18 +5,17 @@ import {
   AppError,
   backupDir,
   ensureResticRepo,
-  fillPaths,
-  fillWhole,
   findLockFiles,
   listSnapshots,
   listTree,
   normalizePaths,
+  planRestoreFromStaging,
   planRestoreFromTree,
   resolveBackupPassword,
-  restoreStaged,
   runTag,
+  type BackupRestorePlan,
   type ResticRepo,
-} from '../engine';
+} from '../engine-light';
 import { humanBytes, interruptSignal, printResult, progressReporter, type GlobalOptions } from '../output';
 
 interface RepoOptions {
@@ -135,22 +134,44 @@ export function registerBackup(program: Program, run: Runner): void {
           const paths = cmd.path.length
             ? normalizePaths(cmd.path.map((p) => p.replace(/^\/+|\/+$/g, '')))
             : undefined;
-          const entries = await listTree(repo, id);
-          const scoped = entries.filter(
-            (e) => !paths || paths.some((p) => e.path === p || e.path.startsWith(`${p}/`)),
-          );
-          const missing = (paths ?? []).filter((p) => !entries.some((e) => e.path === p));
-          if (missing.length)
-            throw new AppError('PATH_NOT_IN_BACKUP', `Not in backup ${id}: ${missing.join(', ')}`, 422);
-          const plan = await planRestoreFromTree(dir, entries, paths);
-          if (cmd.dryRun) {
-            printResult(g, { ok: true, dryRun: true, plan }, [
-              `Would write ${plan.files} files (${humanBytes(plan.bytes)}): ${plan.added.length} added, ${plan.replaced.length} replaced, ${plan.removed.length} removed, ${plan.unchanged} unchanged`,
-              ...plan.replaced.slice(0, 20).map((p) => `  replace ${p}`),
-              ...plan.removed.slice(0, 20).map((p) => `  remove  ${p}`),
-              ...plan.added.slice(0, 20).map((p) => `  add     ${p}`),
-            ]);
-            return;
+          const showBar = !g.json && process.stderr.isTTY;
+          // The snapshot's tree (`restic ls`: one more key derivation, a JSON line per entry) is
+          // what the path check, a dry run's plan and the progress bar's total come from. A path
+          // restore and a dry run list it first; a whole-run restore with a bar lists it while
+          // restic restores; one without a bar does not list it at all: its plan is read from
+          // the restored staging folder (the same types, sizes, modes and mtimes). Either way the
+          // plan is taken before the swap, against the run as it still is (it cannot change
+          // until then).
+          const listing =
+            paths || cmd.dryRun || showBar
+              ? listTree(repo, id).then(async (entries) => {
+                  const scoped = entries.filter(
+                    (e) => !paths || paths.some((p) => e.path === p || e.path.startsWith(`${p}/`)),
+                  );
+                  return {
+                    entries,
+                    plan: await planRestoreFromTree(dir, entries, paths),
+                    bytes: scoped.reduce((n, e) => n + (e.type === 'file' ? e.size : 0), 0),
+                    files: scoped.filter((e) => e.type === 'file').length,
+                  };
+                })
+              : null;
+          listing?.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
+          const { fillPaths, fillWhole, restoreStaged } = await import('../engine.js');
+          if (listing && (paths || cmd.dryRun)) {
+            const { entries, plan } = await listing;
+            const missing = (paths ?? []).filter((p) => !entries.some((e) => e.path === p));
+            if (missing.length)
+              throw new AppError('PATH_NOT_IN_BACKUP', `Not in backup ${id}: ${missing.join(', ')}`, 422);
+            if (cmd.dryRun) {
+              printResult(g, { ok: true, dryRun: true, plan }, [
+                `Would write ${plan.files} files (${humanBytes(plan.bytes)}): ${plan.added.length} added, ${plan.replaced.length} replaced, ${plan.removed.length} removed, ${plan.unchanged} unchanged`,
+                ...plan.replaced.slice(0, 20).map((p) => `  replace ${p}`),
+                ...plan.removed.slice(0, 20).map((p) => `  remove  ${p}`),
+                ...plan.added.slice(0, 20).map((p) => `  add     ${p}`),
+              ]);
+              return;
+            }
           }
           const assertUnlocked = async (d: string) => {
             const locks = await findLockFiles(d);
@@ -158,15 +179,31 @@ export function registerBackup(program: Program, run: Runner): void {
               throw new AppError('RUN_LOCKED', `Run is locked (${locks.slice(0, 3).join(', ')})`, 409);
           };
           await assertUnlocked(dir);
-          const bytesTotal = scoped.reduce((n, e) => n + (e.type === 'file' ? e.size : 0), 0);
-          const files = scoped.filter((e) => e.type === 'file').length;
           const b = bar(g, 'restoring');
           const signal = interruptSignal();
+          let total = 0;
+          void listing?.then((l) => (total = l.bytes)).catch(() => undefined);
           const fillOpts = {
-            bytesTotal,
-            files,
+            bytesTotal: Number.MAX_SAFE_INTEGER, // the listing's total once known (above)
+            files: 0,
             signal,
-            onProgress: (p: { bytesDone: number; bytesTotal: number }) => b.update(p.bytesDone, p.bytesTotal),
+            // restic 0.16+ reports its own total; 0.14's progress (du of the staging every 2 s)
+            // has none. No bar, no progress (and no du).
+            ...(showBar && {
+              onProgress: (p: { bytesDone: number; bytesTotal: number }) => {
+                const t = p.bytesTotal < Number.MAX_SAFE_INTEGER ? p.bytesTotal : total;
+                b.update(Math.min(p.bytesDone, t), t);
+              },
+            }),
+          };
+          const fill = paths ? fillPaths(repo, id, dir, paths, fillOpts) : fillWhole(repo, id, fillOpts);
+          const planned: { plan?: BackupRestorePlan } = {};
+          const prepare = async (makeStaging: () => Promise<string>) => {
+            let staging = '';
+            const filled = await fill(async () => (staging = await makeStaging()));
+            const l = listing ? await listing : await planRestoreFromStaging(dir, staging);
+            planned.plan = l.plan;
+            return { ...filled, filesRestored: l.files, totalBytes: l.bytes };
           };
           try {
             const r = await restoreStaged({
@@ -174,9 +211,11 @@ export function registerBackup(program: Program, run: Runner): void {
               preRestoreSnapshot: cmd.preRestoreSnapshot !== false,
               assertUnlocked,
               signal,
-              prepare: paths ? fillPaths(repo, id, dir, paths, fillOpts) : fillWhole(repo, id, fillOpts),
+              prepare,
             });
             b.stop();
+            const plan = planned.plan;
+            if (!plan) throw new Error('restore-backup: the restore ended without its plan');
             printResult(
               g,
               {

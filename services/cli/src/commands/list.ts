@@ -1,5 +1,4 @@
 import type { Program, Runner } from '../program';
-import { listArchives } from '../engine';
 import { humanBytes, printResult } from '../output';
 
 export function registerList(program: Program, run: Runner): void {
@@ -8,6 +7,7 @@ export function registerList(program: Program, run: Runner): void {
     .description("list the run's archives (snapshots and pre-restore snapshots)")
     .action((runDir: string) =>
       run(async (g) => {
+        const { listArchives } = await import('../engine.js');
         const items = await listArchives(runDir);
         const lines = items.length
           ? items.map(

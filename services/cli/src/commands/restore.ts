@@ -1,5 +1,5 @@
 import type { Program, Runner } from '../program';
-import { ConflictError, findLockFiles, restoreArchive } from '../engine';
+import { ConflictError, findLockFiles } from '../engine-light';
 import { interruptSignal, printResult, progressReporter } from '../output';
 
 export function registerRestore(program: Program, run: Runner): void {
@@ -27,6 +27,7 @@ export function registerRestore(program: Program, run: Runner): void {
               );
           };
           await assertUnlocked(runDir);
+          const { restoreArchive } = await import('../engine.js');
           const progress = progressReporter(g);
           try {
             const r = await restoreArchive({

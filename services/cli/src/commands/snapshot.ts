@@ -1,5 +1,4 @@
 import type { Program, Runner } from '../program';
-import { createSnapshot } from '../engine';
 import { humanBytes, interruptSignal, printResult, progressReporter } from '../output';
 
 export function registerSnapshot(program: Program, run: Runner): void {
@@ -10,6 +9,7 @@ export function registerSnapshot(program: Program, run: Runner): void {
     .option('--out <dir>', 'output folder (default: <runDir>/archives)')
     .action((runDir: string, cmd: { label?: string; out?: string }) =>
       run(async (g) => {
+        const { createSnapshot } = await import('../engine.js');
         const progress = progressReporter(g);
         try {
           const r = await createSnapshot({

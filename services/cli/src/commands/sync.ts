@@ -1,6 +1,6 @@
 import { SingleBar } from 'cli-progress';
 import type { Program, Runner } from '../program';
-import { AppError } from '../engine';
+import { AppError } from '../engine-light';
 import { humanBytes, printResult, type GlobalOptions } from '../output';
 
 interface SyncPullOptions {

@@ -1,5 +1,4 @@
 import type { Program, Runner } from '../program';
-import { verifyArchive } from '../engine';
 import { interruptSignal, printResult, progressReporter } from '../output';
 
 export function registerVerify(program: Program, run: Runner): void {
@@ -8,6 +7,7 @@ export function registerVerify(program: Program, run: Runner): void {
     .description('check the structure, every CRC and every manifest hash of an archive')
     .action((archive: string) =>
       run(async (g) => {
+        const { verifyArchive } = await import('../engine.js');
         const progress = progressReporter(g);
         try {
           const r = await verifyArchive(archive, {

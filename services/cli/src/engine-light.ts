@@ -1,0 +1,1 @@
+export * from '@arkive/shared/engine-light';
