@@ -5,3 +5,4 @@ export * from './email-template';
 export * from './archives';
 export * from './notify';
 export * from './retention';
+export * from './zip-to-bucket';

@@ -67,6 +67,21 @@ describe('S3BlobStore against s3rver', () => {
     expect(b.ContentLength).toBe(big.length);
   });
 
+  it('reuses part buffers across many parts and still stores every byte in order', async () => {
+    // queueSize 1: two part buffers serve all 7 parts; odd chunk sizes straddle every part boundary
+    const store = makeStore({ queueSize: 1, verify: 'never' });
+    const data = randomBytes(31 * MiB + 12345);
+    const chunks: Buffer[] = [];
+    for (let at = 0, i = 0; at < data.length; i++) {
+      const n = [1, 777_777, 3 * MiB + 1, 65_536][i % 4];
+      chunks.push(data.subarray(at, at + n));
+      at += n;
+    }
+    const put = await store.put('reuse/parts.bin', Readable.from(chunks));
+    expect(put).toMatchObject({ size: data.length, sha256: sha(data) });
+    expect(await store.sha256('reuse/parts.bin')).toBe(sha(data));
+  });
+
   it('s3rver accepts a wrong x-amz-checksum-sha256 and echoes nothing, so uploads are verified by reading back', async () => {
     const store = makeStore();
     const res = await store.client.send(

@@ -148,7 +148,7 @@ export class S3BlobStore implements BlobStore {
     const onAbort = () => cancel.abort();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     const whole = createHash('sha256');
-    const reader = new PartReader(source, whole, (n) => this.partSizeFor(n, opts.size));
+    const reader = new PartReader(source, whole, (n) => this.partSizeFor(n, opts.size), this.queueSize + 1);
     try {
       const first = await reader.next();
       const second = first && first.length === this.partSizeFor(1, opts.size) ? await reader.next() : null;
@@ -257,6 +257,7 @@ export class S3BlobStore implements BlobStore {
           }
           parts[n - 1] = { PartNumber: n, ETag: res.ETag, ChecksumSHA256: checksum };
           sent += buf.length;
+          reader.release(buf);
           opts.onProgress?.(sent, opts.size);
         })
         .catch((err) => {
@@ -468,50 +469,73 @@ class BodyReadError extends Error {
 
 /**
  * Cuts a byte stream into parts of the requested sizes while hashing the whole stream in order.
- * Holds at most one part plus one incoming chunk.
+ * Each part is copied into a buffer of its size as the chunks arrive (no per-part concatenation);
+ * buffers handed back with `release` once their part is stored are reused, so a long upload keeps
+ * a fixed set of part buffers instead of leaving one garbage buffer per part for the GC.
  */
 class PartReader {
   bytes = 0;
   private readonly iterator: AsyncIterator<unknown>;
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  /** the unread rest of the last chunk */
+  private rest: Buffer | null = null;
   private done = false;
   private partNumber = 0;
+  private readonly free: Buffer[] = [];
 
   constructor(
     source: Readable,
     private readonly hash: ReturnType<typeof createHash>,
     private readonly sizeFor: (partNumber: number) => number,
+    private readonly keep = 0,
   ) {
     this.iterator = source[Symbol.asyncIterator]();
   }
 
+  /** A part buffer whose upload is complete (nothing reads it any more) for a later part. */
+  release(part: Buffer): void {
+    if (this.free.length < this.keep && part.byteOffset === 0) this.free.push(Buffer.from(part.buffer));
+  }
+
+  private alloc(size: number): Buffer {
+    for (;;) {
+      const b = this.free.pop();
+      if (!b) return Buffer.allocUnsafeSlow(size);
+      if (b.length === size) return b;
+    }
+  }
+
   async next(): Promise<Buffer | null> {
     const want = this.sizeFor(++this.partNumber);
-    while (!this.done && this.pendingBytes < want) {
-      let r: IteratorResult<unknown>;
-      try {
-        r = await this.iterator.next();
-      } catch (err) {
-        throw new BodyReadError(err);
+    let part: Buffer | null = null;
+    let filled = 0;
+    while (filled < want) {
+      let chunk = this.rest;
+      this.rest = null;
+      if (!chunk) {
+        if (this.done) break;
+        let r: IteratorResult<unknown>;
+        try {
+          r = await this.iterator.next();
+        } catch (err) {
+          throw new BodyReadError(err);
+        }
+        if (r.done) {
+          this.done = true;
+          break;
+        }
+        chunk = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value as Uint8Array);
+        this.hash.update(chunk);
+        this.bytes += chunk.length;
       }
-      if (r.done) {
-        this.done = true;
-        break;
-      }
-      const chunk = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value as Uint8Array);
-      this.hash.update(chunk);
-      this.bytes += chunk.length;
-      this.pending.push(chunk);
-      this.pendingBytes += chunk.length;
+      if (chunk.length === 0) continue;
+      part ??= this.alloc(want);
+      const n = Math.min(chunk.length, want - filled);
+      chunk.copy(part, filled, 0, n);
+      filled += n;
+      if (n < chunk.length) this.rest = chunk.subarray(n);
     }
-    if (this.pendingBytes === 0) return null;
-    const all = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
-    const part = all.subarray(0, Math.min(want, all.length));
-    const rest = all.subarray(part.length);
-    this.pending = rest.length ? [rest] : [];
-    this.pendingBytes = rest.length;
-    return part;
+    if (!part || filled === 0) return null;
+    return filled === part.length ? part : part.subarray(0, filled);
   }
 }
 

@@ -7,10 +7,12 @@ import type { Config } from '../config';
 import { startS3Server, type TestS3Server } from './s3';
 
 /** A real S3 server (s3rver) holding both gallery buckets, and the settings pointing a Config at it. */
-export async function startGalleryS3(): Promise<{ s3: TestS3Server; env: Record<string, string> }> {
+export async function startGalleryS3(
+  opts: { parentDir?: string } = {},
+): Promise<{ s3: TestS3Server; env: Record<string, string> }> {
   const images = `gallery-images-${randomBytes(3).toString('hex')}`;
   const archives = `gallery-archives-${randomBytes(3).toString('hex')}`;
-  const s3 = await startS3Server({ bucket: images });
+  const s3 = await startS3Server({ bucket: images, parentDir: opts.parentDir });
   const client = new S3Client({
     endpoint: s3.endpoint,
     region: s3.region,

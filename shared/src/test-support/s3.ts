@@ -57,10 +57,13 @@ const SECRET_KEY = 'S3RVER';
  * clean-up can be exercised and checked through the real S3 API. Two more s3rver bugs are patched
  * below: truncated ListObjectsV2 pages (DES tokens) and listing order.
  */
-export async function startS3Server(opts: { bucket?: string; https?: boolean } = {}): Promise<TestS3Server> {
+export async function startS3Server(
+  opts: { bucket?: string; https?: boolean; parentDir?: string } = {},
+): Promise<TestS3Server> {
   allowS3rverContinuationTokens();
   listInByteOrder();
-  const directory = await fs.mkdtemp(path.join(os.tmpdir(), 'arkive-s3rver-'));
+  // parentDir: where the server's temp directory goes (a benchmark puts it on tmpfs or on disk)
+  const directory = await fs.mkdtemp(path.join(opts.parentDir ?? os.tmpdir(), 'arkive-s3rver-'));
   const bucket = opts.bucket ?? `arkive-test-${crypto.randomBytes(3).toString('hex')}`;
   let port = 0;
   let app: S3rverApp | undefined;

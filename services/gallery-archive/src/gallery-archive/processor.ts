@@ -3,18 +3,17 @@ import {
   CancelledError,
   PermanentError,
   ShutdownError,
-  TransientError,
   archiveExpiry,
+  checkStoredGalleryZip,
   classifyError,
-  createZipStream,
   errorMessage,
   galleryArchive,
   galleryStores,
   notifyArchiveClients,
   progressPump,
   registerProcessor,
+  uploadGalleryZip,
   type ProcessorContext,
-  type StreamEntry,
   type galleryArchivePayload,
   type galleryArchiveResult,
 } from '@arkive/shared';
@@ -79,59 +78,43 @@ export async function processGalleryArchive(ctx: ProcessorContext<Payload>): Pro
       images.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
       const names = entryNames(images.map((i) => i.name));
       const bytesTotal = images.reduce((n, i) => n + Number(i.size), 0);
-      const entries: StreamEntry[] = images.map((img, i) => ({
-        name: names[i],
-        size: Number(img.size),
-        mtimeMs: img.createdAt.getTime(),
-        open: (signal) => stores.images.get(img.storageKey, { signal }),
-      }));
       const pump = progressPump(ctx);
-      const { stream, done } = createZipStream({
-        entries,
-        entriesTotal: images.length,
-        bytesTotal,
-        kind: 'gallery',
-        label: archive.gallery.title,
-        concurrency: config.galleries.archiveConcurrency,
-        signal: ctx.signal,
-        onProgress: (p) =>
-          pump.send({
-            stage: 'archiving',
-            fraction: bytesTotal > 0 ? p.bytesDone / bytesTotal : p.entriesDone / Math.max(1, images.length),
-            current: p.bytesDone,
-            total: bytesTotal,
-            unit: 'bytes',
-            message: `${p.entriesDone} of ${images.length} images zipped`,
-            detail: { images: { done: p.entriesDone, total: images.length } },
-          }),
-      });
-      let put;
+      let zip;
       try {
-        put = await stores.archives.put(archive.storagePath, stream, {
-          contentType: 'application/zip',
+        zip = await uploadGalleryZip({
+          images: stores.images,
+          archives: stores.archives,
+          key: archive.storagePath,
+          entries: images.map((img, i) => ({
+            name: names[i],
+            size: Number(img.size),
+            mtimeMs: img.createdAt.getTime(),
+            storageKey: img.storageKey,
+          })),
+          concurrency: config.galleries.archiveConcurrency,
+          label: archive.gallery.title,
           signal: ctx.signal,
+          onProgress: (p) =>
+            pump.send({
+              stage: 'archiving',
+              fraction:
+                bytesTotal > 0 ? p.bytesDone / bytesTotal : p.entriesDone / Math.max(1, images.length),
+              current: p.bytesDone,
+              total: bytesTotal,
+              unit: 'bytes',
+              message: `${p.entriesDone} of ${images.length} images zipped`,
+              detail: { images: { done: p.entriesDone, total: images.length } },
+            }),
         });
       } finally {
-        stream.destroy();
         await pump.drain();
       }
-      const zip = await done;
-      if (put.size !== zip.size || put.sha256 !== zip.sha256)
-        throw new TransientError(
-          'The uploaded archive differs from what was written',
-          'ARCHIVE_VERIFY_FAILED',
-        );
       size = zip.size;
       sha256 = zip.sha256;
 
       await ctx.enterStage('verifying', 'Checking the uploaded archive');
       ctx.throwIfStopped();
-      const head = await stores.archives.head(archive.storagePath);
-      if (!head || head.size !== size || (head.sha256 && head.sha256 !== sha256))
-        throw new TransientError(
-          `The stored archive is ${head ? `${head.size} bytes` : 'missing'}; expected ${size} bytes with SHA-256 ${sha256}`,
-          'ARCHIVE_VERIFY_FAILED',
-        );
+      await checkStoredGalleryZip(stores.archives, archive.storagePath, zip);
       ctx.throwIfStopped();
       const completedAt = new Date();
       await prisma.$transaction([
