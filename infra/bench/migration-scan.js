@@ -69,6 +69,8 @@ function findGrep(root) {
   return Number(r.stdout.trim());
 }
 
+exports.ensureTree = ensureTree;
+
 exports.main = async function main(args) {
   // The compiled scan (what the CLI and the API run; `npm run build` first), else the sources via tsx.
   const dist = path.resolve(__dirname, '../../shared/dist/migration/index.js');
