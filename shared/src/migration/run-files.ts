@@ -41,17 +41,21 @@ interface Backend {
   readdir(file: string): Dirent[] | Promise<Dirent[]>;
   readText(file: string): string | Promise<string>;
   lstatOk(file: string): boolean | Promise<boolean>;
-  readTail(file: string, bytes: number): { size: number; tail: ArrayBuffer } | Promise<{ size: number; tail: ArrayBuffer }>;
+  readTail(
+    file: string,
+    bytes: number,
+  ): { size: number; tail: ArrayBuffer } | Promise<{ size: number; tail: ArrayBuffer }>;
   readRange(file: string, start: number, end: number): ArrayBuffer | Promise<ArrayBuffer>;
 }
 
 const asyncBackend: Backend = {
   readdir: (file) => fs.readdir(file, { withFileTypes: true }),
   readText: (file) => fs.readFile(file, 'utf8'),
-  lstatOk: (file) => fs.lstat(file).then(
-    () => true,
-    () => false,
-  ),
+  lstatOk: (file) =>
+    fs.lstat(file).then(
+      () => true,
+      () => false,
+    ),
   async readTail(file, bytes) {
     const fh = await fs.open(file, 'r');
     try {

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { topLevelNodbFiles, topLevelNodbFilesFrom, writeFileAtomic } from '../files';
 import { asyncRunFiles, type RunFiles } from '../run-files';
-import { detectFiles, type Trait, type TraitRun } from './types';
+import { detectFiles, type Trait } from './types';
 
 /** `/geodata/weppcloud_runs/<runid>` or `/geodata/wc1/runs/<two chars>/<runid>`, then `/` or the end. */
 const LEGACY_RUN_PATH = /^\/geodata\/(?:weppcloud_runs\/[^/]+|wc1\/runs\/[^/]{2}\/[^/]+)(?:\/|$)/;
@@ -79,7 +79,9 @@ export const legacyRunPaths: Trait = {
     'Absolute legacy run paths (/geodata/weppcloud_runs/<runid>/…, /geodata/wc1/runs/<xx>/<runid>/…) in .nodb documents become run-relative',
   dependsOn: [],
   async detect(run) {
-    const docs = (await scanRun(detectFiles(run), true)).filter((d) => d.rewritable > 0 || d.other.length > 0);
+    const docs = (await scanRun(detectFiles(run), true)).filter(
+      (d) => d.rewritable > 0 || d.other.length > 0,
+    );
     return {
       detected: docs.length > 0,
       details: {
