@@ -119,9 +119,11 @@ async function scanInWorkers(
   const batch = Math.max(1, Math.min(MAX_BATCH, Math.ceil(names.length / (threads * 4))));
   const out: ScannedRun[] = new Array<ScannedRun>(names.length);
   let next = 0;
+  const workers: Worker[] = [];
   const one = () =>
     new Promise<void>((resolve, reject) => {
       const w = startWorker({ root, currentVersion });
+      workers.push(w);
       let at = 0;
       let done = false;
       const send = () => {
@@ -140,7 +142,12 @@ async function scanInWorkers(
       );
       send();
     });
-  await Promise.all(Array.from({ length: Math.min(threads, Math.ceil(names.length / batch)) }, one));
+  try {
+    await Promise.all(Array.from({ length: Math.min(threads, Math.ceil(names.length / batch)) }, one));
+  } catch (err) {
+    await Promise.all(workers.map((w) => w.terminate())); // one failed: stop the others too
+    throw err;
+  }
   return out;
 }
 
