@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { asyncRunFiles, type RunFiles } from './run-files';
 
 /** Writes `data` to `file` atomically: a temp file beside it, fsync, rename, fsync of the folder. */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
@@ -29,8 +30,12 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
 
 /** Names of the run's top-level `*.nodb` files (regular files only), sorted. */
 export async function topLevelNodbFiles(runDir: string): Promise<string[]> {
-  const entries = await fs.readdir(runDir, { withFileTypes: true });
-  return entries
+  return topLevelNodbFilesFrom(asyncRunFiles(runDir));
+}
+
+/** topLevelNodbFiles through a run reader (its memoized top-level listing). */
+export async function topLevelNodbFilesFrom(files: RunFiles): Promise<string[]> {
+  return (await files.list(''))
     .filter((e) => e.isFile() && e.name.endsWith('.nodb'))
     .map((e) => e.name)
     .sort();

@@ -3,6 +3,7 @@
  * No Redis or PostgreSQL: the migration worker, the API and the CLI all load it.
  */
 export * from './files';
+export * from './run-files';
 export * from './version';
 export * from './traits/types';
 export { orderTraits, TRAITS } from './traits/registry';

@@ -1,6 +1,7 @@
 import { orderTraits } from './traits/registry';
 import { TraitError, type Trait, type TraitChange, type TraitLog, type TraitRun } from './traits/types';
-import { readRunVersion } from './version';
+import { asyncRunFiles } from './run-files';
+import { readRunVersionFrom } from './version';
 
 export interface TraitReport {
   id: string;
@@ -20,16 +21,28 @@ export interface RunInspection {
   needsMigration: boolean;
 }
 
-/** Version and trait detection of one run: cheap and read-only. */
+const orders = new WeakMap<readonly Trait[], Trait[]>();
+/** orderTraits, once per registry (a fleet scan inspects thousands of runs with the same one). */
+function ordered(traits: readonly Trait[]): Trait[] {
+  let o = orders.get(traits);
+  if (!o) orders.set(traits, (o = orderTraits(traits)));
+  return o;
+}
+
+/**
+ * Version and trait detection of one run: cheap and read-only. The version and the traits read
+ * through one reader (`run.files`, else a fresh one over node:fs promises), so they share listings.
+ */
 export async function inspectRun(
   run: TraitRun,
   traits: readonly Trait[],
   currentVersion: number,
 ): Promise<RunInspection> {
-  const { version } = await readRunVersion(run.dir, currentVersion);
+  const files = run.files ?? asyncRunFiles(run.dir);
+  const { version } = await readRunVersionFrom(files, currentVersion);
   const reports: TraitReport[] = [];
-  for (const t of orderTraits(traits)) {
-    const d = await t.detect(run);
+  for (const t of ordered(traits)) {
+    const d = await t.detect({ ...run, files });
     reports.push({
       id: t.id,
       description: t.description,

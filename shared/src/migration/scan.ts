@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { inspectRun } from './inspect';
+import { asyncRunFiles, syncRunFiles, type RunFiles } from './run-files';
 import { TRAITS } from './traits/registry';
 
 export interface ScannedRun {
@@ -17,7 +18,7 @@ export interface ScannedRun {
 
 export interface ScanOptions {
   currentVersion: number;
-  /** worker threads (default: cores, at most 8; 0 = in this thread) */
+  /** worker threads (default: the cores, at most 8, or 0 below 50 runs; 0 = in this thread) */
   threads?: number;
 }
 
@@ -30,9 +31,18 @@ export async function listRunDirs(root: string): Promise<string[]> {
     .sort();
 }
 
-async function scanOne(root: string, runid: string, currentVersion: number): Promise<ScannedRun> {
+/** How a scan reads: node:fs promises (in the caller's thread) or sync calls (in a scan worker). */
+export type ScanReads = 'async' | 'sync';
+
+async function scanOne(
+  root: string,
+  runid: string,
+  currentVersion: number,
+  reader: (dir: string) => RunFiles,
+): Promise<ScannedRun> {
   try {
-    const r = await inspectRun({ dir: path.join(root, runid), runid }, TRAITS, currentVersion);
+    const dir = path.join(root, runid);
+    const r = await inspectRun({ dir, runid, files: reader(dir) }, TRAITS, currentVersion);
     return {
       runid,
       version: r.version,
@@ -53,57 +63,103 @@ async function scanOne(root: string, runid: string, currentVersion: number): Pro
 }
 
 /**
- * Version and detected traits of each run in `names` (read-only), `concurrency` runs at a time:
- * detection is a few small reads per run, so waiting for them one by one would dominate.
+ * Version and detected traits of each run in `names` (read-only). With async reads `concurrency`
+ * runs at a time: detection is a few small reads per run, so waiting for them one by one would
+ * dominate. With sync reads (a scan worker, which does nothing else) one run after the other.
  */
 export async function scanRunsHere(
   root: string,
   names: string[],
   currentVersion: number,
+  reads: ScanReads = 'async',
   concurrency = 32,
 ): Promise<ScannedRun[]> {
+  const reader = reads === 'sync' ? syncRunFiles : asyncRunFiles;
   const out: ScannedRun[] = new Array<ScannedRun>(names.length);
   let next = 0;
   const lane = async () => {
     while (next < names.length) {
       const i = next++;
-      out[i] = await scanOne(root, names[i], currentVersion);
+      out[i] = await scanOne(root, names[i], currentVersion, reader);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, names.length) }, lane));
+  const lanes = reads === 'sync' ? 1 : Math.min(concurrency, names.length);
+  await Promise.all(Array.from({ length: lanes }, lane));
   return out;
 }
 
 /** A worker thread running scan-worker: from dist the .js file; from sources (jest, tsx) the .ts one through tsx. */
-function startWorker(workerData: unknown): Worker {
+function startWorker(workerData: ScanWorkerData): Worker {
   if (!__filename.endsWith('.ts')) return new Worker(path.join(__dirname, 'scan-worker.js'), { workerData });
   const file = JSON.stringify(path.join(__dirname, 'scan-worker.ts'));
   return new Worker(`require('tsx/cjs'); require(${file});`, { eval: true, workerData });
 }
 
+/** What a scan worker is started with; it is then sent batches of run names (null: no more). */
+export interface ScanWorkerData {
+  root: string;
+  currentVersion: number;
+}
+
+/** Runs per message to a worker: at most this many, and at least 4 batches per worker for balance. */
+const MAX_BATCH = 250;
+/** Below this many runs the default scan stays in the caller's thread (a worker costs a start). */
+const MIN_RUNS_FOR_WORKERS = 50;
+
 /**
- * Fleet scan: version and detected traits of every run under `root`, in worker threads (detection
- * reads JSON and Parquet footers: CPU and I/O spread over the cores). Results in runid order.
+ * `names` scanned by `threads` workers, each pulling the next batch of runs when it is done with
+ * one (a worker slowed by the machine takes fewer); results in the order of `names`.
+ */
+async function scanInWorkers(
+  root: string,
+  names: string[],
+  currentVersion: number,
+  threads: number,
+): Promise<ScannedRun[]> {
+  const batch = Math.max(1, Math.min(MAX_BATCH, Math.ceil(names.length / (threads * 4))));
+  const out: ScannedRun[] = new Array<ScannedRun>(names.length);
+  let next = 0;
+  const workers: Worker[] = [];
+  const one = () =>
+    new Promise<void>((resolve, reject) => {
+      const w = startWorker({ root, currentVersion });
+      workers.push(w);
+      let at = 0;
+      let done = false;
+      const send = () => {
+        at = next;
+        next = Math.min(names.length, next + batch);
+        w.postMessage(at < next ? names.slice(at, next) : null);
+        done = at >= next;
+      };
+      w.on('message', (r: ScannedRun[]) => {
+        r.forEach((x, i) => (out[at + i] = x));
+        send();
+      });
+      w.once('error', reject);
+      w.once('exit', (code) =>
+        code === 0 && done ? resolve() : reject(new Error(`scan worker exited with ${code}`)),
+      );
+      send();
+    });
+  try {
+    await Promise.all(Array.from({ length: Math.min(threads, Math.ceil(names.length / batch)) }, one));
+  } catch (err) {
+    await Promise.all(workers.map((w) => w.terminate())); // one failed: stop the others too
+    throw err;
+  }
+  return out;
+}
+
+/**
+ * Fleet scan: version and detected traits of every run under `root`, in runid order. In worker
+ * threads (sync reads: a worker does nothing else) spread over the cores; with `threads: 0`, or
+ * by default for fewer than 50 runs, in this thread with async reads.
  */
 export async function scanRuns(root: string, opts: ScanOptions): Promise<ScannedRun[]> {
   const names = await listRunDirs(root);
-  const threads = Math.min(
-    opts.threads ?? Math.min(8, os.availableParallelism()),
-    Math.ceil(names.length / 50),
-  );
-  if (threads <= 1) return scanRunsHere(root, names, opts.currentVersion);
-  const parts: string[][] = Array.from({ length: threads }, () => []);
-  names.forEach((n, i) => parts[i % threads].push(n));
-  const results = await Promise.all(
-    parts.map(
-      (part) =>
-        new Promise<ScannedRun[]>((resolve, reject) => {
-          const w = startWorker({ root, names: part, currentVersion: opts.currentVersion });
-          w.once('message', (m: ScannedRun[]) => resolve(m));
-          w.once('error', reject);
-          w.once('exit', (code) => code !== 0 && reject(new Error(`scan worker exited with ${code}`)));
-        }),
-    ),
-  );
-  return results.flat().sort((a, b) => (a.runid < b.runid ? -1 : a.runid > b.runid ? 1 : 0));
+  const threads =
+    opts.threads ?? (names.length < MIN_RUNS_FOR_WORKERS ? 0 : Math.min(8, os.availableParallelism()));
+  if (threads <= 0 || names.length === 0) return scanRunsHere(root, names, opts.currentVersion);
+  return scanInWorkers(root, names, opts.currentVersion, threads);
 }

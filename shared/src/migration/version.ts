@@ -1,6 +1,6 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
-import { topLevelNodbFiles, writeFileAtomic } from './files';
+import { topLevelNodbFilesFrom, writeFileAtomic } from './files';
+import { asyncRunFiles, type RunFiles } from './run-files';
 
 /** The version marker at a run's top level: one integer. */
 export const VERSION_FILE = 'nodb.version';
@@ -17,14 +17,20 @@ export interface RunVersion {
  * integer counts as 0 (it must be migrated and re-stamped).
  */
 export async function readRunVersion(runDir: string, currentVersion: number): Promise<RunVersion> {
-  const text = await fs
-    .readFile(path.join(runDir, VERSION_FILE), 'utf8')
-    .catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return null;
-      throw err;
-    });
+  return readRunVersionFrom(asyncRunFiles(runDir), currentVersion);
+}
+
+/** readRunVersion through a run reader (the top-level listing it reads is shared with the traits). */
+export async function readRunVersionFrom(files: RunFiles, currentVersion: number): Promise<RunVersion> {
+  // The listing says whether the marker exists: no failed open for the many runs without one.
+  const text = !(await files.hasTop(VERSION_FILE))
+    ? null
+    : await files.readText(VERSION_FILE).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return null;
+        throw err;
+      });
   if (text === null) {
-    const nodb = await topLevelNodbFiles(runDir);
+    const nodb = await topLevelNodbFilesFrom(files);
     return { version: nodb.length ? 0 : currentVersion, marker: false };
   }
   const t = text.trim();

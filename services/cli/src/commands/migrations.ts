@@ -11,7 +11,10 @@ export function registerMigrations(program: Program, run: Runner): void {
     )
     .option('--root <dir>', 'folder holding one run per subfolder', path.join('.arkive', 'runs'))
     .option('--current-version <n>', 'the version a migration stamps (CURRENT_VERSION)', '1000')
-    .option('--threads <n>', 'worker threads (default: one per core, at most 8)')
+    .option(
+      '--threads <n>',
+      'worker threads (default: one per core, at most 8, none below 50 runs; 0 = in this thread)',
+    )
     .action((opts: { root: string; currentVersion: string; threads?: string }) =>
       run(async (g) => {
         // Loaded here, not at start-up: the Parquet readers of the traits take ~90 ms to load, which

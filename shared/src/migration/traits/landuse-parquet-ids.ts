@@ -1,17 +1,37 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, type SchemaElement } from 'hyparquet';
+import { parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type SchemaElement } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { exists, readJsonFile, writeFileAtomic } from '../files';
-import { TraitError, type Trait, type TraitRun } from './types';
+import { asyncRunFiles, type RunFiles } from '../run-files';
+import { detectFiles, TraitError, type Trait, type TraitRun } from './types';
 
 const LANDUSE = 'landuse/landuse.parquet';
 const TRANSLATOR = 'watershed/translator.json';
 const ID = 'landuse-parquet-ids';
 
-/** The file's top-level column names (flat schemas only: landuse tables are flat). */
-async function columns(file: string): Promise<{ schema: SchemaElement[]; names: string[]; rows: number }> {
-  const meta = await parquetMetadataAsync(await asyncBufferFromFile(file));
+/** Bytes read from the end of the file first: a landuse footer is a few hundred bytes. */
+const FOOTER_FETCH = 64 * 1024;
+
+/**
+ * The file's top-level column names (flat schemas only: landuse tables are flat), from its footer:
+ * one open reads the size and the last FOOTER_FETCH bytes (hyparquet asks for more if the footer
+ * is larger).
+ */
+async function columns(
+  files: RunFiles,
+  rel: string,
+): Promise<{ schema: SchemaElement[]; names: string[]; rows: number }> {
+  const { size, tail } = await files.readTail(rel, FOOTER_FETCH);
+  const tailStart = size - tail.byteLength;
+  const buffer: AsyncBuffer = {
+    byteLength: size,
+    slice: (start, end = size) =>
+      start >= tailStart && end <= size
+        ? tail.slice(start - tailStart, end - tailStart)
+        : files.readRange(rel, start, end),
+  };
+  const meta = await parquetMetadataAsync(buffer, { initialFetchSize: FOOTER_FETCH });
   const names = meta.schema.slice(1).map((s) => s.name);
   return { schema: meta.schema, names, rows: Number(meta.num_rows) };
 }
@@ -41,18 +61,18 @@ export const landuseParquetIds: Trait = {
     'landuse/landuse.parquet with a TopazID column gets int32 topaz_id and wepp_id (from watershed/translator.json)',
   dependsOn: ['wbt-geojson-ids'],
   async detect(run) {
-    const file = path.join(run.dir, LANDUSE);
-    if (!(await exists(file))) return { detected: false, details: {}, blockers: [] };
+    const files = detectFiles(run);
     let cols;
     try {
-      cols = await columns(file);
+      cols = await columns(files, LANDUSE);
     } catch (err) {
+      // (the file is opened without an lstat first: whether it exists is asked only on failure)
+      if (!(await files.exists(LANDUSE))) return { detected: false, details: {}, blockers: [] };
       return { detected: false, details: { unreadable: (err as Error).message }, blockers: [] };
     }
     const detected =
       cols.names.includes('TopazID') && !cols.names.includes('topaz_id') && !cols.names.includes('wepp_id');
-    const blockers =
-      detected && !(await exists(path.join(run.dir, TRANSLATOR))) ? [`${TRANSLATOR} is missing`] : [];
+    const blockers = detected && !(await files.exists(TRANSLATOR)) ? [`${TRANSLATOR} is missing`] : [];
     return {
       detected,
       details: detected ? { file: LANDUSE, rows: cols.rows, columns: cols.names } : {},
@@ -61,7 +81,7 @@ export const landuseParquetIds: Trait = {
   },
   async migrate(run, log) {
     const file = path.join(run.dir, LANDUSE);
-    const { schema, names, rows: count } = await columns(file);
+    const { schema, names, rows: count } = await columns(asyncRunFiles(run.dir), LANDUSE);
     if (schema.slice(1).some((s) => s.num_children))
       throw new TraitError(ID, `${LANDUSE} has nested columns; only flat tables are migrated`);
     const map = await translator(run);
@@ -106,7 +126,7 @@ export const landuseParquetIds: Trait = {
   async validate(run) {
     const file = path.join(run.dir, LANDUSE);
     if (!(await exists(file))) return { ok: true, problems: [] };
-    const { names, rows: count } = await columns(file);
+    const { names, rows: count } = await columns(asyncRunFiles(run.dir), LANDUSE);
     if (!names.includes('TopazID')) return { ok: true, problems: [] };
     if (!names.includes('topaz_id') || !names.includes('wepp_id'))
       return { ok: false, problems: [`${LANDUSE} has no topaz_id/wepp_id columns`] };

@@ -1,7 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { topLevelNodbFiles, writeFileAtomic } from '../files';
-import type { Trait, TraitRun } from './types';
+import { topLevelNodbFiles, topLevelNodbFilesFrom, writeFileAtomic } from '../files';
+import { asyncRunFiles, type RunFiles } from '../run-files';
+import { detectFiles, type Trait } from './types';
 
 /** `/geodata/weppcloud_runs/<runid>` or `/geodata/wc1/runs/<two chars>/<runid>`, then `/` or the end. */
 const LEGACY_RUN_PATH = /^\/geodata\/(?:weppcloud_runs\/[^/]+|wc1\/runs\/[^/]{2}\/[^/]+)(?:\/|$)/;
@@ -16,11 +17,23 @@ export function relativeRunPath(value: string): string | null {
 }
 
 /**
- * Each string *value* token of a JSON text (keys skipped), with its offsets: the rewrite replaces
- * only those tokens, so numbers (`1.0` stays `1.0` for Python), spacing and key order are kept.
+ * Whether a JSON text may hold a string that starts with `/geodata/`. Each character of a JSON
+ * string is written as itself or escaped (`\/` for '/', `\uXXXX` for any), so a text with none
+ * of `"/geodata/`, `\/` and `\u` has no such string: detection can skip parsing it. Never a
+ * false negative; a false positive only costs the full parse.
+ */
+export function mayHoldGeodataPath(text: string): boolean {
+  return text.includes('"/geodata/') || text.includes('\\/') || text.includes('\\u');
+}
+
+/**
+ * Each string *value* token of a JSON text (keys skipped) that may start with /geodata/ (a token
+ * without a backslash is its value as written), with its offsets: the rewrite replaces only those
+ * tokens, so numbers (`1.0` stays `1.0` for Python), spacing and key order are kept.
  */
 function* stringValues(text: string): Generator<{ start: number; end: number; value: string }> {
   for (const m of text.matchAll(STRING_TOKEN)) {
+    if (!m[0].startsWith('"/geodata/') && !m[0].includes('\\')) continue;
     const end = (m.index ?? 0) + m[0].length;
     let i = end;
     while (i < text.length && /\s/.test(text[i])) i++;
@@ -37,8 +50,10 @@ interface DocScan {
   invalid?: string;
 }
 
-async function scanDoc(dir: string, file: string): Promise<DocScan> {
-  const text = await fs.readFile(path.join(dir, file), 'utf8');
+/** One document's /geodata/ values; `quick` (detection) skips a text that cannot hold one unparsed. */
+async function scanDoc(files: RunFiles, file: string, quick: boolean): Promise<DocScan> {
+  const text = await files.readText(file);
+  if (quick && !mayHoldGeodataPath(text)) return { file, rewritable: 0, other: [] };
   try {
     JSON.parse(text);
   } catch (err) {
@@ -54,8 +69,8 @@ async function scanDoc(dir: string, file: string): Promise<DocScan> {
   return { file, rewritable, other };
 }
 
-async function scanRun(run: TraitRun): Promise<DocScan[]> {
-  return Promise.all((await topLevelNodbFiles(run.dir)).map((f) => scanDoc(run.dir, f)));
+async function scanRun(files: RunFiles, quick: boolean): Promise<DocScan[]> {
+  return Promise.all((await topLevelNodbFilesFrom(files)).map((f) => scanDoc(files, f, quick)));
 }
 
 export const legacyRunPaths: Trait = {
@@ -64,7 +79,9 @@ export const legacyRunPaths: Trait = {
     'Absolute legacy run paths (/geodata/weppcloud_runs/<runid>/…, /geodata/wc1/runs/<xx>/<runid>/…) in .nodb documents become run-relative',
   dependsOn: [],
   async detect(run) {
-    const docs = (await scanRun(run)).filter((d) => d.rewritable > 0 || d.other.length > 0);
+    const docs = (await scanRun(detectFiles(run), true)).filter(
+      (d) => d.rewritable > 0 || d.other.length > 0,
+    );
     return {
       detected: docs.length > 0,
       details: {
@@ -109,7 +126,7 @@ export const legacyRunPaths: Trait = {
   },
   async validate(run) {
     const problems: string[] = [];
-    for (const d of await scanRun(run)) {
+    for (const d of await scanRun(asyncRunFiles(run.dir), false)) {
       if (d.invalid) problems.push(`${d.file} is not a JSON document: ${d.invalid}`);
       const bad = d.rewritable + d.other.length;
       if (bad) problems.push(`${d.file}: ${bad} string value(s) still start with /geodata/`);

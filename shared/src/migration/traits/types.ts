@@ -1,8 +1,18 @@
+import { asyncRunFiles, type RunFiles } from '../run-files';
+
 /** The run a trait works on: its folder and id. */
 export interface TraitRun {
   dir: string;
   runid: string;
+  /**
+   * The reader `detect` reads through (inspectRun and the fleet scan pass one per inspection so
+   * the version and the traits share listings); `migrate` and `validate` read the folder directly.
+   */
+  files?: RunFiles;
 }
+
+/** The reader detect uses: the run's own, else a fresh one over node:fs promises. */
+export const detectFiles = (run: TraitRun): RunFiles => run.files ?? asyncRunFiles(run.dir);
 
 export interface TraitDetection {
   detected: boolean;

@@ -1,7 +1,7 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../files';
-import { TraitError, type Trait, type TraitRun } from './types';
+import { asyncRunFiles, type RunFiles } from '../run-files';
+import { detectFiles, TraitError, type Trait, type TraitRun } from './types';
 
 const WBT_DIR = path.join('dem', 'wbt');
 
@@ -13,16 +13,33 @@ interface Collection {
   features?: Feature[];
 }
 
-async function geojsonFiles(run: TraitRun): Promise<string[]> {
-  const entries = await fs.readdir(path.join(run.dir, WBT_DIR), { withFileTypes: true }).catch(() => []);
+async function geojsonFiles(files: RunFiles): Promise<string[]> {
+  // (no dem/ at the top level: no dem/wbt either, known from the listing without a failed readdir)
+  const entries = (await files.hasTop('dem').catch(() => true))
+    ? await files.list(WBT_DIR).catch(() => [])
+    : [];
   return entries
     .filter((e) => e.isFile() && e.name.endsWith('.geojson'))
     .map((e) => path.posix.join('dem', 'wbt', e.name))
     .sort();
 }
 
-async function readCollection(run: TraitRun, rel: string): Promise<{ doc: Collection; text: string } | null> {
-  const text = await fs.readFile(path.join(run.dir, rel), 'utf8');
+/**
+ * Whether a GeoJSON text may hold a TopazID that is a string: the key written as itself then a
+ * colon and a string, or a `\u` escape anywhere (a key can be spelled with them). Without either,
+ * no TopazID is a string and detection can skip parsing the file. Never a false negative.
+ */
+export function mayHoldStringTopazId(text: string): boolean {
+  return text.includes('\\u') || /"TopazID"\s*:\s*"/.test(text);
+}
+
+async function readCollection(
+  files: RunFiles,
+  rel: string,
+  quick = false,
+): Promise<{ doc: Collection; text: string } | null> {
+  const text = await files.readText(rel);
+  if (quick && !mayHoldStringTopazId(text)) return null;
   let doc: Collection;
   try {
     doc = JSON.parse(text) as Collection;
@@ -51,8 +68,9 @@ export const wbtGeojsonIds: Trait = {
     const files: string[] = [];
     const blockers: string[] = [];
     let features = 0;
-    for (const rel of await geojsonFiles(run)) {
-      const c = await readCollection(run, rel);
+    const reader = detectFiles(run);
+    for (const rel of await geojsonFiles(reader)) {
+      const c = await readCollection(reader, rel, true);
       if (!c) continue;
       let here = 0;
       c.doc.features!.forEach((f, i) => {
@@ -71,8 +89,9 @@ export const wbtGeojsonIds: Trait = {
     const before = await wbtTopazIdSet(run);
     const filesChanged: string[] = [];
     let total = 0;
-    for (const rel of await geojsonFiles(run)) {
-      const c = await readCollection(run, rel);
+    const files = asyncRunFiles(run.dir);
+    for (const rel of await geojsonFiles(files)) {
+      const c = await readCollection(files, rel);
       if (!c) continue;
       let n = 0;
       c.doc.features!.forEach((f, i) => {
@@ -109,8 +128,9 @@ export const wbtGeojsonIds: Trait = {
   },
   async validate(run) {
     const problems: string[] = [];
-    for (const rel of await geojsonFiles(run)) {
-      const c = await readCollection(run, rel);
+    const files = asyncRunFiles(run.dir);
+    for (const rel of await geojsonFiles(files)) {
+      const c = await readCollection(files, rel);
       if (!c) continue;
       c.doc.features!.forEach((f, i) => {
         const id = idOf(f);
@@ -125,8 +145,9 @@ export const wbtGeojsonIds: Trait = {
 /** The TopazIDs of every dem/wbt GeoJSON, as numbers (strings of digits converted): the set a migration keeps. */
 export async function wbtTopazIdSet(run: TraitRun): Promise<Record<string, number[]>> {
   const out: Record<string, number[]> = {};
-  for (const rel of await geojsonFiles(run)) {
-    const c = await readCollection(run, rel);
+  const files = asyncRunFiles(run.dir);
+  for (const rel of await geojsonFiles(files)) {
+    const c = await readCollection(files, rel);
     if (!c) continue;
     out[rel] = c.doc
       .features!.map(idOf)
