@@ -68,6 +68,8 @@ export class ExtractPool {
   private workers: Worker[] = [];
   /** uncompressed bytes of the batches each worker has not answered yet (the next goes to the least loaded) */
   private load: number[] = [];
+  /** why a worker thread ended (it takes no more batches); null while it runs */
+  private dead: (Error | null)[] = [];
   private pending = new Map<number, Pending>();
   private seq = 0;
   /** shared with the workers: non-zero = stop every task at its next piece */
@@ -94,13 +96,21 @@ export class ExtractPool {
             p.reject(err);
           }
       };
-      w.on('error', (err) => failAll(new BatchFailure(0, err)));
+      // A worker that dies (it could not open the archive, say) fails what it holds and is never
+      // picked again: a batch posted to an exited worker would wait forever.
+      w.on('error', (err) => {
+        this.dead[i] ??= err;
+        failAll(new BatchFailure(0, err));
+      });
       w.on('exit', (code) => {
-        if (!this.closing)
-          failAll(new BatchFailure(0, new Error(`archive worker thread exited (code ${code})`)));
+        if (this.closing) return;
+        const err = new Error(`archive worker thread exited (code ${code})`);
+        this.dead[i] ??= err;
+        failAll(new BatchFailure(0, this.dead[i]));
       });
       this.workers.push(w);
       this.load.push(0);
+      this.dead.push(null);
     }
     signal?.addEventListener('abort', this.onAbort, { once: true });
   }
@@ -148,8 +158,10 @@ export class ExtractPool {
    */
   runBatch(tasks: EntryTask[]): Promise<string[]> {
     const id = ++this.seq;
-    let slot = 0;
-    for (let i = 1; i < this.workers.length; i++) if (this.load[i] < this.load[slot]) slot = i;
+    let slot = -1;
+    for (let i = 0; i < this.workers.length; i++)
+      if (!this.dead[i] && (slot < 0 || this.load[i] < this.load[slot])) slot = i;
+    if (slot < 0) return Promise.reject(new BatchFailure(0, this.dead[0]!));
     let bytes = 0;
     for (const t of tasks) bytes += Math.max(t.entry.size, 1);
     this.load[slot] += bytes;

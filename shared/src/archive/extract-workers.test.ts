@@ -272,6 +272,23 @@ describe('restore and verify in the worker threads', () => {
         await stopping.close();
       }
     });
+
+    it('workers that die before any work (the archive gone) fail the batches sent later, never hang', async () => {
+      const gone = path.join(root, 'gone.zip');
+      const dying = new ExtractPool(gone, reader.cdOffset, 2);
+      try {
+        const first = await rejection(dying.runBatch([task('small/f1.txt')]));
+        expect(first).toBeInstanceOf(BatchFailure);
+        // wait until both threads have ended, then more work is refused at once
+        for (let i = 0; i < 100 && (dying as unknown as { dead: unknown[] }).dead.some((d) => !d); i++)
+          await new Promise((r) => setTimeout(r, 20));
+        const later = await rejection(dying.run(task('small/f2.txt')));
+        expect(later).toMatchObject({ code: 'ENOENT' });
+        await expect(fs.lstat(task('small/f2.txt').target)).rejects.toMatchObject({ code: 'ENOENT' });
+      } finally {
+        await dying.close();
+      }
+    });
   });
 
   it('batches: large entries alone and largest first, small ones grouped in plan order', () => {

@@ -615,6 +615,13 @@ async function extract(
     progress.filesDone++;
     progress.bytesDone += pe.entry.size;
   };
+  /** Bytes written so far of the large files streaming now (several at once: their sum is reported). */
+  const streaming = new Map<string, number>();
+  let streamingBytes = 0;
+  const streamed = (p: string, bytes: number) => {
+    streamingBytes += bytes - (streaming.get(p) ?? 0);
+    streaming.set(p, bytes);
+  };
   /** Small files, many per message, in a worker thread; a large one alone, reporting as it streams. */
   const extractBatch = async (batch: PlannedEntry[]) => {
     if (signal?.aborted) throw new CancelledError('Restore cancelled');
@@ -630,12 +637,14 @@ async function extract(
           // A large file reports as it is written, not only once it is complete.
           onProgress:
             one && one.entry.size >= LARGE_FILE_PROGRESS
-              ? (bytes: number) =>
+              ? (bytes: number) => {
+                  streamed(one.path, bytes);
                   opts.onProgress?.({
                     ...progress,
-                    bytesDone: progress.bytesDone + bytes,
+                    bytesDone: progress.bytesDone + streamingBytes,
                     currentPath: one.path,
-                  })
+                  });
+                }
               : undefined,
         })),
       )
@@ -643,6 +652,13 @@ async function extract(
         if (!(err instanceof BatchFailure)) throw err;
         // The tasks before the failed one are complete and checked (their files stay in staging).
         throw writeError(batch[err.index].path, err.error);
+      })
+      .finally(() => {
+        // its bytes now count in progress.bytesDone (done) or not at all (failed)
+        if (one && streaming.has(one.path)) {
+          streamed(one.path, 0);
+          streaming.delete(one.path);
+        }
       });
     for (let i = 0; i < batch.length; i++) {
       if (manifest) checkManifestEntry(manifest, batch[i].entry, shas[i]);

@@ -8,7 +8,7 @@ import {
   parseComment,
   type ParsedManifest,
 } from './manifest';
-import { ExtractPool, extractPoolSize } from './extract-pool';
+import { ExtractPool, extractPoolSize, StoppedError } from './extract-pool';
 import { ZipReader, corrupt, pooled, type ZipEntry } from './reader';
 import type { ArchiveProgress, VerifyOptions, VerifyResult } from './types';
 
@@ -108,6 +108,9 @@ export async function verifyArchive(archivePath: string, opts: VerifyOptions = {
           }
         } catch (err) {
           failures.push({ index, err });
+          // the first failure stops the large entries still streaming in the workers (a verdict
+          // is known; reading gigabytes more would only delay it)
+          if (!(err instanceof StoppedError)) pool.stop();
           throw err;
         }
         if (isFile) {
@@ -119,7 +122,8 @@ export async function verifyArchive(archivePath: string, opts: VerifyOptions = {
           opts.onProgress({ ...progress, currentPath: e.name });
         }
       }).catch((err: unknown) => {
-        const first = failures.sort((a, b) => a.index - b.index)[0];
+        const real = failures.filter((f) => !(f.err instanceof StoppedError));
+        const first = (real.length ? real : failures).sort((a, b) => a.index - b.index)[0];
         throw first ? first.err : err;
       });
     }

@@ -52,7 +52,12 @@ async function walkRun(runDir: string, scope: string[] | undefined): Promise<Map
         sinceYield = 0;
         await yieldToLoop();
       }
-      const st = fsSync.lstatSync(path.join(dir, d.name), { throwIfNoEntry: false });
+      let st: fsSync.Stats | undefined;
+      try {
+        st = fsSync.lstatSync(path.join(dir, d.name), { throwIfNoEntry: false });
+      } catch {
+        st = undefined; // (replaced by a file meanwhile, ENOTDIR; as the walk always did: skipped)
+      }
       if (!st) continue;
       const type = st.isDirectory()
         ? 'dir'

@@ -48,6 +48,34 @@ interface Backend {
   readRange(file: string, start: number, end: number): ArrayBuffer | Promise<ArrayBuffer>;
 }
 
+/** A read that ended before `buf` was full: the file shrank while it was read (never a short tail). */
+const truncated = (file: string) =>
+  Object.assign(new Error(`${file} ended early: it changed while it was being read`), {
+    code: 'EFILECHANGED',
+  });
+
+/** Fills `buf` from `pos` (a positioned read may return fewer bytes than asked: read on). */
+async function readFully(
+  file: string,
+  read: (buf: Buffer, off: number, len: number, pos: number) => Promise<number>,
+  buf: Buffer,
+  pos: number,
+): Promise<void> {
+  for (let got = 0; got < buf.length;) {
+    const n = await read(buf, got, buf.length - got, pos + got);
+    if (n === 0) throw truncated(file);
+    got += n;
+  }
+}
+
+function readFullySync(file: string, fd: number, buf: Buffer, pos: number): void {
+  for (let got = 0; got < buf.length;) {
+    const n = fsSync.readSync(fd, buf, got, buf.length - got, pos + got);
+    if (n === 0) throw truncated(file);
+    got += n;
+  }
+}
+
 const asyncBackend: Backend = {
   readdir: (file) => fs.readdir(file, { withFileTypes: true }),
   readText: (file) => fs.readFile(file, 'utf8'),
@@ -62,8 +90,13 @@ const asyncBackend: Backend = {
       const { size } = await fh.stat();
       const n = Math.min(size, bytes);
       const buf = Buffer.alloc(n);
-      const { bytesRead } = await fh.read(buf, 0, n, size - n);
-      return { size, tail: toArrayBuffer(buf.subarray(0, bytesRead)) };
+      await readFully(
+        file,
+        (b, off, len, pos) => fh.read(b, off, len, pos).then((r) => r.bytesRead),
+        buf,
+        size - n,
+      );
+      return { size, tail: toArrayBuffer(buf) };
     } finally {
       await fh.close();
     }
@@ -72,8 +105,13 @@ const asyncBackend: Backend = {
     const fh = await fs.open(file, 'r');
     try {
       const buf = Buffer.alloc(Math.max(0, end - start));
-      const { bytesRead } = await fh.read(buf, 0, buf.length, start);
-      return toArrayBuffer(buf.subarray(0, bytesRead));
+      await readFully(
+        file,
+        (b, off, len, pos) => fh.read(b, off, len, pos).then((r) => r.bytesRead),
+        buf,
+        start,
+      );
+      return toArrayBuffer(buf);
     } finally {
       await fh.close();
     }
@@ -118,8 +156,8 @@ const syncBackend: Backend = {
       const { size } = fsSync.fstatSync(fd);
       const n = Math.min(size, bytes);
       const buf = Buffer.alloc(n);
-      const read = fsSync.readSync(fd, buf, 0, n, size - n);
-      return { size, tail: toArrayBuffer(buf.subarray(0, read)) };
+      readFullySync(file, fd, buf, size - n);
+      return { size, tail: toArrayBuffer(buf) };
     } finally {
       fsSync.closeSync(fd);
     }
@@ -128,8 +166,8 @@ const syncBackend: Backend = {
     const fd = fsSync.openSync(file, 'r');
     try {
       const buf = Buffer.alloc(Math.max(0, end - start));
-      const read = fsSync.readSync(fd, buf, 0, buf.length, start);
-      return toArrayBuffer(buf.subarray(0, read));
+      readFullySync(file, fd, buf, start);
+      return toArrayBuffer(buf);
     } finally {
       fsSync.closeSync(fd);
     }
