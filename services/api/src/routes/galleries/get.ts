@@ -13,12 +13,15 @@ export const getGallery = defineRoute({
   async handler({ deps, params, user }) {
     const g = await requireOwnGallery(deps, user, params.id);
     await reconcileGalleryArchives(deps.prisma, g.id);
-    const [images, clients, archives, state] = await Promise.all([
+    // The state first, then the list with the state's own row in it: read side by side, a worker
+    // finishing in between made archive_status say ready while the list still said processing.
+    const state = await galleryArchiveState(deps.prisma, g.id);
+    const [images, clients, listed] = await Promise.all([
       deps.prisma.galleryImage.findMany({ where: { galleryId: g.id }, orderBy: [{ name: 'asc' }] }),
       deps.prisma.galleryClient.findMany({ where: { galleryId: g.id }, orderBy: { createdAt: 'asc' } }),
       deps.prisma.galleryArchive.findMany({ where: { galleryId: g.id }, orderBy: { version: 'desc' } }),
-      galleryArchiveState(deps.prisma, g.id),
     ]);
+    const archives = listed.map((a) => (a.id === state.archive?.id ? state.archive : a));
     const emails = await deps.prisma.galleryArchiveEmail.findMany({
       where: { archiveId: { in: archives.map((a) => a.id) } },
       orderBy: { createdAt: 'desc' },
