@@ -23,6 +23,8 @@ let world: TestWorld;
 let queues: QueueProvider;
 let base: string;
 const children: ChildProcess[] = [];
+/** each host's service process, by host id (hosts start in parallel: not in `children`' order) */
+const byHost = new Map<string, ChildProcess>();
 
 beforeAll(async () => {
   base = await fs.mkdtemp(path.join(os.tmpdir(), 'arkive-hosts-'));
@@ -41,6 +43,7 @@ const runsRoot = (host: string) => path.join(base, host, 'runs');
 async function startHost(host: string): Promise<ChildProcess> {
   const child = await startServiceHost('compress', base, host, world.env);
   children.push(child);
+  byHost.set(host, child);
   return child;
 }
 
@@ -110,7 +113,7 @@ test('work for a host that is down waits for it (no other host takes it) and run
 }, 180_000);
 
 test('a host whose workers stop is reported offline once its heartbeat is older than HOST_OFFLINE_SECONDS', async () => {
-  const h1 = children[0];
+  const h1 = byHost.get('h1')!;
   h1.kill('SIGKILL');
   await waitFor(async () => {
     const h = await world.prisma.host.findUniqueOrThrow({ where: { id: 'h1' } });
