@@ -27,6 +27,7 @@ const { ensureRun } = require('./bench-data');
 const { ROOT } = require('./snapshot-tools');
 const { BACKUP, RESTORE, SOURCE_OF, CLI } = require('./backup-tools');
 const { analyse, writeReport } = require('./backup-report');
+const { countTree, rotate, fsType, settle, log } = require('./bench-tree');
 
 const BENCH_DIR = '/tmp/arkive-bench/backup';
 const PASSWORD = 'bench-password';
@@ -80,29 +81,6 @@ function parseArgs(args) {
   return o;
 }
 
-/** Regular files and their bytes under `dir`, without the top-level archives/. */
-function countTree(dir) {
-  let files = 0;
-  let bytes = 0;
-  const walk = (d, top) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      if (top && e.name === 'archives') continue;
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p, false);
-      else if (e.isFile()) {
-        files++;
-        bytes += fs.statSync(p).size;
-      }
-    }
-  };
-  walk(dir, true);
-  return { files, bytes };
-}
-
-const rotate = (xs, r) => xs.map((_, i) => xs[(i + r) % xs.length]);
-const fsType = (dir) => spawnSync('stat', ['-f', '-c', '%T', dir], { encoding: 'utf8' }).stdout.trim();
-const settle = (dir) => spawnSync('sync', ['-f', dir]);
-const log = (s) => process.stderr.write(`${s}\n`);
 const du = (p) => Number(spawnSync('du', ['-sb', p], { encoding: 'utf8' }).stdout.split(/\s/)[0]);
 
 function mustRun(cmd, argv, opts = {}) {

@@ -23,6 +23,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { fsType, rotate } = require('./bench-tree');
 const { spawn, spawnSync } = require('node:child_process');
 const { summarize } = require('./bench-stats');
 
@@ -78,8 +79,6 @@ function parseArgs(args) {
   return o;
 }
 
-const rotate = (xs, k) => xs.map((_, i) => xs[(i + k) % xs.length]);
-
 function runChild(file, argv, nodeArgs = []) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...nodeArgs, file, ...argv], {
@@ -119,11 +118,6 @@ function arkiveEngine(engine) {
   if (!stale.length) return dist;
   console.error(`shared/dist is stale (${path.relative(ROOT, stale[0])}…): running the sources through tsx`);
   return src;
-}
-
-function fsType(dir) {
-  const r = spawnSync('stat', ['-f', '-c', '%T', dir], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : 'unknown';
 }
 
 exports.main = async function main(args) {

@@ -25,6 +25,7 @@ const { ensureRun, ensureManyFiles, ensureBigFile } = require('./bench-data');
 const { summarize } = require('./bench-stats');
 const { ROOT, toolSet, arkiveEngine, OWN_RESTORES } = require('./snapshot-tools');
 const { writeReport } = require('./snapshot-report');
+const { countTree, rotate, fsType, settle, log } = require('./bench-tree');
 
 const BENCH_DIR = '/tmp/arkive-bench';
 const CORPORA = ['quick', 'small', 'default', 'many-files', 'big-file'];
@@ -107,33 +108,6 @@ function makeCorpus(o) {
   }
   throw new Error(`unknown corpus ${o.corpus}`);
 }
-
-/** Regular files and their bytes under `dir`, without the top-level archives/ (and, for a peer
- *  that extracted our archive, without our top-level manifest entry). */
-function countTree(dir, { skipManifest = false } = {}) {
-  let files = 0;
-  let bytes = 0;
-  const walk = (d, top) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      if (top && e.name === 'archives') continue;
-      if (top && skipManifest && /^\.arkive-manifest.*\.jsonl$/.test(e.name)) continue;
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p, false);
-      else if (e.isFile()) {
-        files++;
-        bytes += fs.statSync(p).size;
-      }
-    }
-  };
-  walk(dir, true);
-  return { files, bytes };
-}
-
-const rotate = (xs, r) => xs.map((_, i) => xs[(i + r) % xs.length]);
-const fsType = (dir) => spawnSync('stat', ['-f', '-c', '%T', dir], { encoding: 'utf8' }).stdout.trim();
-/** Untimed: make the target file system write back what the last run left, so the next run does not pay for it. */
-const settle = (dir) => spawnSync('sync', ['-f', dir]);
-const log = (s) => process.stderr.write(`${s}\n`);
 
 async function main(args) {
   const o = parseArgs(args);
