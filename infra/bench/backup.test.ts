@@ -1,13 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { runQuickSuite } from './quick-suite';
 
 /**
  * The backup benchmark on a 2 MB run, two rounds: real CLI, restic and tar. Checks the report's
  * shape, the interleaving and the fairness set-up (no timings are asserted).
  */
-const ROOT = path.resolve(__dirname, '../..');
 const have = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
 
 (have('restic') && have('zstd') ? describe : describe.skip)('npm run bench -- backup --quick', () => {
@@ -36,29 +35,14 @@ const have = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`]).statu
   let stdout: string;
 
   beforeAll(() => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'arkive-bench-backup-test-'));
-    const r = spawnSync(
-      process.execPath,
-      [
-        'infra/bench/run.js',
-        'backup',
-        '--quick',
-        '--size-mb',
-        '2',
-        '--restores',
-        'arkive,restic-verify,tar',
-        '--data-dir',
-        path.join(tmp, 'data'),
-        '--target-dir',
-        path.join(tmp, 'target'),
-        '--results-dir',
-        path.join(tmp, 'results'),
-      ],
-      { cwd: ROOT, encoding: 'utf8', timeout: 400_000 },
+    const run = runQuickSuite(
+      'backup',
+      ['--size-mb', '2', '--restores', 'arkive,restic-verify,tar'],
+      400_000,
     );
-    if (r.status !== 0) throw new Error(`bench failed (${r.status}): ${r.stderr}`);
-    stdout = r.stdout;
-    report = JSON.parse(fs.readFileSync(path.join(tmp, 'results', 'backup-quick.json'), 'utf8'));
+    tmp = run.tmp;
+    stdout = run.stdout;
+    report = run.report as typeof report;
   }, 450_000);
 
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

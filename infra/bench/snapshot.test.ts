@@ -1,13 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { runQuickSuite } from './quick-suite';
 
 /**
  * The snapshot benchmark in --quick mode on a few MB: real tools, real archives, two rounds.
  * Checks the report's shape and the interleaving (no timings are asserted).
  */
-const ROOT = path.resolve(__dirname, '../..');
 const haveZip = spawnSync('sh', ['-c', 'command -v zip && command -v unzip']).status === 0;
 
 (haveZip ? describe : describe.skip)('npm run bench -- snapshot --quick', () => {
@@ -42,27 +41,10 @@ const haveZip = spawnSync('sh', ['-c', 'command -v zip && command -v unzip']).st
   let stdout: string;
 
   beforeAll(() => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'arkive-bench-test-'));
-    const r = spawnSync(
-      process.execPath,
-      [
-        'infra/bench/run.js',
-        'snapshot',
-        '--quick',
-        '--tools',
-        'arkive,zip',
-        '--data-dir',
-        path.join(tmp, 'data'),
-        '--target-dir',
-        path.join(tmp, 'target'),
-        '--results-dir',
-        path.join(tmp, 'results'),
-      ],
-      { cwd: ROOT, encoding: 'utf8', timeout: 240_000 },
-    );
-    if (r.status !== 0) throw new Error(`bench failed (${r.status}): ${r.stderr}`);
-    stdout = r.stdout;
-    report = JSON.parse(fs.readFileSync(path.join(tmp, 'results', 'snapshot-quick.json'), 'utf8'));
+    const run = runQuickSuite('snapshot', ['--tools', 'arkive,zip'], 240_000);
+    tmp = run.tmp;
+    stdout = run.stdout;
+    report = run.report as typeof report;
   }, 300_000);
 
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
