@@ -7,7 +7,7 @@
  */
 export { AppError, CancelledError, ConflictError, errorCode, errorMessage } from './errors';
 export { findLockFiles } from './runs';
-export { BACKUP_HOST, type ResticRepo } from './backup/restic';
+export { BACKUP_HOST, resticVersion, type ResticRepo } from './backup/restic';
 export { ensureResticRepo, resolveBackupPassword } from './backup/repos';
 export { backupDir, runTag } from './backup/backup';
 export { listSnapshots, listTree, type ResticSnapshot } from './backup/snapshots';
@@ -15,5 +15,6 @@ export {
   normalizePaths,
   planRestoreFromStaging,
   planRestoreFromTree,
+  walkRunAhead,
   type RestorePlan as BackupRestorePlan,
 } from './backup/plan';

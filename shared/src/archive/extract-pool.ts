@@ -86,7 +86,7 @@ export class ExtractPool {
     for (let i = 0; i < size; i++) {
       const w = new Worker(EXTRACT_WORKER_SOURCE, {
         eval: true,
-        workerData: { archive, cdOffset, stop: this.stopFlag.buffer },
+        workerData: { archive, cdOffset, stop: this.stopFlag.buffer, umask: process.umask() },
       });
       w.on('message', (m: Reply) => this.answer(m));
       const failAll = (err: unknown) => {

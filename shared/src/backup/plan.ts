@@ -1,5 +1,4 @@
 import fsSync from 'node:fs';
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ARCHIVES_DIR } from '../runs';
 import type { TreeEntry } from './snapshots';
@@ -44,7 +43,12 @@ async function walkRun(runDir: string, scope: string[] | undefined): Promise<Map
   const out = new Map<string, LocalEntry>();
   let sinceYield = 0;
   async function walk(dir: string, rel: string) {
-    const names = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+    let names: fsSync.Dirent[];
+    try {
+      names = fsSync.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      names = [];
+    }
     for (const d of names) {
       const r = rel ? `${rel}/${d.name}` : d.name;
       if (!rel && d.name === ARCHIVES_DIR) continue;
@@ -77,11 +81,41 @@ async function walkRun(runDir: string, scope: string[] | undefined): Promise<Map
   return out;
 }
 
-function differs(b: TreeEntry, l: LocalEntry): boolean {
+function differs(b: LocalEntry, l: LocalEntry): boolean {
   if (b.type !== l.type) return true;
   if (b.type === 'dir') return false;
   if (b.type === 'file' && (b.size !== l.size || b.mode !== l.mode)) return true;
-  return Math.floor(l.mtimeMs) !== b.mtimeMs;
+  return Math.floor(l.mtimeMs) !== Math.floor(b.mtimeMs);
+}
+
+/** The plan of restoring `backup` (path → entry, the backup's tree) into a run whose entries are `local`. */
+function planFrom(
+  local: Map<string, LocalEntry>,
+  backup: Iterable<[string, LocalEntry]>,
+  scope: string[] | undefined,
+): RestorePlan {
+  const plan: RestorePlan = { added: [], replaced: [], removed: [], unchanged: 0, bytes: 0, files: 0 };
+  const inBackup = new Set<string>();
+  for (const [p, b] of backup) {
+    if (!within(p, scope) || p.split('/')[0] === ARCHIVES_DIR) continue;
+    inBackup.add(p);
+    const l = local.get(p);
+    const writes = b.type === 'file' ? 1 : 0;
+    if (!l) {
+      plan.added.push(p);
+      plan.files += writes;
+      plan.bytes += b.size;
+    } else if (differs(b, l)) {
+      plan.replaced.push(p);
+      plan.files += writes;
+      plan.bytes += b.size;
+    } else plan.unchanged++;
+  }
+  for (const p of local.keys()) if (!inBackup.has(p)) plan.removed.push(p);
+  plan.added.sort();
+  plan.replaced.sort();
+  plan.removed.sort();
+  return plan;
 }
 
 /**
@@ -95,58 +129,40 @@ export async function planRestoreFromTree(
   scope?: string[],
 ): Promise<RestorePlan> {
   const local = await walkRun(runDir, scope);
-  const plan: RestorePlan = { added: [], replaced: [], removed: [], unchanged: 0, bytes: 0, files: 0 };
-  const inBackup = new Set<string>();
-  for (const b of entries) {
-    if (!within(b.path, scope) || b.path.split('/')[0] === ARCHIVES_DIR) continue;
-    inBackup.add(b.path);
-    const l = local.get(b.path);
-    const writes = b.type === 'file' ? 1 : 0;
-    if (!l) {
-      plan.added.push(b.path);
-      plan.files += writes;
-      plan.bytes += b.size;
-    } else if (differs(b, l)) {
-      plan.replaced.push(b.path);
-      plan.files += writes;
-      plan.bytes += b.size;
-    } else plan.unchanged++;
-  }
-  for (const p of local.keys()) if (!inBackup.has(p)) plan.removed.push(p);
-  plan.added.sort();
-  plan.replaced.sort();
-  plan.removed.sort();
-  return plan;
+  return planFrom(
+    local,
+    entries.map((b): [string, LocalEntry] => [b.path, b]),
+    scope,
+  );
+}
+
+/**
+ * The run's current entries for planRestoreFromStaging, walked ahead (while restic restores: the
+ * run cannot change unnoticed meanwhile, the swap refuses a run that changed since the restore began).
+ */
+export function walkRunAhead(runDir: string): Promise<Map<string, LocalEntry>> {
+  return walkRun(runDir, undefined);
 }
 
 /**
  * The plan of a whole restore whose content restic already wrote into `staging`: the same as
  * planRestoreFromTree with the snapshot's tree (restic restores types, sizes, modes and mtimes), read
  * from the staging folder instead of a `restic ls` (one key derivation and a JSON line per entry
- * less). Also the files and bytes restored.
+ * less), compared entry by entry without building a tree listing. Also the files and bytes restored.
+ * `local`: the run's entries from walkRunAhead, else walked now.
  */
 export async function planRestoreFromStaging(
   runDir: string,
   staging: string,
+  local?: Promise<Map<string, LocalEntry>>,
 ): Promise<{ plan: RestorePlan; files: number; bytes: number }> {
   const restored = await walkRun(staging, undefined);
-  const entries: TreeEntry[] = [];
   let files = 0;
   let bytes = 0;
-  for (const [p, e] of restored) {
+  for (const e of restored.values())
     if (e.type === 'file') {
       files++;
       bytes += e.size;
     }
-    entries.push({
-      path: p,
-      name: path.basename(p),
-      type: e.type,
-      size: e.size,
-      mode: e.mode,
-      mtime: new Date(Math.floor(e.mtimeMs)).toISOString(),
-      mtimeMs: Math.floor(e.mtimeMs),
-    });
-  }
-  return { plan: await planRestoreFromTree(runDir, entries), files, bytes };
+  return { plan: planFrom(await (local ?? walkRun(runDir, undefined)), restored, undefined), files, bytes };
 }

@@ -35,21 +35,22 @@ export class ResticError extends TransientError {
   }
 }
 
-let versionCache: { major: number; minor: number; patch: number; text: string } | undefined;
+type ResticVersion = { major: number; minor: number; patch: number; text: string };
+let versionCache: Promise<ResticVersion> | undefined;
 
-/** restic's version (cached): newer flags are used where they exist. */
-export async function resticVersion(): Promise<{
-  major: number;
-  minor: number;
-  patch: number;
-  text: string;
-}> {
-  if (versionCache) return versionCache;
-  const res = await execa(requireTool('restic'), ['version'], { reject: false, stdin: 'ignore' });
-  const m = /restic (\d+)\.(\d+)\.(\d+)/.exec(res.stdout);
-  if (!m)
-    throw new PermanentError(`Cannot read restic's version: ${res.stdout || res.stderr}`, 'RESTIC_VERSION');
-  versionCache = { major: +m[1], minor: +m[2], patch: +m[3], text: `${m[1]}.${m[2]}.${m[3]}` };
+/**
+ * restic's version (asked once per process; a failure is not kept): newer flags are used where
+ * they exist. Callers that will need it may ask early, so the `restic version` runs meanwhile.
+ */
+export function resticVersion(): Promise<ResticVersion> {
+  versionCache ??= (async () => {
+    const res = await execa(requireTool('restic'), ['version'], { reject: false, stdin: 'ignore' });
+    const m = /restic (\d+)\.(\d+)\.(\d+)/.exec(res.stdout);
+    if (!m)
+      throw new PermanentError(`Cannot read restic's version: ${res.stdout || res.stderr}`, 'RESTIC_VERSION');
+    return { major: +m[1], minor: +m[2], patch: +m[3], text: `${m[1]}.${m[2]}.${m[3]}` };
+  })();
+  versionCache.catch(() => (versionCache = undefined));
   return versionCache;
 }
 
@@ -76,6 +77,8 @@ export interface ResticRunOptions {
   signal?: AbortSignal;
   /** Each stdout line that parses as JSON (with --json). */
   onJson?(msg: Record<string, unknown>): void;
+  /** Each stdout line that is not JSON. */
+  onLine?(line: string): void;
   /** Keep raw stdout (for commands whose output is one JSON document). */
   collectStdout?: boolean;
   /** Exit codes that are not failures (e.g. 3 for "some files could not be read" is still a failure for us). */
@@ -128,7 +131,8 @@ export async function runRestic(
   const linesDone = new Promise<void>((resolve) => lines.on('close', resolve));
   lines.on('line', (line) => {
     if (opts.collectStdout) stdout += line + '\n';
-    if (!opts.onJson || !line.startsWith('{')) return;
+    if (!line.startsWith('{')) return opts.onLine?.(line);
+    if (!opts.onJson) return;
     try {
       opts.onJson(JSON.parse(line) as Record<string, unknown>);
     } catch {

@@ -33,6 +33,12 @@ export async function resticRestore(
     bytesTotal: number;
     signal?: AbortSignal;
     onProgress?(p: BackupRestoreProgress): void;
+    /**
+     * Called once restic has written everything (its metadata too) and only verifies: restic
+     * < 0.16 says "verifying files in <target>" then. The tree no longer changes unless restic
+     * fails (then the restore fails). Not called where restic does not say so.
+     */
+    onRestored?(): void;
   },
 ): Promise<void> {
   const json = await resticAtLeast(16);
@@ -52,8 +58,15 @@ export async function resticRestore(
     timer = setTimeout(tick, 2000);
   }
   try {
+    let restored = false;
     await runRestic(repo, args, {
       signal: opts.signal,
+      onLine(line) {
+        if (!json && !restored && line.startsWith('verifying files in ')) {
+          restored = true;
+          opts.onRestored?.();
+        }
+      },
       onJson(m) {
         if (m.message_type === 'status' && typeof m.bytes_restored === 'number')
           opts.onProgress?.({
@@ -79,6 +92,8 @@ export function fillWhole(
     keepArchives?: boolean;
     signal?: AbortSignal;
     onProgress?(p: BackupRestoreProgress): void;
+    /** see resticRestore (archives/ may still be in the staging folder then) */
+    onRestored?(): void;
   },
 ) {
   return async (makeStaging: () => Promise<string>): Promise<PreparedStaging> => {

@@ -12,7 +12,9 @@ import {
   planRestoreFromStaging,
   planRestoreFromTree,
   resolveBackupPassword,
+  resticVersion,
   runTag,
+  walkRunAhead,
   type BackupRestorePlan,
   type ResticRepo,
 } from '../engine-light';
@@ -129,6 +131,8 @@ export function registerBackup(program: Program, run: Runner): void {
         cmd: RepoOptions & { path: string[]; dryRun?: boolean; preRestoreSnapshot: boolean },
       ) =>
         run(async (g) => {
+          // the restore needs restic's version (its flags): asked now, it runs while we prepare
+          resticVersion().catch(() => undefined);
           const repo = localRepo(cmd);
           const dir = path.resolve(runDir);
           const paths = cmd.path.length
@@ -196,12 +200,26 @@ export function registerBackup(program: Program, run: Runner): void {
               },
             }),
           };
-          const fill = paths ? fillPaths(repo, id, dir, paths, fillOpts) : fillWhole(repo, id, fillOpts);
           const planned: { plan?: BackupRestorePlan } = {};
           const prepare = async (makeStaging: () => Promise<string>) => {
             let staging = '';
+            // Without a listing, the run's side of the plan is walked while restic restores, and
+            // the restored side while restic verifies (where restic says when that begins).
+            const ahead = listing ? undefined : walkRunAhead(dir);
+            ahead?.catch(() => undefined); // awaited below
+            let early: ReturnType<typeof planRestoreFromStaging> | undefined;
+            const fill = paths
+              ? fillPaths(repo, id, dir, paths, fillOpts)
+              : fillWhole(repo, id, {
+                  ...fillOpts,
+                  onRestored: () => {
+                    if (listing) return;
+                    early = planRestoreFromStaging(dir, staging, ahead);
+                    early.catch(() => undefined); // awaited below, or the restore failed anyway
+                  },
+                });
             const filled = await fill(async () => (staging = await makeStaging()));
-            const l = listing ? await listing : await planRestoreFromStaging(dir, staging);
+            const l = listing ? await listing : await (early ?? planRestoreFromStaging(dir, staging, ahead));
             planned.plan = l.plan;
             return { ...filled, filesRestored: l.files, totalBytes: l.bytes };
           };
