@@ -1,4 +1,4 @@
-import { SingleBar } from 'cli-progress';
+import { stderrBar } from './bar';
 import type { ArchiveProgress } from './engine';
 import { AppError, CancelledError, errorCode, errorMessage } from './engine-light';
 
@@ -13,12 +13,7 @@ export function progressReporter(opts: GlobalOptions): {
   stop(): void;
 } {
   if (opts.json || !process.stderr.isTTY) return { onProgress: () => undefined, stop: () => undefined };
-  const bar = new SingleBar({
-    stream: process.stderr,
-    format: '{stage} |{bar}| {percentage}% | {done}/{totalMb} MB | {files} files | {file}',
-    hideCursor: true,
-    clearOnComplete: true,
-  });
+  const bar = stderrBar('{stage} |{bar}| {percentage}% | {done}/{totalMb} MB | {files} files | {file}');
   let started = false;
   return {
     onProgress(p) {

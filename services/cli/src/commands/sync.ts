@@ -1,4 +1,4 @@
-import { SingleBar } from 'cli-progress';
+import { stderrBar } from '../bar';
 import type { Program, Runner } from '../program';
 import { AppError } from '../engine-light';
 import { humanBytes, printResult, type GlobalOptions } from '../output';
@@ -59,12 +59,7 @@ async function call<T>(url: string, token: string | undefined, init: RequestInit
 function operationBar(g: GlobalOptions) {
   if (g.json || !process.stderr.isTTY)
     return { update: (_o: OperationRow) => undefined, stop: () => undefined };
-  const bar = new SingleBar({
-    stream: process.stderr,
-    format: '{stage} |{bar}| {percentage}% | {line}',
-    hideCursor: true,
-    clearOnComplete: true,
-  });
+  const bar = stderrBar('{stage} |{bar}| {percentage}% | {line}');
   let started = false;
   return {
     update(o: OperationRow) {
