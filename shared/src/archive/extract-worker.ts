@@ -33,6 +33,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 const C = fs.constants;
 const CP437_HIGH = ${JSON.stringify(CP437_HIGH)};
 const PIECE = 1 << 20;
+const sha256Of = crypto.hash ? (b) => crypto.hash('sha256', b) : (b) => crypto.createHash('sha256').update(b).digest('hex');
 const WHOLE = ${4 << 20};
 // the same decoding as reader.ts decodeName: UTF-8 if valid, else lossy UTF-8 when flagged, else CP437
 function decode(raw, flags) {
@@ -124,12 +125,11 @@ async function streamEntry(t, start, take) {
 async function run(t, st) {
   checkStop();
   const start = dataStart(t);
-  const hash = crypto.createHash('sha256');
-  let crc = 0, total = 0, out = -1;
+  let hash = null, crc = 0, total = 0, out = -1;
   const take = (piece) => {
     if (total + piece.length > t.size) throw bad('data is longer than its declared size');
     crc = zlib.crc32(piece, crc);
-    hash.update(piece);
+    (hash ??= crypto.createHash('sha256')).update(piece);
     if (out >= 0) {
       let done = 0;
       while (done < piece.length) done += fs.writeSync(out, piece, done, piece.length - done, total + done);
@@ -145,7 +145,7 @@ async function run(t, st) {
     }
     if (data.length !== t.size) throw bad('size is ' + data.length + ', expected ' + t.size);
     if ((zlib.crc32(data) >>> 0) !== (t.crc >>> 0)) throw bad('CRC-32 mismatch');
-    const sha256 = hash.update(data).digest('hex');
+    const sha256 = sha256Of(data);
     if (t.expectSha256 && t.expectSha256 !== sha256) throw bad('SHA-256 does not match the manifest');
     if (t.target) {
       // checked already: created with its final mode where the umask keeps it (no fchmod)
@@ -178,7 +178,7 @@ async function run(t, st) {
     });
     if (total !== t.size) throw bad('size is ' + total + ', expected ' + t.size);
     if ((crc >>> 0) !== (t.crc >>> 0)) throw bad('CRC-32 mismatch');
-    const sha256 = hash.digest('hex');
+    const sha256 = (hash ?? crypto.createHash('sha256')).digest('hex');
     if (t.expectSha256 && t.expectSha256 !== sha256) throw bad('SHA-256 does not match the manifest');
     if (out >= 0) {
       fs.fchmodSync(out, t.mode);
