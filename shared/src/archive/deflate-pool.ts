@@ -73,11 +73,11 @@ function encodeWhole(buf, t) {
 // by storeRatio is not deflated at all (stored blocks: a copy): deflating random data costs more
 // than compressible data and saves nothing. One compressible sample and it is deflated as usual.
 function incompressible(input, t) {
-  const S = 16384;
+  const S = 16384, ratio = t.storeRatio ?? 0.95;
   if (input.length < 4 * S) return false;
   for (const at of [0, input.length >> 1]) {
     const z = zlib.deflateRawSync(input.subarray(at, at + S), { level: t.level, memLevel: t.memLevel, windowBits: t.windowBits });
-    if (z.length < S * t.storeRatio) return false;
+    if (z.length < S * ratio) return false;
   }
   return true;
 }
@@ -103,9 +103,9 @@ parentPort.on('message', (t) => {
       const flush = t.final ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH;
       let d = incompressible(input, t) ? null
         : zlib.deflateRawSync(input, { level: t.level, memLevel: t.memLevel, windowBits: t.windowBits, finishFlush: flush, chunkSize: outSize(input.length) });
-      // A chunk deflate does not shrink (or that its samples say it will not) (the file's content changed kind after its sample: random
-      // data with small blocks grows by up to ~0.25 %, zlib's bound is ~13 %) is written as stored
-      // deflate blocks instead: the same stream, 5 bytes per 64 KiB over its size.
+      // A chunk that deflate does not shrink, or that its samples say it will not (the file changed
+      // kind after its first sample; random data in small blocks grows by ~0.25 %, zlib's bound is
+      // ~13 %), is written as stored deflate blocks: the same stream, 5 bytes per 64 KiB over its size.
       if (d === null || d.length >= input.length)
         d = zlib.deflateRawSync(input, { level: 0, memLevel: NORMAL.memLevel, windowBits: NORMAL.windowBits, finishFlush: flush, chunkSize: outSize(input.length) });
       place(d, t.out, t.room);
